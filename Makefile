@@ -1,0 +1,58 @@
+# Zikao: `make run` starts the whole system, `make test` runs every test. Both install what
+# they need first (uv, the Python workspace, the Node tooling for composition and Hive Gateway).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+UV := uv
+SUBGRAPHS := identity records documents
+SUPERGRAPH ?= gateway/supergraph.graphql
+SUBGRAPH_DIR ?= gateway/subgraphs
+SUBGRAPH_URL_identity := http://127.0.0.1:8001/graphql
+SUBGRAPH_URL_records := http://127.0.0.1:8002/graphql
+SUBGRAPH_URL_documents := http://127.0.0.1:8003/graphql
+
+.PHONY: help install run test lint compose hive-gateway clean-run
+
+help:
+	@echo "make run      start PostgreSQL/Redis (embedded unless DATABASE_URL/REDIS_URL), services, worker, gateway"
+	@echo "make test     run every test (against DATABASE_URL/REDIS_URL, else embedded servers)"
+	@echo "make lint     ruff and mypy"
+	@echo "make compose  print each subgraph's SDL and compose gateway/supergraph.graphql"
+	@echo "make hive-gateway  serve the supergraph with Hive Gateway over running subgraphs"
+
+.venv/.synced: uv.lock pyproject.toml
+	@command -v $(UV) >/dev/null || python3 -m pip install --user --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: .venv/.synced node_modules/.package-lock.json
+
+run: install
+	$(UV) run --no-sync zikao-run run
+
+test: install
+	$(UV) run --no-sync zikao-run exec -- pytest
+
+lint: install
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy
+
+compose: install
+	@mkdir -p $(SUBGRAPH_DIR)
+	@for s in $(SUBGRAPHS); do \
+	  $(UV) run --no-sync python -m zikao_kit.sdl zikao_$$s.schema:schema $(SUBGRAPH_DIR)/$$s.graphql || exit 1; \
+	done
+	node gateway/compose.mjs --out $(SUPERGRAPH) \
+	  $(foreach s,$(SUBGRAPHS),$(s)=$(SUBGRAPH_URL_$(s))=$(SUBGRAPH_DIR)/$(s).graphql)
+
+hive-gateway: install
+	npx --no-install hive-gateway supergraph gateway/supergraph.graphql \
+	  --config-path gateway/gateway.config.mjs --port $${GATEWAY_PORT:-4000}
+
+clean-run:
+	rm -rf .run

@@ -1,0 +1,57 @@
+"""The per-request context every resolver sees as `info.context`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from zikao_kit.auth import Principal, Role
+from zikao_kit.errors import ForbiddenError, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from zikao_kit.db import Sessionmaker
+    from zikao_kit.settings import ServiceSettings
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass
+class Context:
+    request: Request | None
+    response: Response | None
+    db: Sessionmaker
+    redis: Redis
+    request_id: str
+    settings: ServiceSettings
+    extras: dict[str, Any]
+    principal: Principal | None = None
+    auth_error: UnauthenticatedError | None = None
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    def require_principal(self, *roles: Role) -> Principal:
+        """The caller, who must be signed in (and hold one of `roles`, when given)."""
+        if self.auth_error is not None:
+            raise self.auth_error
+        if self.principal is None:
+            raise UnauthenticatedError()
+        if roles and self.principal.role not in roles:
+            raise ForbiddenError()
+        return self.principal
+
+    def loader(
+        self, name: str, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        """A DataLoader living for this request only, created on first use under `name`."""
+        existing = self._loaders.get(name)
+        if existing is None:
+            existing = DataLoader(load_fn=load)
+            self._loaders[name] = existing
+        return existing

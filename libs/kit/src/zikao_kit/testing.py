@@ -1,0 +1,137 @@
+"""pytest plugin of every Zikao test suite (loaded with `-p zikao_kit.testing`).
+
+One database per test session, made on the server named by `DATABASE_URL` and built by running
+every service's migrations once; one rolled-back transaction per test; the real Redis of
+`REDIS_URL`. `make test` sets both, starting embedded servers when the environment has none.
+`ZIKAO_TEST_SERVICES=identity` limits the migrated schemas when running one service's tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from zikao_kit.auth import Principal
+from zikao_kit.cli import ServiceCommands
+from zikao_kit.context import Context
+from zikao_kit.db import Sessionmaker, create_engine
+from zikao_kit.settings import ServiceSettings
+
+SERVICES = ("identity", "records", "documents")
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.exit("DATABASE_URL is not set: run the suite with `make test`", returncode=2)
+    return url
+
+
+def _dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(_dsn(url, "postgres"))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def repo_root(request: pytest.FixtureRequest) -> Path:
+    return Path(str(request.config.rootpath))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database with every service's schema migrated; dropped after the session."""
+    server = _server_url()
+    name = f"zikao_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = _dsn(server, name)
+    try:
+        services = os.environ.get("ZIKAO_TEST_SERVICES", ",".join(SERVICES)).split(",")
+        for service in services:
+            commands: ServiceCommands = importlib.import_module(f"zikao_{service}.cli").COMMANDS
+            commands.migrate(url)
+        yield url
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, schema="public", pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection whose outer transaction is rolled back when the test ends."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def db(db_connection: AsyncConnection) -> Sessionmaker:
+    """A sessionmaker whose `begin()` blocks become savepoints inside the test's transaction."""
+    return async_sessionmaker(
+        bind=db_connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.exit("REDIS_URL is not set: run the suite with `make test`", returncode=2)
+    return url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+def make_context(
+    db: Sessionmaker,
+    redis: Redis,
+    settings: ServiceSettings,
+    principal: Principal | None = None,
+    extras: dict[str, Any] | None = None,
+) -> Context:
+    """A resolver context for `schema.execute` in tests, with no HTTP request behind it."""
+    return Context(
+        request=None,
+        response=None,
+        db=db,
+        redis=redis,
+        request_id=uuid.uuid4().hex,
+        settings=settings,
+        extras=extras or {},
+        principal=principal,
+    )

@@ -1,0 +1,61 @@
+"""Reference data (regions) and demo data for `make run`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from zikao_identity import service
+from zikao_identity.crypto import Vault
+from zikao_identity.repository import CandidateRepository
+from zikao_identity.settings import IdentitySettings
+from zikao_kit.db import Sessionmaker
+from zikao_kit.settings import ServiceSettings
+
+DEMO_PASSWORD = "Zikao-demo-2026"
+DEMO_CANDIDATES = (
+    service.NewCandidate(
+        name="张三",
+        id_number="500103199001011232",
+        phone="13800138000",
+        email="zhangsan@example.com",
+        password=DEMO_PASSWORD,
+        region_code="0103",
+        security_question="我的小学名称",
+        security_answer="人和街小学",
+    ),
+    service.NewCandidate(
+        name="李四",
+        id_number="50011219951231002X",
+        phone="13900139000",
+        email=None,
+        password=DEMO_PASSWORD,
+        region_code="0112",
+        security_question="我母亲的姓名",
+        security_answer="王芳",
+    ),
+)
+
+
+async def load_reference(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
+    assert isinstance(settings, IdentitySettings)
+    async with db.begin() as session:
+        count = await service.load_regions(session, settings.region_file)
+    return [f"identity: {count} regions loaded from {settings.region_file.name}"]
+
+
+async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
+    """Creates the demo candidates once; prints their logins every time."""
+    assert isinstance(settings, IdentitySettings)
+    vault = Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
+    lines = []
+    for data in DEMO_CANDIDATES:
+        async with db.begin() as session:
+            index = vault.blind_index(data.id_number, service.ID_PURPOSE)
+            candidate = await CandidateRepository(session).by_id_index(index)
+            if candidate is None:
+                candidate = await service.create_candidate(session, vault, data, today=date.today())
+            lines.append(
+                f"demo candidate {data.name}: ticket {candidate.ticket_number} "
+                f"or ID {data.id_number}, password {data.password}"
+            )
+    return lines

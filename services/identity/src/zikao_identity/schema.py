@@ -1,0 +1,125 @@
+"""Identity's part of the graph: `Candidate` (the entity), `me`, `regions`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from zikao_identity import models, service
+from zikao_identity.crypto import Vault
+from zikao_identity.repository import RegionRepository
+from zikao_kit.auth import Principal
+from zikao_kit.context import Context
+from zikao_kit.errors import NotFoundError
+from zikao_kit.graphql import build_schema
+
+
+@strawberry.enum(description="From the 17th digit of the ID number.")
+class Gender(Enum):
+    MALE = "MALE"
+    FEMALE = "FEMALE"
+
+
+@strawberry.type(description="A district or county office where candidates register.")
+class Region:
+    code: str = strawberry.field(description="4 digits: city code + district code")
+    name: str
+    city: str
+
+    @classmethod
+    def from_model(cls, region: models.Region) -> Region:
+        return cls(code=region.code, name=region.name, city=region.city)
+
+
+@strawberry.federation.type(keys=["id"], description="A candidate (考生).")
+class Candidate:
+    id: strawberry.ID
+    ticket_number: str = strawberry.field(description="准考证号, 12 digits")
+    name: str
+    masked_id_number: str = strawberry.field(description="e.g. 5001**********1234")
+    masked_phone: str
+    email: str | None
+    gender: Gender
+    has_photo: bool
+    region_code: strawberry.Private[str]
+
+    @strawberry.field
+    async def region(self, info: Info[Context, None]) -> Region:
+        loader = info.context.loader("regions", _load_regions(info.context))
+        region: Region | None = await loader.load(self.region_code)
+        if region is None:
+            raise NotFoundError("报名区县不存在")
+        return region
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info[Context, None], id: strawberry.ID
+    ) -> Candidate | None:
+        principal = info.context.require_principal()
+        loader = info.context.loader("candidates", _load_candidates(info.context, principal))
+        candidate: Candidate | None = await loader.load(uuid.UUID(str(id)))
+        return candidate
+
+    @classmethod
+    def from_view(cls, view: service.CandidateView) -> Candidate:
+        return cls(
+            id=strawberry.ID(str(view.id)),
+            ticket_number=view.ticket_number,
+            name=view.name,
+            masked_id_number=view.masked_id_number,
+            masked_phone=view.masked_phone,
+            email=view.email,
+            gender=Gender(view.gender.value),
+            has_photo=view.has_photo,
+            region_code=view.region_code,
+        )
+
+
+def _vault(context: Context) -> Vault:
+    vault: Vault = context.extras["vault"]
+    return vault
+
+
+def _load_candidates(
+    context: Context, principal: Principal
+) -> Callable[[Sequence[uuid.UUID]], Awaitable[list[Candidate | None]]]:
+    async def load(ids: Sequence[uuid.UUID]) -> list[Candidate | None]:
+        async with context.db() as session:
+            views = await service.candidate_views(session, _vault(context), principal, ids)
+        return [Candidate.from_view(views[i]) if i in views else None for i in ids]
+
+    return load
+
+
+def _load_regions(context: Context) -> Callable[[Sequence[str]], Awaitable[list[Region | None]]]:
+    async def load(codes: Sequence[str]) -> list[Region | None]:
+        async with context.db() as session:
+            found = await RegionRepository(session).get_many(codes)
+        return [Region.from_model(found[c]) if c in found else None for c in codes]
+
+    return load
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in candidate.")
+    async def me(self, info: Info[Context, None]) -> Candidate:
+        principal = info.context.require_principal()
+        candidate = await Candidate.resolve_reference(
+            info, strawberry.ID(str(principal.candidate_id))
+        )
+        if candidate is None:
+            raise NotFoundError("考生信息不存在")
+        return candidate
+
+    @strawberry.field(description="The districts and counties a candidate registers in.")
+    async def regions(self, info: Info[Context, None]) -> list[Region]:
+        async with info.context.db() as session:
+            return [Region.from_model(r) for r in await RegionRepository(session).all()]
+
+
+schema = build_schema("identity", query=Query, types=[Candidate])
