@@ -1,0 +1,183 @@
+"""The Zikao process set: three services, the documents worker and the gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from zikao_devrun.errors import DevrunError
+from zikao_devrun.infra import Infra
+from zikao_devrun.ports import LOOPBACK, free_port_numbers, parse_port
+from zikao_devrun.process import ProcessSpec
+from zikao_devrun.system import System
+
+SERVICES = ("identity", "records", "documents")
+WORKER_MARKER = "Starting worker"
+GATEWAY_SUPERGRAPH = "gateway/supergraph.graphql"
+GATEWAY_CONFIG = "gateway/gateway.config.mjs"
+_TYPENAME_QUERY = json.dumps({"query": "{__typename}"}).encode()
+
+
+def gateway_argv(port: int) -> tuple[str, ...]:
+    """The Hive Gateway command, run from the repository root: change it here."""
+    return (
+        "npx", "--no-install", "hive-gateway", "supergraph", GATEWAY_SUPERGRAPH,
+        "--config-path", GATEWAY_CONFIG, "--host", LOOPBACK, "--port", str(port),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The port of each service and of the gateway."""
+
+    identity: int = 8001
+    records: int = 8002
+    documents: int = 8003
+    gateway: int = 4000
+
+    @staticmethod
+    def env_var(name: str) -> str:
+        """The variable that overrides the port of ``name``: ``IDENTITY_PORT`` etc."""
+        return f"{name.upper()}_PORT"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Ports:
+        """Defaults, overridden by ``IDENTITY_PORT``, ``RECORDS_PORT``, ``DOCUMENTS_PORT``,
+        ``GATEWAY_PORT`` (from ``os.environ`` when ``env`` is None)."""
+        env = os.environ if env is None else env
+        values = {
+            field.name: parse_port(env[cls.env_var(field.name)], cls.env_var(field.name))
+            for field in fields(cls)
+            if env.get(cls.env_var(field.name))
+        }
+        return cls(**values)
+
+    def of(self, name: str) -> int:
+        """The port of the process ``name``."""
+        port = getattr(self, name)
+        assert isinstance(port, int)
+        return port
+
+
+def free_ports() -> Ports:
+    """Four distinct ports free right now, for tests that run the system beside others."""
+    identity, records, documents, gateway = free_port_numbers(4)
+    return Ports(identity=identity, records=records, documents=documents, gateway=gateway)
+
+
+def base_url(port: int) -> str:
+    """``http://127.0.0.1:<port>``."""
+    return f"http://{LOOPBACK}:{port}"
+
+
+def gateway_url(ports: Ports) -> str:
+    """The gateway's GraphQL endpoint (GraphiQL in a browser at the same address)."""
+    return f"{base_url(ports.gateway)}/graphql"
+
+
+def service_spec(name: str, port: int, python: str = sys.executable) -> ProcessSpec:
+    """uvicorn serving ``zikao_<name>.app:create_app``, ready when /readyz answers 200."""
+    argv = (python, "-m", "uvicorn", "--factory", f"zikao_{name}.app:create_app")
+    return ProcessSpec(
+        name=name,
+        argv=(*argv, "--host", LOOPBACK, "--port", str(port)),
+        ready_url=f"{base_url(port)}/readyz",
+        port=port,
+        port_env=Ports.env_var(name),
+    )
+
+
+def worker_spec(python: str = sys.executable) -> ProcessSpec:
+    """The documents arq worker, ready once it logs that it is starting."""
+    argv = (python, "-m", "arq", "zikao_documents.worker.WorkerSettings")
+    return ProcessSpec(name="worker", argv=argv, ready_marker=WORKER_MARKER)
+
+
+def gateway_spec(ports: Ports) -> ProcessSpec:
+    """Hive Gateway over the three services; starts once they are ready."""
+    env = {f"{name.upper()}_URL": f"{base_url(ports.of(name))}/graphql" for name in SERVICES}
+    return ProcessSpec(
+        name="gateway",
+        argv=gateway_argv(ports.gateway),
+        ready_url=gateway_url(ports),
+        ready_body=_TYPENAME_QUERY,
+        port=ports.gateway,
+        port_env=Ports.env_var("gateway"),
+        env={**env, "GATEWAY_PORT": str(ports.gateway)},
+        stage=1,
+    )
+
+
+def zikao_specs(ports: Ports, python: str = sys.executable) -> list[ProcessSpec]:
+    """Every process of the system, in start order."""
+    services = [service_spec(name, ports.of(name), python) for name in SERVICES]
+    return [*services, worker_spec(python), gateway_spec(ports)]
+
+
+def process_env(
+    infra: Infra,
+    ports: Ports,
+    mode: str,
+    extra: Mapping[str, str] | None = None,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """``base`` (default ``os.environ``) plus the URLs, ``ZIKAO_ENV=mode``, the JWKS URL, extra."""
+    return {
+        **(os.environ if base is None else base),
+        **infra.env(),
+        "ZIKAO_ENV": mode,
+        "ZIKAO_JWKS_URL": f"{base_url(ports.identity)}/.well-known/jwks.json",
+        **(extra or {}),
+    }
+
+
+def zikao_system(
+    infra: Infra,
+    ports: Ports,
+    *,
+    root: Path,
+    mode: str = "test",
+    log_dir: Path | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    start_timeout: float = 60.0,
+) -> System:
+    """The whole system as a :class:`System` (not started), run from ``root``."""
+    return System(
+        zikao_specs(ports),
+        env=process_env(infra, ports, mode, extra_env),
+        cwd=root,
+        log_dir=log_dir,
+        start_timeout=start_timeout,
+    )
+
+
+def run_service_command(service: str, action: str, env: Mapping[str, str], cwd: Path) -> str:
+    """Run ``python -m zikao_<service> <action>``; return its stdout, raise on failure."""
+    argv = [sys.executable, "-m", f"zikao_{service}", action]
+    done = subprocess.run(argv, env=dict(env), cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        output = "\n".join(f"  {service} | {line}" for line in _last_lines(done, 30))
+        raise DevrunError(
+            f"zikao: `python -m zikao_{service} {action}` failed "
+            f"with exit code {done.returncode}:\n{output}"
+        )
+    return done.stdout
+
+
+def _last_lines(done: subprocess.CompletedProcess[str], count: int) -> list[str]:
+    return (done.stdout + done.stderr).splitlines()[-count:]
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The workspace root: the nearest directory upwards with a uv workspace pyproject.toml."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "[tool.uv.workspace]" in pyproject.read_text("utf-8"):
+            return directory
+    return here
