@@ -1,0 +1,109 @@
+"""The catalogue as data files (`courses.csv`, `majors.json`): courses, majors and their plans.
+
+Loaded in every environment by `python -m zikao_records migrate`; loading again updates what
+changed, and a plan becomes exactly what its file says.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zikao_records.models import CourseKind, GradeScheme, MajorLevel, PlanCategory
+from zikao_records.repository import CourseRepository, MajorRepository
+
+COURSES_FILE = "courses.csv"
+MAJORS_FILE = "majors.json"
+_COURSE_CODE = re.compile(r"^\d{5}$")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file says something impossible; names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class MajorEntry:
+    columns: dict[str, Any]
+    plan: dict[str, PlanCategory]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    courses: list[dict[str, Any]]
+    majors: list[MajorEntry]
+
+
+def read_catalogue(folder: Path) -> Catalogue:
+    courses = read_courses(folder / COURSES_FILE)
+    majors = read_majors(folder / MAJORS_FILE, {c["code"] for c in courses})
+    return Catalogue(courses, majors)
+
+
+def read_courses(path: Path) -> list[dict[str, Any]]:
+    """`code,name,credits,kind,grade_scheme` rows; practice courses name their grade scheme."""
+    with path.open(encoding="utf-8") as handle:
+        return [_course(path, row) for row in csv.DictReader(handle)]
+
+
+def _course(path: Path, row: dict[str, str]) -> dict[str, Any]:
+    code = row["code"].strip()
+    try:
+        kind = CourseKind(row["kind"].strip())
+        scheme = GradeScheme(row["grade_scheme"].strip()) if row["grade_scheme"].strip() else None
+        credits = int(row["credits"])
+    except ValueError as error:
+        raise CatalogueError(f"{path.name}: course {code}: {error}") from error
+    if not _COURSE_CODE.match(code) or (kind is CourseKind.PRACTICE) != (scheme is not None):
+        raise CatalogueError(f"{path.name}: course {code}: bad code or grade scheme")
+    return {
+        "code": code,
+        "name": row["name"].strip(),
+        "credits": credits,
+        "kind": kind,
+        "grade_scheme": scheme,
+    }
+
+
+def read_majors(path: Path, courses: set[str]) -> list[MajorEntry]:
+    """Majors with their plan: course codes under REQUIRED, ELECTIVE, PRACTICE, THESIS."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [_major(path, entry, courses) for entry in document["majors"]]
+
+
+def _major(path: Path, entry: dict[str, Any], courses: set[str]) -> MajorEntry:
+    code = str(entry["code"])
+    plan = {
+        course: PlanCategory(category)
+        for category, codes in entry["plan"].items()
+        for course in codes
+    }
+    unknown = sorted(set(plan) - courses)
+    if unknown:
+        raise CatalogueError(f"{path.name}: major {code}: unknown courses {', '.join(unknown)}")
+    if sum(len(codes) for codes in entry["plan"].values()) != len(plan):
+        raise CatalogueError(f"{path.name}: major {code}: a course is listed twice")
+    columns = {
+        "code": code,
+        "name": entry["name"],
+        "level": MajorLevel(entry["level"]),
+        "school": entry["school"],
+        "elective_credits_needed": int(entry["electiveCreditsNeeded"]),
+    }
+    return MajorEntry(columns, plan)
+
+
+async def load_catalogue(session: AsyncSession, folder: Path) -> Catalogue:
+    """Upserts the courses and majors of `folder` and replaces each major's plan."""
+    catalogue = read_catalogue(folder)
+    await CourseRepository(session).upsert(catalogue.courses)
+    majors = MajorRepository(session)
+    await majors.upsert([m.columns for m in catalogue.majors])
+    for major in catalogue.majors:
+        await majors.replace_plan(major.columns["code"], major.plan)
+    return catalogue

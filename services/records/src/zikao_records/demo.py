@@ -1,0 +1,133 @@
+"""Reference data (the catalogue) for every environment, demo data for `make run`.
+
+The demo makes sittings (one open for sign-up today, one past with scores published) and
+venues. It makes nothing per candidate: the demo candidates are identity's, with ids records
+cannot know, and services never read each other's tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.settings import ServiceSettings
+from zikao_records.catalogue import load_catalogue, read_catalogue
+from zikao_records.models import CourseKind
+from zikao_records.repository import SittingRepository, VenueRepository
+from zikao_records.service import SHANGHAI, local_date
+from zikao_records.settings import records_settings
+
+DEMO_NAMESPACE = uuid.UUID("6f1c2b1e-3d0a-4b7e-9a51-7c1d2e3f4a5b")
+SLOT_TIMES = ((time(9), time(11, 30)), (time(14, 30), time(17)))
+DEMO_VENUES = (
+    ("重庆工商大学（南岸校区）考点", "重庆市南岸区学府大道19号", "0108"),
+    ("西南大学考点", "重庆市北碚区天生路2号", "0109"),
+)
+
+
+async def load_reference(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
+    folder = records_settings(settings).catalogue_dir
+    async with db.begin() as session:
+        catalogue = await load_catalogue(session, folder)
+    return [
+        f"records: {len(catalogue.courses)} courses and {len(catalogue.majors)} majors "
+        f"loaded from {folder}"
+    ]
+
+
+async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
+    """Creates or refreshes the demo sittings and venues (dates relative to today)."""
+    catalogue = read_catalogue(records_settings(settings).catalogue_dir)
+    theory = [c["code"] for c in catalogue.courses if c["kind"] is CourseKind.THEORY]
+    today = local_date(utc_now())
+    open_exam = _saturday_on_or_after(today + timedelta(days=42))
+    past_exam = _saturday_on_or_after(today - timedelta(days=66))
+    async with db.begin() as session:
+        sittings = SittingRepository(session)
+        for sitting, slots in (_open_sitting(today, open_exam), _past_sitting(past_exam)):
+            await sittings.upsert(sitting, slots)
+            await sittings.upsert_courses(_timetable(sitting["code"], slots, theory))
+        await VenueRepository(session).upsert(_venues())
+    return [
+        f"records: demo sitting {_code(open_exam)} open for sign-up, "
+        f"{_code(past_exam)} with scores published; {len(DEMO_VENUES)} venues"
+    ]
+
+
+def _open_sitting(today: date, exam: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    sitting = _sitting(exam) | {
+        "registration_opens_at": _at(today - timedelta(days=3), time(9)),
+        "registration_closes_at": _at(today + timedelta(days=10), time(17)),
+        "scores_published_at": None,
+        "seats_published_at": None,
+    }
+    return sitting, _slots(exam)
+
+
+def _past_sitting(exam: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    sitting = _sitting(exam) | {
+        "registration_opens_at": _at(exam - timedelta(days=60), time(9)),
+        "registration_closes_at": _at(exam - timedelta(days=45), time(17)),
+        "scores_published_at": _at(exam + timedelta(days=28), time(10)),
+        "seats_published_at": _at(exam - timedelta(days=6), time(9)),
+    }
+    return sitting, _slots(exam)
+
+
+def _sitting(exam: date) -> dict[str, Any]:
+    return {
+        "code": _code(exam),
+        "name": f"{exam.year}年{exam.month}月",
+        "ticket_printing_opens_at": _at(exam - timedelta(days=7), time(9)),
+    }
+
+
+def _slots(saturday: date) -> list[dict[str, Any]]:
+    """Saturday and Sunday, 09:00–11:30 and 14:30–17:00 (Beijing time)."""
+    code = _code(saturday)
+    days = (saturday, saturday + timedelta(days=1))
+    times = [(day, start, end) for day in days for start, end in SLOT_TIMES]
+    return [
+        {
+            "id": uuid.uuid5(DEMO_NAMESPACE, f"slot/{code}/{index}"),
+            "sitting_code": code,
+            "starts_at": _at(day, start),
+            "ends_at": _at(day, end),
+        }
+        for index, (day, start, end) in enumerate(times)
+    ]
+
+
+def _timetable(
+    sitting_code: str, slots: list[dict[str, Any]], courses: list[str]
+) -> list[dict[str, Any]]:
+    return [
+        {"sitting_code": sitting_code, "course_code": code, "slot_id": slots[i % len(slots)]["id"]}
+        for i, code in enumerate(courses)
+    ]
+
+
+def _venues() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid5(DEMO_NAMESPACE, f"venue/{name}"),
+            "name": name,
+            "address": address,
+            "region_code": region,
+        }
+        for name, address, region in DEMO_VENUES
+    ]
+
+
+def _saturday_on_or_after(day: date) -> date:
+    return day + timedelta(days=(5 - day.weekday()) % 7)
+
+
+def _code(exam: date) -> str:
+    return f"{exam.year}-{exam.month:02d}"
+
+
+def _at(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=SHANGHAI)

@@ -1,0 +1,245 @@
+"""Every SQL statement of records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from zikao_records.models import (
+    CandidateMajor,
+    Course,
+    ExamRegistration,
+    ExamResult,
+    ExamSlot,
+    Major,
+    MajorLevel,
+    PlanCategory,
+    PlanCourse,
+    RecordsModel,
+    RegistrationStatus,
+    ResultStatus,
+    ScoreReview,
+    SeatAssignment,
+    Sitting,
+    SittingCourse,
+    Venue,
+)
+
+CandidateSitting = tuple[uuid.UUID, str]
+
+
+async def _upsert(
+    session: AsyncSession,
+    model: type[RecordsModel],
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+) -> None:
+    """Inserts `rows`, updating every other column of those whose `keys` already exist."""
+    if not rows:
+        return
+    statement = insert(model).values(list(rows))
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    if updates:
+        await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+    else:
+        await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+
+class CourseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Course, rows, ["code"])
+
+    async def get_many(self, codes: Iterable[str]) -> dict[str, Course]:
+        result = await self.session.execute(select(Course).where(col(Course.code).in_(set(codes))))
+        return {c.code: c for c in result.scalars()}
+
+
+class MajorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Major, rows, ["code"])
+
+    async def all(self, level: MajorLevel | None = None) -> Sequence[Major]:
+        statement = select(Major).order_by(col(Major.level), col(Major.code))
+        if level is not None:
+            statement = statement.where(col(Major.level) == level)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_many(self, codes: Iterable[str]) -> dict[str, Major]:
+        result = await self.session.execute(select(Major).where(col(Major.code).in_(set(codes))))
+        return {m.code: m for m in result.scalars()}
+
+    async def replace_plan(self, major_code: str, plan: Mapping[str, PlanCategory]) -> None:
+        """Makes `plan` (course code → category) the whole plan of the major."""
+        await self.session.execute(
+            delete(PlanCourse).where(
+                col(PlanCourse.major_code) == major_code,
+                col(PlanCourse.course_code).not_in(list(plan)),
+            )
+        )
+        rows = [
+            {"major_code": major_code, "course_code": code, "category": category}
+            for code, category in plan.items()
+        ]
+        await _upsert(self.session, PlanCourse, rows, ["major_code", "course_code"])
+
+    async def plans(self, major_codes: Iterable[str]) -> Sequence[Row[PlanCourse, Course]]:
+        statement = (
+            select(PlanCourse, Course)
+            .join(Course, col(Course.code) == col(PlanCourse.course_code))
+            .where(col(PlanCourse.major_code).in_(set(major_codes)))
+            .order_by(col(PlanCourse.major_code), col(PlanCourse.course_code))
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def chosen_by(self, candidate_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Major]:
+        statement = (
+            select(col(CandidateMajor.candidate_id), Major)
+            .join(Major, col(Major.code) == col(CandidateMajor.major_code))
+            .where(col(CandidateMajor.candidate_id).in_(set(candidate_ids)))
+        )
+        return {row[0]: row[1] for row in await self.session.execute(statement)}
+
+
+class SittingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> Sequence[Sitting]:
+        statement = select(Sitting).order_by(col(Sitting.code).desc())
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def get_many(self, codes: Iterable[str]) -> dict[str, Sitting]:
+        statement = select(Sitting).where(col(Sitting.code).in_(set(codes)))
+        return {s.code: s for s in (await self.session.execute(statement)).scalars()}
+
+    async def slots(self, sitting_codes: Iterable[str]) -> Sequence[ExamSlot]:
+        statement = (
+            select(ExamSlot)
+            .where(col(ExamSlot.sitting_code).in_(set(sitting_codes)))
+            .order_by(col(ExamSlot.starts_at), col(ExamSlot.id))
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def upsert(self, sitting: Mapping[str, Any], slots: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Sitting, [sitting], ["code"])
+        await _upsert(self.session, ExamSlot, slots, ["id"])
+
+    async def upsert_courses(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Which slot examines which course (`sitting_code`, `course_code`, `slot_id`)."""
+        await _upsert(self.session, SittingCourse, rows, ["sitting_code", "course_code"])
+
+
+class VenueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Venue, rows, ["id"])
+
+
+# Seat and venue are outer-joined: None until a seat is assigned.
+ExamRow = Row[ExamRegistration, Course, ExamSlot, Sitting, SeatAssignment | None, Venue | None]
+
+
+class RegistrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def live(
+        self, keys: Collection[CandidateSitting], *, unpaid_since: datetime
+    ) -> Sequence[ExamRow]:
+        """Paid sign-ups, and unpaid ones made since `unpaid_since` (older ones have lapsed),
+        with their course, slot, sitting and seat (when one is assigned)."""
+        statement = (
+            select(ExamRegistration, Course, ExamSlot, Sitting, SeatAssignment, Venue)
+            .join(Course, col(Course.code) == col(ExamRegistration.course_code))
+            .join(ExamSlot, col(ExamSlot.id) == col(ExamRegistration.slot_id))
+            .join(Sitting, col(Sitting.code) == col(ExamRegistration.sitting_code))
+            .outerjoin(
+                SeatAssignment, col(SeatAssignment.registration_id) == col(ExamRegistration.id)
+            )
+            .outerjoin(Venue, col(Venue.id) == col(SeatAssignment.venue_id))
+            .where(
+                tuple_(col(ExamRegistration.candidate_id), col(ExamRegistration.sitting_code)).in_(
+                    list(keys)
+                ),
+                or_(
+                    col(ExamRegistration.status) == RegistrationStatus.PAID,
+                    and_(
+                        col(ExamRegistration.status) == RegistrationStatus.UNPAID,
+                        col(ExamRegistration.created_at) >= unpaid_since,
+                    ),
+                ),
+            )
+            .order_by(col(ExamSlot.starts_at), col(ExamRegistration.course_code))
+        )
+        return (await self.session.execute(statement)).all()
+
+
+class ResultRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def published(
+        self, keys: Collection[CandidateSitting], *, now: datetime
+    ) -> Sequence[Row[ExamResult, Course, str]]:
+        """The results of sittings whose scores are published at `now`; none of the others."""
+        statement = (
+            select(ExamResult, Course, col(Sitting.code))
+            .join(Course, col(Course.code) == col(ExamResult.course_code))
+            .join(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
+            .where(
+                tuple_(col(ExamResult.candidate_id), col(ExamResult.sitting_code)).in_(list(keys)),
+                col(Sitting.scores_published_at) <= now,
+            )
+            .order_by(col(ExamResult.course_code))
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def passes(
+        self, candidate_ids: Iterable[uuid.UUID], *, now: datetime
+    ) -> Sequence[Row[ExamResult, Course]]:
+        """Passing results: of published sittings, or recorded without a sitting (exemptions,
+        transfers)."""
+        statement = (
+            select(ExamResult, Course)
+            .join(Course, col(Course.code) == col(ExamResult.course_code))
+            .outerjoin(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
+            .where(
+                col(ExamResult.candidate_id).in_(set(candidate_ids)),
+                col(ExamResult.passed).is_(True),
+                col(ExamResult.status) == ResultStatus.NORMAL,
+                or_(
+                    col(ExamResult.sitting_code).is_(None),
+                    col(Sitting.scores_published_at) <= now,
+                ),
+            )
+        )
+        return (await self.session.execute(statement)).all()
+
+
+class ReviewRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, candidate_ids: Iterable[uuid.UUID]) -> Sequence[Row[ScoreReview, Course]]:
+        statement = (
+            select(ScoreReview, Course)
+            .join(Course, col(Course.code) == col(ScoreReview.course_code))
+            .where(col(ScoreReview.candidate_id).in_(set(candidate_ids)))
+            .order_by(col(ScoreReview.requested_at).desc(), col(ScoreReview.course_code))
+        )
+        return (await self.session.execute(statement)).all()

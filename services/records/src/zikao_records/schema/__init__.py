@@ -1,0 +1,39 @@
+"""Records' part of the graph: the catalogue and sittings (public), and the candidate's exams,
+results, passes, reviews and graduation audit on the `Candidate` entity."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from zikao_kit.context import Context
+from zikao_kit.db import utc_now
+from zikao_kit.graphql import build_schema
+from zikao_records import models
+from zikao_records.repository import MajorRepository, SittingRepository
+from zikao_records.schema.candidate import Candidate
+from zikao_records.schema.catalogue import Course, Major, MajorLevel, Sitting
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Exam sittings, newest first. Public.")
+    async def sittings(self, info: Info[Context, None]) -> list[Sitting]:
+        async with info.context.db() as session:
+            sittings = await SittingRepository(session).all()
+        now = utc_now()
+        return [Sitting.from_model(sitting, now) for sitting in sittings]
+
+    @strawberry.field(description="The majors a candidate may choose, of one level if given.")
+    async def majors(
+        self, info: Info[Context, None], level: MajorLevel | None = None
+    ) -> list[Major]:
+        wanted = models.MajorLevel[level.name] if level is not None else None
+        async with info.context.db() as session:
+            majors = await MajorRepository(session).all(wanted)
+        return [Major.from_model(major) for major in majors]
+
+
+schema = build_schema("records", query=Query, types=[Candidate, Course, Sitting])
+
+__all__ = ["schema"]

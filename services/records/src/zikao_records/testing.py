@@ -1,0 +1,112 @@
+"""Builders of records' rows for tests: sittings, slots, results, major choices.
+
+Kept in the package (like `zikao_kit.testing`) so that test modules import them by name: test
+folders are not packages, which keeps their module names apart across services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_records import models
+
+PASSING_GRADES = {"优秀", "良好", "中等", "及格", "合格"}
+# From the catalogue loaded by the migrations: 汉语言文学 (本科) and some of its courses.
+BENKE = "050101"
+ZHUANKE = "530302"
+
+
+class TakingTurns:
+    """The test's sessionmaker for resolvers, whose DataLoaders open sessions concurrently.
+
+    In a test every session is a savepoint on one shared connection, and interleaved savepoints
+    break ("savepoint does not exist"); so each session waits for the one before. Running
+    services have a pooled connection per session and need no such thing."""
+
+    def __init__(self, db: Sessionmaker) -> None:
+        self._db = db
+        self._turn = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        async with self._turn, self._db() as session:
+            yield session
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        async with self._turn, self._db.begin() as session:
+            yield session
+
+
+def taking_turns(db: Sessionmaker) -> Sessionmaker:
+    return cast(Sessionmaker, TakingTurns(db))
+
+
+async def add(db: Sessionmaker, *rows: SQLModel) -> None:
+    async with db.begin() as session:
+        session.add_all(rows)
+
+
+def ago(days: float) -> datetime:
+    return utc_now() - timedelta(days=days)
+
+
+def a_sitting(
+    code: str, *, scores: datetime | None = None, seats: datetime | None = None
+) -> models.Sitting:
+    """A sitting whose exams fall mid-month; scores and seats published at the times given."""
+    exam = datetime(int(code[:4]), int(code[5:]), 15, 1, tzinfo=UTC)
+    return models.Sitting(
+        code=code,
+        name=f"{code[:4]}年{int(code[5:])}月",
+        registration_opens_at=exam - timedelta(days=60),
+        registration_closes_at=exam - timedelta(days=45),
+        ticket_printing_opens_at=exam - timedelta(days=7),
+        scores_published_at=scores,
+        seats_published_at=seats,
+    )
+
+
+def a_slot(sitting: str, *, hour: int = 1) -> models.ExamSlot:
+    starts = datetime(int(sitting[:4]), int(sitting[5:]), 15, hour, tzinfo=UTC)
+    return models.ExamSlot(
+        sitting_code=sitting, starts_at=starts, ends_at=starts + timedelta(minutes=150)
+    )
+
+
+def a_result(
+    candidate_id: uuid.UUID,
+    course: str,
+    *,
+    sitting: str | None = None,
+    score: int | None = None,
+    grade: str | None = None,
+    source: models.ResultSource = models.ResultSource.EXAM,
+    status: models.ResultStatus = models.ResultStatus.NORMAL,
+    recorded_at: datetime | None = None,
+) -> models.ExamResult:
+    passed = (score or 0) >= 60 or grade in PASSING_GRADES or (score is None and grade is None)
+    return models.ExamResult(
+        candidate_id=candidate_id,
+        sitting_code=sitting,
+        course_code=course,
+        score=score,
+        grade=grade,
+        passed=passed and status is models.ResultStatus.NORMAL,
+        status=status,
+        source=source,
+        recorded_at=recorded_at or utc_now(),
+    )
+
+
+def a_choice(candidate_id: uuid.UUID, major: str = BENKE) -> models.CandidateMajor:
+    return models.CandidateMajor(candidate_id=candidate_id, major_code=major)

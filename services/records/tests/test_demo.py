@@ -1,0 +1,22 @@
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_records.demo import load_demo
+from zikao_records.repository import SittingRepository
+from zikao_records.settings import RecordsSettings
+
+
+async def test_the_demo_opens_a_sitting_today_and_publishes_a_past_one(
+    db: Sessionmaker, settings: RecordsSettings
+) -> None:
+    await load_demo(db, settings)
+    await load_demo(db, settings)  # idempotent
+    now = utc_now()
+    async with db() as session:
+        repository = SittingRepository(session)
+        sittings = await repository.all()
+        slots = await repository.slots([s.code for s in sittings])
+    open_now = [s for s in sittings if s.registration_opens_at <= now < s.registration_closes_at]
+    published = [s for s in sittings if s.scores_published_at and s.scores_published_at <= now]
+    assert len(open_now) == 1
+    assert len(published) == 1
+    assert len(slots) == 8
+    assert all(slot.starts_at.tzinfo is not None for slot in slots)
