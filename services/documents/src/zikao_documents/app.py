@@ -1,0 +1,100 @@
+"""Documents' Starlette app: the subgraph, health, and the PDF download route."""
+
+from __future__ import annotations
+
+import uuid
+
+from arq.connections import ArqRedis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from zikao_documents import service
+from zikao_documents.links import link_is_valid
+from zikao_documents.models import DocumentRequest
+from zikao_documents.schema import schema
+from zikao_documents.settings import DocumentsSettings, documents_settings, get_settings
+from zikao_documents.storage import LocalStorage
+from zikao_kit.auth import Principal, bearer_token
+from zikao_kit.errors import (
+    DomainError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthenticatedError,
+)
+from zikao_kit.subgraph import ServiceState, create_subgraph_app
+
+STATUS_OF = {UnauthenticatedError: 401, ForbiddenError: 403, NotFoundError: 404}
+BAD_LINK = "下载链接无效或已过期"
+
+
+def _problem(error: DomainError) -> Response:
+    status = next((s for t, s in STATUS_OF.items() if isinstance(error, t)), 409)
+    return JSONResponse({"code": error.code, "message": error.message}, status_code=status)
+
+
+async def _caller(
+    request: Request, state: ServiceState, document_id: uuid.UUID
+) -> Principal | None:
+    """None for a valid signed link to this document, else the bearer token's principal."""
+    settings = documents_settings(state.settings)
+    expires, signature = request.query_params.get("expires"), request.query_params.get("signature")
+    if expires is not None or signature is not None:
+        if not link_is_valid(settings.link_key, document_id, expires or "", signature or ""):
+            raise ForbiddenError(BAD_LINK)
+        return None
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise UnauthenticatedError()
+    return await state.verifier.verify(token)
+
+
+async def _document_file(request: Request, document_id: uuid.UUID) -> tuple[DocumentRequest, bytes]:
+    state: ServiceState = request.app.state.zikao
+    principal = await _caller(request, state, document_id)
+    async with state.db() as session:
+        document = await service.get_document(session, document_id)
+    if document is None:
+        raise NotFoundError("文件不存在")
+    if principal is not None and not service.can_read(principal, document):
+        raise ForbiddenError("只能下载本人的文件")
+    return document, await service.read_file(state.extras["storage"], document)
+
+
+async def download(request: Request) -> Response:
+    """`GET /documents/{id}/download`: the PDF, checked against its recorded sha256."""
+    try:
+        document_id = uuid.UUID(request.path_params["document_id"])
+    except ValueError:
+        return _problem(NotFoundError("文件不存在"))
+    try:
+        document, pdf = await _document_file(request, document_id)
+    except DomainError as error:
+        return _problem(error)
+    filename = f"{document.kind.value.lower()}-{document.id}.pdf"
+    headers = {
+        "content-disposition": f'attachment; filename="{filename}"',
+        "cache-control": "private, no-store",
+        "x-content-type-options": "nosniff",
+    }
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+def create_app(settings: DocumentsSettings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    storage = LocalStorage(settings.storage_dir)
+
+    async def keep(state: ServiceState) -> None:
+        # The arq client shares the service's Redis pool (closed with it at shutdown).
+        queue = ArqRedis(connection_pool=state.redis.connection_pool)
+        state.extras.update(storage=storage, queue=queue)
+
+    return create_subgraph_app(
+        name="documents",
+        schema_name="documents",
+        settings=settings,
+        schema=schema,
+        routes=[Route("/documents/{document_id}/download", download, methods=["GET"])],
+        on_startup=[keep],
+    )

@@ -1,0 +1,158 @@
+"""What goes where on each kind of document: content → a `Sheet` that `render` draws. Adding a
+kind means adding a function here, not touching the drawing code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from zikao_documents.content import (
+    AdmissionTicketContent,
+    DocumentContent,
+    ExamEntry,
+    Photo,
+    ResultEntry,
+    ResultsContent,
+)
+from zikao_documents.models import DocumentKind
+
+# Asia/Shanghai has been UTC+8 without daylight saving since 1991: no tz database needed.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+WEEKDAYS = "一二三四五六日"
+BLANK = "—"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    share: float  # of the table's width
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A one-column A4 document: title, who it is about, one table, numbered notes."""
+
+    title: str
+    subtitle: str
+    issuer: str
+    fields: tuple[tuple[str, str], ...]
+    photo: Photo | None
+    photo_box: bool
+    table: Table
+    notes_title: str = ""
+    notes: tuple[str, ...] = ()
+
+
+EXAM_COLUMNS = (
+    Column("课程代码", 0.11),
+    Column("课程名称", 0.16),
+    Column("考试日期", 0.13),
+    Column("考试时间", 0.12),
+    Column("时长", 0.10),
+    Column("考点及地址", 0.24),
+    Column("考场", 0.07),
+    Column("座位", 0.07),
+)
+RESULT_COLUMNS = (
+    Column("课程代码", 0.12),
+    Column("课程名称", 0.36),
+    Column("学分", 0.08),
+    Column("成绩", 0.12),
+    Column("考次", 0.14),
+    Column("来源", 0.18),
+)
+SOURCES = {"EXAM": "考试", "PRACTICE": "实践考核", "THESIS": "毕业论文", "EXEMPTION": "免考"}
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+def exam_row(exam: ExamEntry) -> tuple[str, ...]:
+    starts, ends = local(exam.starts_at), local(exam.ends_at)
+    return (
+        exam.course_code,
+        exam.course_name,
+        f"{starts:%Y年%m月%d日} 星期{WEEKDAYS[starts.weekday()]}",
+        f"{starts:%H:%M}-{ends:%H:%M}",
+        f"{exam.duration_minutes}分钟",
+        f"{exam.venue_name}\n{exam.venue_address}",
+        exam.room,
+        exam.seat,
+    )
+
+
+def result_row(result: ResultEntry) -> tuple[str, ...]:
+    score = str(result.score) if result.score is not None else result.grade or BLANK
+    return (
+        result.course_code,
+        result.course_name,
+        str(result.credits) if result.credits is not None else BLANK,
+        score,
+        result.sitting or BLANK,
+        SOURCES.get(result.source or "", result.source or BLANK),
+    )
+
+
+def admission_ticket(content: AdmissionTicketContent, issued_at: datetime) -> Sheet:
+    person = content.candidate
+    exams = sorted(content.exams, key=lambda e: e.starts_at)
+    return Sheet(
+        title="准考证",
+        subtitle=f"{content.issuer}　{content.sitting_name}高等教育自学考试",
+        issuer=content.issuer,
+        fields=(
+            ("姓名", person.name),
+            ("准考证号", person.ticket_number),
+            ("身份证号", person.masked_id_number),
+            ("生成日期", f"{local(issued_at):%Y年%m月%d日}"),
+        ),
+        photo=person.photo,
+        photo_box=True,
+        table=Table("考试科目与考场", EXAM_COLUMNS, tuple(exam_row(e) for e in exams)),
+        notes_title="考生须知",
+        notes=tuple(content.rules),
+    )
+
+
+def results_sheet(content: ResultsContent, issued_at: datetime, *, title: str) -> Sheet:
+    person = content.candidate
+    fields = [
+        ("姓名", person.name),
+        ("准考证号", person.ticket_number),
+        ("身份证号", person.masked_id_number),
+    ]
+    if content.major is not None:
+        major = content.major
+        fields.append(("专业", f"{major.name}（{major.code}，{major.level}）"))
+    fields.append(("出具日期", f"{local(issued_at):%Y年%m月%d日}"))
+    return Sheet(
+        title=title,
+        subtitle=f"{content.issuer}　高等教育自学考试",
+        issuer=content.issuer,
+        fields=tuple(fields),
+        photo=person.photo,
+        photo_box=person.photo is not None,
+        table=Table("课程成绩", RESULT_COLUMNS, tuple(result_row(r) for r in content.results)),
+    )
+
+
+RESULTS_TITLES = {
+    DocumentKind.COURSE_CERTIFICATE: "课程合格证明",
+    DocumentKind.TRANSCRIPT: "成绩单",
+}
+
+
+def build_sheet(kind: DocumentKind, content: DocumentContent, issued_at: datetime) -> Sheet:
+    if kind is DocumentKind.ADMISSION_TICKET and isinstance(content, AdmissionTicketContent):
+        return admission_ticket(content, issued_at)
+    if kind in RESULTS_TITLES and isinstance(content, ResultsContent):
+        return results_sheet(content, issued_at, title=RESULTS_TITLES[kind])
+    raise TypeError(f"no layout for {kind} with {type(content).__name__}")

@@ -1,0 +1,42 @@
+"""Short-lived signed download links: they name one document and an expiry, nothing personal."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from urllib.parse import urlencode
+
+
+def _signature(key: str, document_id: uuid.UUID, expires: int) -> str:
+    message = f"download:{document_id}:{expires}".encode()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def download_path(document_id: uuid.UUID) -> str:
+    return f"/documents/{document_id}/download"
+
+
+def signed_download_url(
+    base_url: str, key: str, document_id: uuid.UUID, *, ttl_seconds: int, now: float | None = None
+) -> str:
+    """`{base_url}/documents/{id}/download?expires=…&signature=…`, valid for `ttl_seconds`."""
+    expires = int(now if now is not None else time.time()) + ttl_seconds
+    query = urlencode({"expires": expires, "signature": _signature(key, document_id, expires)})
+    return f"{base_url.rstrip('/')}{download_path(document_id)}?{query}"
+
+
+def link_is_valid(
+    key: str, document_id: uuid.UUID, expires: str, signature: str, *, now: float | None = None
+) -> bool:
+    """True when `signature` was made with `key` for this document and expiry, and the expiry
+    has not passed."""
+    if not expires.isdigit() or len(expires) > 12:
+        return False
+    expected = _signature(key, document_id, int(expires))
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        return False
+    return int(expires) > (now if now is not None else time.time())

@@ -1,0 +1,96 @@
+"""Documents' tables (PostgreSQL schema `documents`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from zikao_kit.db import schema_registry, utc_column, utc_now
+
+SCHEMA = "documents"
+
+
+class DocumentsModel(SQLModel, registry=schema_registry(SCHEMA)):
+    pass
+
+
+metadata = DocumentsModel.metadata
+
+
+class DocumentKind(StrEnum):
+    ADMISSION_TICKET = "ADMISSION_TICKET"
+    COURSE_CERTIFICATE = "COURSE_CERTIFICATE"
+    TRANSCRIPT = "TRANSCRIPT"
+
+
+class DocumentStatus(StrEnum):
+    PENDING = "PENDING"
+    RENDERING = "RENDERING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+ACTIVE_STATUSES = (DocumentStatus.PENDING, DocumentStatus.RENDERING, DocumentStatus.READY)
+UNFINISHED_STATUSES = (DocumentStatus.PENDING, DocumentStatus.RENDERING)
+
+
+def _optional_time() -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=True)
+
+
+class DocumentRequest(DocumentsModel, table=True):
+    """A document a candidate asked for: what it shows (`content`, frozen when requested) and
+    where its rendered file is. PostgreSQL is the truth of every render job."""
+
+    __tablename__ = "document_request"
+    __table_args__ = (
+        # One live request per candidate, kind, sitting and content: asking again returns it.
+        Index(
+            "uq_document_request_live",
+            "candidate_id",
+            "kind",
+            "sitting",
+            "content_sha256",
+            unique=True,
+            postgresql_where=text("status <> 'FAILED'"),
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_document_request_candidate_id_requested_at", "candidate_id", "requested_at"),
+        # The sweeper's scan: only unfinished requests.
+        Index(
+            "ix_document_request_unfinished",
+            "requested_at",
+            postgresql_where=text("status IN ('PENDING', 'RENDERING')"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    candidate_id: uuid.UUID = Field(description="identity's Candidate id (no FK across schemas)")
+    kind: DocumentKind = Field(sa_type=SAEnum(DocumentKind, name="document_kind"))
+    sitting: str | None = Field(default=None, max_length=16)
+    status: DocumentStatus = Field(
+        default=DocumentStatus.PENDING,
+        sa_type=SAEnum(DocumentStatus, name="document_status"),
+    )
+    content: dict[str, Any] = Field(sa_type=JSONB)
+    content_sha256: str = Field(min_length=64, max_length=64)
+    verification_code: str = Field(unique=True, max_length=16)
+    requested_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    attempted_at: datetime | None = Field(default=None, sa_column=_optional_time())
+    ready_at: datetime | None = Field(default=None, sa_column=_optional_time())
+    sha256: str | None = Field(default=None, max_length=64)
+    storage_key: str | None = Field(default=None, max_length=200)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=100)
+
+    @property
+    def is_done(self) -> bool:
+        """READY or FAILED: a render job has nothing left to do."""
+        return self.status in (DocumentStatus.READY, DocumentStatus.FAILED)

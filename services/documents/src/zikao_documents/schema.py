@@ -1,0 +1,129 @@
+"""Documents' part of the graph: `Candidate.documents` (on identity's entity), `document`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from zikao_documents import models, service
+from zikao_documents.links import signed_download_url
+from zikao_documents.settings import documents_settings
+from zikao_kit.context import Context
+from zikao_kit.errors import ForbiddenError
+from zikao_kit.graphql import build_schema
+
+
+@strawberry.enum(description="What a document is.")
+class DocumentKind(Enum):
+    ADMISSION_TICKET = "ADMISSION_TICKET"
+    COURSE_CERTIFICATE = "COURSE_CERTIFICATE"
+    TRANSCRIPT = "TRANSCRIPT"
+
+
+@strawberry.enum(description="Where a document is on its way to a PDF.")
+class DocumentStatus(Enum):
+    PENDING = "PENDING"
+    RENDERING = "RENDERING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+@strawberry.type(description="A document a candidate asked for (admission ticket, certificate…).")
+class Document:
+    id: strawberry.ID
+    kind: DocumentKind
+    status: DocumentStatus
+    sitting: str | None = strawberry.field(description="the sitting it belongs to, e.g. 2026-10")
+    requested_at: datetime
+    ready_at: datetime | None
+    sha256: str | None = strawberry.field(description="of the PDF, hex; null until READY")
+
+    @strawberry.field(
+        description="A short-lived link to the PDF (no login needed while valid); null until READY."
+    )
+    def download_url(self, info: Info[Context, None]) -> str | None:
+        if self.status is not DocumentStatus.READY:
+            return None
+        settings = documents_settings(info.context.settings)
+        return signed_download_url(
+            settings.download_base_url,
+            settings.link_key,
+            uuid.UUID(str(self.id)),
+            ttl_seconds=settings.link_ttl_seconds,
+        )
+
+    @classmethod
+    def from_model(cls, document: models.DocumentRequest) -> Document:
+        return cls(
+            id=strawberry.ID(str(document.id)),
+            kind=DocumentKind(document.kind.value),
+            status=DocumentStatus(document.status.value),
+            sitting=document.sitting,
+            requested_at=document.requested_at.astimezone(UTC),
+            ready_at=_utc(document.ready_at),
+            sha256=document.sha256 if document.status is models.DocumentStatus.READY else None,
+        )
+
+
+def _load_documents(
+    context: Context,
+) -> Callable[[Sequence[uuid.UUID]], Awaitable[list[list[Document]]]]:
+    async def load(candidate_ids: Sequence[uuid.UUID]) -> list[list[Document]]:
+        async with context.db() as session:
+            found = await service.documents_by_candidate(session, candidate_ids)
+        return [[Document.from_model(d) for d in found.get(i, [])] for i in candidate_ids]
+
+    return load
+
+
+def _uuid(value: strawberry.ID) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@strawberry.federation.type(keys=["id"])
+class Candidate:
+    """Identity's candidate entity; this subgraph adds `documents` and nothing else."""
+
+    id: strawberry.ID
+
+    @strawberry.field(description="The candidate's documents, newest first.")
+    async def documents(self, info: Info[Context, None]) -> list[Document]:
+        principal = info.context.require_principal()
+        candidate_id = _uuid(self.id)
+        if candidate_id is None or not service.can_read_candidate(principal, candidate_id):
+            raise ForbiddenError("只能查看本人的文件")
+        loader = info.context.loader("documents_by_candidate", _load_documents(info.context))
+        documents: list[Document] = await loader.load(candidate_id)
+        return documents
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Candidate | None:
+        return cls(id=id) if _uuid(id) is not None else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One document; null when it does not exist or is not yours.")
+    async def document(self, info: Info[Context, None], id: strawberry.ID) -> Document | None:
+        principal = info.context.require_principal()
+        document_id = _uuid(id)
+        if document_id is None:
+            return None
+        async with info.context.db() as session:
+            found = await service.readable_document(session, principal, document_id)
+        return Document.from_model(found) if found is not None else None
+
+
+schema = build_schema("documents", query=Query, types=[Candidate])

@@ -1,0 +1,72 @@
+"""Documents' settings (prefix `DOCUMENTS_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
+
+# Development-only key: refused when ZIKAO_ENV=production.
+DEV_LINK_KEY = "dev-only-download-link-key-change-me"
+DEV_PUBLIC_URL = "http://127.0.0.1:8003"
+
+
+class DocumentsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DOCUMENTS_", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        default=DEV_DATABASE_URL, validation_alias=shared("DATABASE_URL", "DOCUMENTS_")
+    )
+    redis_url: str = Field(
+        default=DEV_REDIS_URL, validation_alias=shared("REDIS_URL", "DOCUMENTS_")
+    )
+    link_key: str = Field(
+        default=DEV_LINK_KEY, min_length=16, description="HMAC key of signed download links"
+    )
+    link_ttl_seconds: int = Field(
+        default=300, ge=10, le=3600, description="how long a signed download link stays valid"
+    )
+    public_url: str = Field(
+        default=DEV_PUBLIC_URL, description="where clients reach this service (download links)"
+    )
+    storage_dir: Path = Field(
+        default=Path(".run/documents"), description="local storage backend's folder"
+    )
+    queue_name: str = Field(default="zikao:documents", description="arq queue of the renderer")
+    render_max_attempts: int = Field(default=3, ge=1, le=20)
+    sweep_pending_after_seconds: int = Field(
+        default=60, ge=1, description="a PENDING request older than this is re-enqueued"
+    )
+    rendering_lease_seconds: int = Field(
+        default=600,
+        ge=60,
+        description="a RENDERING request older than this is taken as abandoned and re-enqueued",
+    )
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.link_key == DEV_LINK_KEY:
+            problems.append("DOCUMENTS_LINK_KEY is the development key")
+        if self.public_url == DEV_PUBLIC_URL:
+            problems.append("DOCUMENTS_PUBLIC_URL is the development default")
+        return problems
+
+    @property
+    def download_base_url(self) -> str:
+        return self.public_url.rstrip("/")
+
+
+def documents_settings(settings: ServiceSettings) -> DocumentsSettings:
+    """The documents settings a process runs with (typed back from the kit's base class)."""
+    if not isinstance(settings, DocumentsSettings):
+        raise TypeError("documents runs with DocumentsSettings")
+    return settings
+
+
+def get_settings() -> DocumentsSettings:
+    return DocumentsSettings()

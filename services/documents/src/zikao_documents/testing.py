@@ -1,0 +1,88 @@
+"""Builders of documents' content for tests (imported by name: test folders are not packages)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from zikao_documents.models import DocumentRequest
+
+MakeRequest = Callable[..., Awaitable[DocumentRequest]]
+
+
+def tiny_png(width: int = 30, height: int = 40) -> bytes:
+    """A valid RGB PNG, made without an imaging library."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xb4\xc8\xe6" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def exam(code: str, name: str, starts: str, ends: str, seat: str = "07") -> dict[str, Any]:
+    return {
+        "course_code": code,
+        "course_name": name,
+        "starts_at": starts,
+        "ends_at": ends,
+        "venue_name": "重庆市第一中学",
+        "venue_address": "重庆市沙坪坝区沙坪坝正街42号",
+        "room": "012",
+        "seat": seat,
+    }
+
+
+def ticket_content(*, name: str = "张三", seat: str = "07", photo: bool = True) -> dict[str, Any]:
+    candidate: dict[str, Any] = {
+        "name": name,
+        "ticket_number": "010326100001",
+        "masked_id_number": "5001**********1232",
+    }
+    if photo:
+        data = base64.b64encode(tiny_png()).decode()
+        candidate["photo"] = {"media_type": "image/png", "data_base64": data}
+    return {
+        "issuer": "重庆市教育考试院",
+        "sitting_name": "2026年10月",
+        "candidate": candidate,
+        "exams": [
+            exam(
+                "03708",
+                "中国近现代史纲要",
+                "2026-10-24T09:00:00+08:00",
+                "2026-10-24T11:30:00+08:00",
+                seat,
+            ),
+            exam(
+                "00015",
+                "英语（二）",
+                "2026-10-24T14:30:00+08:00",
+                "2026-10-24T17:00:00+08:00",
+                seat,
+            ),
+        ],
+    }
+
+
+def results_content(count: int = 3) -> dict[str, Any]:
+    return {
+        "issuer": "重庆市教育考试院",
+        "candidate": ticket_content(photo=False)["candidate"],
+        "major": {"code": "B020301", "name": "会计学", "level": "本科"},
+        "results": [
+            {"course_code": f"{n:05d}", "course_name": f"课程{n}", "credits": 4,
+             "score": 60 + n % 40, "sitting": "2025-04", "source": "EXAM"}
+            for n in range(count)
+        ],
+    }  # fmt: skip

@@ -1,0 +1,151 @@
+"""The documents worker: `arq zikao_documents.worker.WorkerSettings`.
+
+Redis only carries wake-ups; each job re-reads its request from PostgreSQL, and a cron sweeper
+re-enqueues requests whose wake-up was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from arq import Retry, cron, func
+from arq.connections import ArqRedis, RedisSettings
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from zikao_documents import rendering
+from zikao_documents.jobs import RENDER_JOB, enqueue_render
+from zikao_documents.models import SCHEMA
+from zikao_documents.render import RenderError
+from zikao_documents.settings import DocumentsSettings, get_settings
+from zikao_documents.storage import LocalStorage, Storage
+from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker, utc_now
+from zikao_kit.logging import configure_logging, reset_request_id, set_request_id
+
+logger = logging.getLogger("zikao.documents.worker")
+WorkerContext = dict[str, Any]
+# Worth another attempt: the disk or the database hiccuped, not the document.
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
+RETRY_SECONDS = 15
+RENDER_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    """What every job needs, made once at start-up and kept in the arq context."""
+
+    settings: DocumentsSettings
+    db: Sessionmaker
+    storage: Storage
+
+
+def deps_of(ctx: WorkerContext) -> WorkerDeps:
+    deps = ctx["deps"]
+    if not isinstance(deps, WorkerDeps):
+        raise TypeError("the worker context holds no WorkerDeps")
+    return deps
+
+
+async def render_document(
+    ctx: WorkerContext, document_id: str, request_id: str | None = None
+) -> str:
+    """Renders one request to a stored PDF; safe to run twice. Returns what happened."""
+    token = set_request_id(request_id or ctx.get("job_id"))
+    try:
+        return await _render(deps_of(ctx), uuid.UUID(document_id))
+    finally:
+        reset_request_id(token)
+
+
+async def _render(deps: WorkerDeps, document_id: uuid.UUID) -> str:
+    max_attempts = deps.settings.render_max_attempts
+    async with deps.db.begin() as session:
+        attempt = await rendering.begin_attempt(session, document_id, max_attempts=max_attempts)
+    if attempt is None:
+        return "skipped"
+    try:
+        async with deps.db.begin() as session:
+            produced = await rendering.produce(session, document_id, deps.storage)
+    except RenderError as error:
+        await _fail(deps, document_id, error.code)
+        return "failed"
+    except TRANSIENT_ERRORS as error:
+        if attempt >= max_attempts:
+            await _fail(deps, document_id, f"transient:{type(error).__name__}")
+            return "failed"
+        extra = {"document_id": str(document_id), "attempt": attempt, "error": type(error).__name__}
+        logger.warning("render attempt failed; retrying", extra=extra)
+        raise Retry(defer=RETRY_SECONDS * attempt) from error
+    return "ready" if produced else "skipped"
+
+
+async def _fail(deps: WorkerDeps, document_id: uuid.UUID, code: str) -> None:
+    async with deps.db.begin() as session:
+        await rendering.mark_failed(session, document_id, code)
+
+
+async def sweep_unfinished(ctx: WorkerContext) -> int:
+    """Re-enqueues unfinished requests whose wake-up seems lost; returns how many."""
+    deps = deps_of(ctx)
+    settings = deps.settings
+    async with deps.db() as session:
+        stale = await rendering.stale_requests(
+            session,
+            pending_after=timedelta(seconds=settings.sweep_pending_after_seconds),
+            rendering_lease=timedelta(seconds=settings.rendering_lease_seconds),
+            now=utc_now(),
+        )
+    redis: ArqRedis = ctx["redis"]
+    enqueued = [await enqueue_render(redis, i, queue_name=settings.queue_name) for i in stale]
+    if stale:
+        logger.info(
+            "swept unfinished requests", extra={"stale": len(stale), "enqueued": sum(enqueued)}
+        )
+    return sum(enqueued)
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
+    settings = RedisSettings.from_dsn(url)
+    if settings.unix_socket_path:
+        settings.unix_socket_path = unquote(settings.unix_socket_path)
+    return settings
+
+
+async def startup(ctx: WorkerContext) -> None:
+    settings = get_settings()
+    configure_logging("documents-worker", settings.log_level)
+    engine = create_engine(settings.database_url, schema=SCHEMA, pool_size=settings.db_pool_size)
+    ctx["engine"] = engine
+    storage = LocalStorage(settings.storage_dir)
+    ctx["deps"] = WorkerDeps(settings=settings, db=create_sessionmaker(engine), storage=storage)
+
+
+async def shutdown(ctx: WorkerContext) -> None:
+    engine = ctx.pop("engine", None)
+    if engine is not None:
+        await engine.dispose()
+
+
+_settings = get_settings()
+
+
+class WorkerSettings:
+    functions = [
+        func(
+            render_document,
+            name=RENDER_JOB,
+            keep_result=0,  # a finished job leaves no key, so the sweeper can wake it again
+            max_tries=_settings.render_max_attempts + 2,  # PostgreSQL counts attempts first
+            timeout=RENDER_TIMEOUT_SECONDS,
+        )
+    ]
+    cron_jobs = [cron(sweep_unfinished, second=0, run_at_startup=True, keep_result=0)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings(_settings.redis_url)
+    queue_name = _settings.queue_name

@@ -1,0 +1,155 @@
+import hashlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from zikao_documents.app import create_app
+from zikao_documents.links import signed_download_url
+from zikao_documents.models import DocumentRequest
+from zikao_documents.settings import DocumentsSettings
+from zikao_documents.storage import LocalStorage
+from zikao_documents.testing import MakeRequest
+from zikao_documents.worker import WorkerDeps, render_document
+from zikao_kit.auth import JwksKeySource, StaticKeySource, TokenVerifier
+from zikao_kit.db import Sessionmaker
+from zikao_kit.subgraph import ServiceState
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def token(settings: DocumentsSettings, subject: str, role: str = "candidate") -> dict[str, str]:
+    now = int(time.time())
+    claims = {
+        "sub": subject, "role": role, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "iat": now, "exp": now + 300,
+    }  # fmt: skip
+    signed = jwt.encode(claims, KEY, algorithm="EdDSA", headers={"kid": "test"})
+    return {"authorization": f"Bearer {signed}"}
+
+
+@pytest.fixture
+async def client(settings: DocumentsSettings, db: Sessionmaker) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan run, its sessions on the test's transaction and a verifier
+    that trusts the test key."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        state: ServiceState = app.state.zikao
+        state.db = db
+        if isinstance(state.verifier.keys, JwksKeySource):
+            await state.verifier.keys.aclose()
+        keys = StaticKeySource({"test": KEY.public_key()})
+        state.verifier = TokenVerifier(
+            keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client:
+            yield client
+
+
+@pytest.fixture
+async def ready(make_request: MakeRequest, deps: WorkerDeps) -> DocumentRequest:
+    document = await make_request()
+    assert await render_document({"deps": deps}, str(document.id)) == "ready"
+    return document
+
+
+def path(document: DocumentRequest | uuid.UUID) -> str:
+    document_id = document.id if isinstance(document, DocumentRequest) else document
+    return f"/documents/{document_id}/download"
+
+
+def signed(settings: DocumentsSettings, document_id: uuid.UUID) -> str:
+    url = signed_download_url(settings.public_url, settings.link_key, document_id, ttl_seconds=60)
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+async def test_a_signed_link_downloads_the_pdf(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings,
+    storage: LocalStorage,
+) -> None:  # fmt: skip
+    response = await client.get(signed(settings, ready.id))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.content.startswith(b"%PDF")
+    assert response.content == await storage.read(
+        f"{ready.id}/{hashlib.sha256(response.content).hexdigest()}.pdf"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "expires=1000&signature=x",
+        "expires=99999999999&signature=AAAA",
+        "signature=only",
+        "expires=1",
+    ],
+)
+async def test_a_bad_or_expired_link_is_refused(
+    client: httpx.AsyncClient, ready: DocumentRequest, query: str
+) -> None:
+    response = await client.get(f"{path(ready)}?{query}")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+
+
+async def test_a_link_for_another_document_is_refused(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    other = signed(settings, uuid.uuid4())
+    response = await client.get(path(ready) + "?" + other.split("?", 1)[1])
+    assert response.status_code == 403
+
+
+async def test_the_owner_and_staff_download_with_their_token(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    for headers in (token(settings, str(ready.candidate_id)), token(settings, "s1", "staff")):
+        response = await client.get(path(ready), headers=headers)
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
+
+
+async def test_others_are_refused(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    assert (await client.get(path(ready))).status_code == 401
+    bad = {"authorization": "Bearer not-a-token"}
+    assert (await client.get(path(ready), headers=bad)).status_code == 401
+    someone = token(settings, str(uuid.uuid4()))
+    assert (await client.get(path(ready), headers=someone)).status_code == 403
+
+
+async def test_unknown_and_unfinished_documents(
+    client: httpx.AsyncClient, make_request: MakeRequest, settings: DocumentsSettings
+) -> None:
+    staff = token(settings, "s1", "staff")
+    assert (await client.get(path(uuid.uuid4()), headers=staff)).status_code == 404
+    assert (await client.get("/documents/nope/download", headers=staff)).status_code == 404
+    pending = await make_request()
+    response = await client.get(signed(settings, pending.id))
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_not_ready"
+
+
+async def test_a_file_that_no_longer_matches_its_hash_is_not_served(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings,
+    storage: LocalStorage, db: Sessionmaker, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    async with db() as session:
+        stored = await session.get(DocumentRequest, ready.id)
+    assert stored is not None
+    assert stored.storage_key is not None
+    await storage.write(stored.storage_key, b"%PDF-1.4 forged")
+    response = await client.get(signed(settings, ready.id))
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_integrity"
+    assert "does not match its sha256" in caplog.text

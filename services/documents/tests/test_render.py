@@ -1,0 +1,79 @@
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from zikao_documents.content import AdmissionTicketContent
+from zikao_documents.layouts import admission_ticket, exam_row
+from zikao_documents.models import DocumentKind
+from zikao_documents.render import RenderError, format_code, render_pdf
+from zikao_documents.testing import results_content, ticket_content
+
+ISSUED = datetime(2026, 10, 17, 2, 0, tzinfo=UTC)
+
+
+def _render(kind: DocumentKind, content: dict[str, object]) -> bytes:
+    return render_pdf(kind, content, verification_code="ABCD2345WXYZ", issued_at=ISSUED)
+
+
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type /Page\b", pdf))
+
+
+def test_an_admission_ticket_is_a_one_page_pdf() -> None:
+    pdf = _render(DocumentKind.ADMISSION_TICKET, ticket_content())
+    assert pdf.startswith(b"%PDF")
+    assert _pages(pdf) == 1
+    assert b"STSong-Light" in pdf  # the built-in CID font, no file embedded
+    assert b"/Subtype /Image" in pdf  # the photo
+
+
+def test_rendering_is_reproducible() -> None:
+    one = _render(DocumentKind.ADMISSION_TICKET, ticket_content())
+    two = _render(DocumentKind.ADMISSION_TICKET, ticket_content())
+    other = _render(DocumentKind.ADMISSION_TICKET, ticket_content(seat="08"))
+    assert one == two
+    assert one != other
+
+
+def test_a_ticket_without_a_photo_still_renders() -> None:
+    pdf = _render(DocumentKind.ADMISSION_TICKET, ticket_content(photo=False))
+    assert pdf.startswith(b"%PDF")
+    assert b"/Subtype /Image" not in pdf
+
+
+def test_a_long_transcript_flows_over_pages() -> None:
+    assert _pages(_render(DocumentKind.TRANSCRIPT, results_content(3))) == 1
+    assert _pages(_render(DocumentKind.TRANSCRIPT, results_content(80))) >= 2
+    assert _render(DocumentKind.COURSE_CERTIFICATE, results_content(1)).startswith(b"%PDF")
+
+
+def test_content_that_does_not_fit_is_a_permanent_render_error() -> None:
+    with pytest.raises(RenderError) as raised:
+        _render(DocumentKind.ADMISSION_TICKET, results_content())
+    assert raised.value.code == "invalid_content"
+
+
+def test_a_broken_photo_is_a_render_error_without_personal_data(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    content = ticket_content(name="赵六")
+    content["candidate"]["photo"]["data_base64"] = "bm90IGFuIGltYWdl"  # "not an image"
+    with pytest.raises(RenderError) as raised:
+        _render(DocumentKind.ADMISSION_TICKET, content)
+    assert raised.value.code.startswith("render_failed:")
+    assert "赵六" not in caplog.text
+
+
+def test_the_ticket_layout_shows_local_times_in_order() -> None:
+    content = AdmissionTicketContent.model_validate(ticket_content())
+    sheet = admission_ticket(content, ISSUED)
+    assert sheet.title == "准考证"
+    assert ("身份证号", "5001**********1232") in sheet.fields
+    assert [row[0] for row in sheet.table.rows] == ["03708", "00015"]
+    assert exam_row(content.exams[0])[2:5] == ("2026年10月24日 星期六", "09:00-11:30", "150分钟")
+    assert len(sheet.notes) == 4
+
+
+def test_verification_codes_print_in_groups_of_four() -> None:
+    assert format_code("ABCD2345WXYZ") == "ABCD-2345-WXYZ"
