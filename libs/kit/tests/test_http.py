@@ -43,12 +43,15 @@ async def test_request_id_is_taken_echoed_and_bound(caplog: pytest.LogCaptureFix
             "/echo?secret=500103199001011232", headers={"x-request-id": "abc-1"}
         )
         made = await client.get("/echo", headers={"x-request-id": "bad id with spaces"})
-    assert given.text == "abc-1" and given.headers["x-request-id"] == "abc-1"
+    assert given.text == "abc-1"
+    assert given.headers["x-request-id"] == "abc-1"
     assert made.text == made.headers["x-request-id"] != "bad id with spaces"
     record = next(r for r in caplog.records if r.name == "zikao.http")
     line = JsonFormatter("test").format(record)
     entry = json.loads(line)
-    assert entry["request_id"] == "abc-1" and entry["path"] == "/echo" and entry["status"] == 200
+    assert entry["request_id"] == "abc-1"
+    assert entry["path"] == "/echo"
+    assert entry["status"] == 200
     assert "500103" not in line
 
 

@@ -15,7 +15,8 @@ def test_errors_map_to_their_typed_problems() -> None:
         "请填写手机号",
     )
     limited = problem_from_error(errors.RateLimitedError(30))
-    assert isinstance(limited, RateLimited) and limited.retry_after_seconds == 30
+    assert isinstance(limited, RateLimited)
+    assert limited.retry_after_seconds == 30
     assert isinstance(problem_from_error(errors.NotFoundError()), NotFound)
 
 

@@ -20,7 +20,8 @@ def test_production_refuses_development_defaults(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("DATABASE_URL", "postgresql://zikao@db/zikao")
     monkeypatch.setenv("ZIKAO_JWKS_URL", "http://identity:8001/.well-known/jwks.json")
     settings = ServiceSettings()
-    assert settings.is_production and not settings.graphiql_enabled
+    assert settings.is_production
+    assert not settings.graphiql_enabled
     with pytest.raises(ValidationError, match="IDENTITY_DATA_KEYS is the development key"):
         IdentitySettings()
 

@@ -6,11 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zikao_identity import service
 from zikao_identity.crypto import Vault
+from zikao_identity.testing import TODAY, MakeCandidate, an_id_number, new_candidate
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, create_sessionmaker
 from zikao_kit.errors import InvalidInputError
-
-from .conftest import TODAY, MakeCandidate, an_id_number, new_candidate
 
 
 async def test_a_new_candidate_gets_a_ticket_number_and_masked_data(
@@ -51,7 +50,10 @@ async def test_the_same_id_number_twice_points_to_recovery(make_candidate: MakeC
     ],
 )
 async def test_bad_fields_are_named_and_nothing_is_written(
-    make_candidate: MakeCandidate, db: Sessionmaker, vault: Vault, field: str,
+    make_candidate: MakeCandidate,
+    db: Sessionmaker,
+    vault: Vault,
+    field: str,
     overrides: dict[str, str],
 ) -> None:
     fields = dict(overrides)
@@ -90,9 +92,18 @@ def test_who_may_read_a_candidate() -> None:
     from zikao_identity.models import Candidate, Gender
 
     candidate = Candidate(
-        ticket_number="010626200001", name="x", data_key_id="k", id_number_sealed=b"",
-        id_number_index=b"", phone_sealed=b"", gender=Gender.MALE, birth_date=date(1990, 1, 1),
-        region_code="0106", password_hash="", security_question="", security_answer_hash="",
+        ticket_number="010626200001",
+        name="x",
+        data_key_id="k",
+        id_number_sealed=b"",
+        id_number_index=b"",
+        phone_sealed=b"",
+        gender=Gender.MALE,
+        birth_date=date(1990, 1, 1),
+        region_code="0106",
+        password_hash="",
+        security_question="",
+        security_answer_hash="",
     )
     assert service.can_read_candidate(Principal(str(candidate.id), Role.CANDIDATE), candidate)
     assert not service.can_read_candidate(Principal("someone", Role.CANDIDATE), candidate)

@@ -29,9 +29,17 @@ async def test_tampered_foreign_and_expired_tokens_are_refused() -> None:
     head, body, signature = token.split(".")
     forged_body = jwt.utils.base64url_encode(b'{"sub":"other","role":"admin"}').decode()
     expired = jwt.encode(
-        {"sub": "a", "role": "candidate", "iat": 1, "exp": int(time.time()) - 10,
-         "iss": "zikao-identity", "aud": "zikao"},
-        signer._private_key, algorithm="EdDSA", headers={"kid": signer.kid},
+        {
+            "sub": "a",
+            "role": "candidate",
+            "iat": 1,
+            "exp": int(time.time()) - 10,
+            "iss": "zikao-identity",
+            "aud": "zikao",
+        },
+        signer._private_key,
+        algorithm="EdDSA",
+        headers={"kid": signer.kid},
     )
     for bad in (
         f"{head}.{forged_body}.{signature}",
@@ -46,7 +54,9 @@ async def test_tampered_foreign_and_expired_tokens_are_refused() -> None:
 def test_jwks_publishes_the_public_key_only() -> None:
     signer, _ = _pair()
     (key,) = signer.jwks()["keys"]
-    assert key["kid"] == signer.kid and key["alg"] == "EdDSA" and "d" not in key
+    assert key["kid"] == signer.kid
+    assert key["alg"] == "EdDSA"
+    assert "d" not in key
 
 
 async def test_unreachable_jwks_is_unauthenticated_not_a_crash() -> None:

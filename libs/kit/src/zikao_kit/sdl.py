@@ -1,4 +1,4 @@
-"""`python -m zikao_kit.sdl module:schema OUT`: writes a subgraph's federation SDL for composition."""
+"""`python -m zikao_kit.sdl module:schema OUT`: writes a subgraph's SDL for composition."""
 
 from __future__ import annotations
 
