@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -21,6 +22,9 @@ def _pgserver() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
+    # pgserver logs from an atexit hook, when a test runner may have closed the stream already;
+    # devrun reports what it starts and stops itself.
+    logging.getLogger("pgserver").propagate = False
     return pgserver
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 REQUEST_ID_HEADER = "x-request-id"
 _request_id: ContextVar[str | None] = ContextVar("zikao_request_id", default=None)
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 def current_request_id() -> str | None:
