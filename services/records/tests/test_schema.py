@@ -21,7 +21,6 @@ from zikao_records.testing import (
     a_slot,
     add,
     ago,
-    taking_turns,
 )
 
 ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate {
@@ -60,7 +59,7 @@ async def run(
     principal: Principal | None = None,
     variables: dict[str, Any] | None = None,
 ) -> Any:
-    context = make_context(taking_turns(db), redis, settings, principal)
+    context = make_context(db, redis, settings, principal)
     return await schema.execute(query, variable_values=variables, context_value=context)
 
 

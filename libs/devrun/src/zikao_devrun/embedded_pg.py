@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import subprocess
 import warnings
@@ -13,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from zikao_devrun.errors import DevrunError
+from zikao_devrun.process import pid_alive
 
 _DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -26,16 +26,6 @@ def _pgserver() -> Any:
     # devrun reports what it starts and stops itself.
     logging.getLogger("pgserver").propagate = False
     return pgserver
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class EmbeddedPostgres:
@@ -118,4 +108,4 @@ class EmbeddedPostgres:
                 pids = [int(pid) for pid in json.loads(handles.read_text())]
             except (ValueError, TypeError, OSError):
                 pids = []
-            handles.write_text(json.dumps([pid for pid in pids if _pid_alive(pid)]))
+            handles.write_text(json.dumps([pid for pid in pids if pid_alive(pid)]))

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from zikao_devrun.errors import DevrunError
+from zikao_devrun.process import pid_alive
 
 MAX_SOCKET_PATH = 100
 _SAVE_POINTS = (("900", "1"), ("300", "10"), ("60", "10000"))
@@ -46,16 +47,6 @@ def redis_pings(socket_path: Path) -> bool:
         return redis_command(socket_path, b"PING").startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class EmbeddedRedis:
@@ -156,7 +147,7 @@ class EmbeddedRedis:
             pids = [int(pid) for pid in json.loads(self._users_file().read_text())]
         except (OSError, ValueError, TypeError):
             return []
-        return [pid for pid in pids if _pid_alive(pid)]
+        return [pid for pid in pids if pid_alive(pid)]
 
     def _write_users(self, pids: list[int]) -> None:
         self._users_file().write_text(json.dumps(sorted(set(pids))))

@@ -50,6 +50,17 @@ class ProcessSpec:
         return PortClaim(self.name, self.port, self.port_env)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (ours or not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def http_ok(url: str, body: bytes | None = None, timeout: float = 2.0) -> bool:
     """True when ``url`` answers 200 to a GET (or a JSON POST of ``body``); no proxy is used."""
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")

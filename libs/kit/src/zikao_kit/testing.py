@@ -13,14 +13,15 @@ import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from zikao_kit.auth import Principal
 from zikao_kit.cli import ServiceCommands
@@ -117,6 +118,32 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+class TakingTurns:
+    """The test's sessionmaker for resolvers, whose DataLoaders open sessions concurrently.
+
+    In a test every session is a savepoint on one shared connection, and interleaved savepoints
+    break ("savepoint does not exist"); so each session waits for the one before. Running
+    services have a pooled connection per session and need no such thing."""
+
+    def __init__(self, db: Sessionmaker) -> None:
+        self._db = db
+        self._turn = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        async with self._turn, self._db() as session:
+            yield session
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        async with self._turn, self._db.begin() as session:
+            yield session
+
+
+def taking_turns(db: Sessionmaker) -> Sessionmaker:
+    return cast(Sessionmaker, TakingTurns(db))
+
+
 def make_context(
     db: Sessionmaker,
     redis: Redis,
@@ -124,11 +151,12 @@ def make_context(
     principal: Principal | None = None,
     extras: dict[str, Any] | None = None,
 ) -> Context:
-    """A resolver context for `schema.execute` in tests, with no HTTP request behind it."""
+    """A resolver context for `schema.execute` in tests, with no HTTP request behind it; its
+    sessions take turns (see `TakingTurns`)."""
     return Context(
         request=None,
         response=None,
-        db=db,
+        db=taking_turns(db),
         redis=redis,
         request_id=uuid.uuid4().hex,
         settings=settings,

@@ -6,14 +6,9 @@ folders are not packages, which keeps their module names apart across services.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from zikao_kit.db import Sessionmaker, utc_now
@@ -23,32 +18,6 @@ PASSING_GRADES = {"优秀", "良好", "中等", "及格", "合格"}
 # From the catalogue loaded by the migrations: 汉语言文学 (本科) and some of its courses.
 BENKE = "050101"
 ZHUANKE = "530302"
-
-
-class TakingTurns:
-    """The test's sessionmaker for resolvers, whose DataLoaders open sessions concurrently.
-
-    In a test every session is a savepoint on one shared connection, and interleaved savepoints
-    break ("savepoint does not exist"); so each session waits for the one before. Running
-    services have a pooled connection per session and need no such thing."""
-
-    def __init__(self, db: Sessionmaker) -> None:
-        self._db = db
-        self._turn = asyncio.Lock()
-
-    @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[AsyncSession]:
-        async with self._turn, self._db() as session:
-            yield session
-
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncSession]:
-        async with self._turn, self._db.begin() as session:
-            yield session
-
-
-def taking_turns(db: Sessionmaker) -> Sessionmaker:
-    return cast(Sessionmaker, TakingTurns(db))
 
 
 async def add(db: Sessionmaker, *rows: SQLModel) -> None:
