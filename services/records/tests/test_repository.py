@@ -19,8 +19,10 @@ async def test_majors_filter_by_level(db: Sessionmaker) -> None:
     async with db() as session:
         benke = await MajorRepository(session).all(MajorLevel.BENKE)
         every = await MajorRepository(session).all()
-    assert {m.code for m in benke} == {BENKE}
+    assert BENKE in {m.code for m in benke}
+    assert {m.level for m in benke} == {MajorLevel.BENKE}
     assert {BENKE, ZHUANKE} <= {m.code for m in every}
+    assert {m.level for m in every} == set(MajorLevel)
 
 
 async def test_chosen_majors_are_found_for_many_candidates_at_once(db: Sessionmaker) -> None:

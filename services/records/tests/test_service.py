@@ -211,7 +211,9 @@ async def test_exams_show_live_sign_ups_and_seats_once_published(db: Sessionmake
     ]
     await add(db, *live, *gone)
     seats = [
-        models.SeatAssignment(registration_id=r.id, venue_id=venue.id, room=3, seat=17)
+        models.SeatAssignment(
+            registration_id=r.id, slot_id=r.slot_id, venue_id=venue.id, room=3, seat=17
+        )
         for r in live[:2]
     ]
     await add(db, *seats)

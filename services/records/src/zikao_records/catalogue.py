@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ class CatalogueError(ValueError):
 class MajorEntry:
     columns: dict[str, Any]
     plan: dict[str, PlanCategory]
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    group_of: dict[str, str] = field(default_factory=dict)
+    added: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,12 @@ def _major(path: Path, entry: dict[str, Any], courses: set[str]) -> MajorEntry:
         for category, codes in entry["plan"].items()
         for course in codes
     }
-    unknown = sorted(set(plan) - courses)
+    added = [
+        {"origin": a["origin"], "origin_name": a["name"], "course_code": course}
+        for a in entry.get("added", [])
+        for course in a["courses"]
+    ]
+    unknown = sorted((set(plan) | {a["course_code"] for a in added}) - courses)
     if unknown:
         raise CatalogueError(f"{path.name}: major {code}: unknown courses {', '.join(unknown)}")
     if sum(len(codes) for codes in entry["plan"].values()) != len(plan):
@@ -95,7 +103,33 @@ def _major(path: Path, entry: dict[str, Any], courses: set[str]) -> MajorEntry:
         "school": entry["school"],
         "elective_credits_needed": int(entry["electiveCreditsNeeded"]),
     }
-    return MajorEntry(columns, plan)
+    groups, group_of = _groups(path, code, entry.get("electiveGroups", []), plan)
+    return MajorEntry(columns, plan, groups, group_of, added)
+
+
+def _groups(
+    path: Path, major: str, entries: list[dict[str, Any]], plan: dict[str, PlanCategory]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Elective groups, each with one minimum (credits or courses) over electives of the plan."""
+    groups, group_of = [], {}
+    for entry in entries:
+        group = {
+            "code": str(entry["code"]),
+            "name": entry["name"],
+            "min_credits": entry.get("minCredits"),
+            "min_courses": entry.get("minCourses"),
+        }
+        if (group["min_credits"] is None) == (group["min_courses"] is None):
+            raise CatalogueError(f"{path.name}: major {major}: group {group['code']}: one minimum")
+        for course in entry["courses"]:
+            if plan.get(course) is not PlanCategory.ELECTIVE or course in group_of:
+                raise CatalogueError(
+                    f"{path.name}: major {major}: group {group['code']}: {course} is not a "
+                    "free elective of the plan"
+                )
+            group_of[course] = group["code"]
+        groups.append(group)
+    return groups, group_of
 
 
 async def load_catalogue(session: AsyncSession, folder: Path) -> Catalogue:
@@ -105,5 +139,7 @@ async def load_catalogue(session: AsyncSession, folder: Path) -> Catalogue:
     majors = MajorRepository(session)
     await majors.upsert([m.columns for m in catalogue.majors])
     for major in catalogue.majors:
-        await majors.replace_plan(major.columns["code"], major.plan)
+        await majors.replace_plan(major.columns["code"], major.plan, major.group_of)
+        await majors.replace_groups(major.columns["code"], major.groups)
+        await majors.replace_added(major.columns["code"], major.added)
     return catalogue

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
 
 DATA_DIR = Path(__file__).parent / "data"
+DEV_PAYMENT_NOTIFY_KEY = "development-payment-notify-key"
 
 
 class RecordsSettings(ServiceSettings):
@@ -28,9 +29,34 @@ class RecordsSettings(ServiceSettings):
     unpaid_lapse_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="an unpaid exam sign-up lapses after this"
     )
+    theory_fee_yuan: int = Field(
+        default=40, ge=0, description="default fee of a theory course for a new sitting (Chongqing)"
+    )
+    practice_fee_yuan: int = Field(
+        default=40, ge=0, description="default fee of a practice course for a new sitting"
+    )
+    max_courses_per_sitting: int = Field(default=4, ge=1, le=20)
+    payment_notify_key: str = Field(
+        default=DEV_PAYMENT_NOTIFY_KEY,
+        min_length=16,
+        description="HMAC-SHA256 key of the payment provider's notifications",
+    )
+    queue_name: str = Field(default="zikao:records", description="arq queue of the records worker")
+    allocation_sweep_after_seconds: int = Field(
+        default=60, ge=5, description="a pending seat allocation older than this is woken again"
+    )
+    allocation_lease_seconds: int = Field(
+        default=900, ge=30, description="a running seat allocation older than this is abandoned"
+    )
     catalogue_dir: Path = Field(
         default=DATA_DIR, description="folder of courses.csv and majors.json (the catalogue)"
     )
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.payment_notify_key == DEV_PAYMENT_NOTIFY_KEY:
+            problems.append("RECORDS_PAYMENT_NOTIFY_KEY is the development default")
+        return problems
 
 
 def get_settings() -> RecordsSettings:

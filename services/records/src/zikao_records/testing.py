@@ -46,7 +46,8 @@ def a_sitting(
 
 
 def a_slot(sitting: str, *, hour: int = 1) -> models.ExamSlot:
-    starts = datetime(int(sitting[:4]), int(sitting[5:]), 15, hour, tzinfo=UTC)
+    start_of_day = datetime(int(sitting[:4]), int(sitting[5:]), 15, tzinfo=UTC)
+    starts = start_of_day + timedelta(hours=hour)
     return models.ExamSlot(
         sitting_code=sitting, starts_at=starts, ends_at=starts + timedelta(minutes=150)
     )
@@ -79,3 +80,30 @@ def a_result(
 
 def a_choice(candidate_id: uuid.UUID, major: str = BENKE) -> models.CandidateMajor:
     return models.CandidateMajor(candidate_id=candidate_id, major_code=major)
+
+
+def an_open_sitting(code: str = "2030-10", *, max_courses: int = 4) -> models.Sitting:
+    """A sitting whose sign-up window is open now (exams mid-month as `a_sitting`)."""
+    sitting = a_sitting(code)
+    sitting.registration_opens_at = ago(1)
+    sitting.registration_closes_at = ago(-1)
+    sitting.max_courses = max_courses
+    return sitting
+
+
+def a_timetable(
+    sitting: str, slots: list[models.ExamSlot], courses: dict[str, int]
+) -> list[models.SittingCourse]:
+    """`courses` maps a course code to the index of its slot in `slots`."""
+    return [
+        models.SittingCourse(sitting_code=sitting, course_code=code, slot_id=slots[index].id)
+        for code, index in courses.items()
+    ]
+
+
+def a_venue(region: str = "0103", name: str = "测试考点") -> models.Venue:
+    return models.Venue(name=name, address=f"{name}地址", region_code=region)
+
+
+def rooms_of(venue: models.Venue, count: int, seats: int = 30) -> list[models.Room]:
+    return [models.Room(venue_id=venue.id, number=n, seats=seats) for n in range(1, count + 1)]

@@ -13,10 +13,11 @@ from zikao_records import models
 from zikao_records.repository import MajorRepository, SittingRepository
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import Course, Major, MajorLevel, Sitting
+from zikao_records.schema.signup import SignupMutation, SignupQuery
 
 
 @strawberry.type
-class Query:
+class Query(SignupQuery):
     @strawberry.field(description="Exam sittings, newest first. Public.")
     async def sittings(self, info: Info[Context, None]) -> list[Sitting]:
         async with info.context.db() as session:
@@ -34,6 +35,11 @@ class Query:
         return [Major.from_model(major) for major in majors]
 
 
-schema = build_schema("records", query=Query, types=[Candidate, Course, Sitting])
+@strawberry.type
+class Mutation(SignupMutation):
+    pass
+
+
+schema = build_schema("records", query=Query, mutation=Mutation, types=[Candidate, Course, Sitting])
 
 __all__ = ["schema"]

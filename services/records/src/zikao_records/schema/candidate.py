@@ -50,13 +50,13 @@ class Candidate:
 
     @strawberry.field(description="Live sign-ups for the sitting (paid, or unpaid and not lapsed).")
     async def exams(self, info: Info[Context, None], sitting: str) -> list[ExamRegistration]:
-        key = (_readable(info, self.id), _sitting(sitting))
+        key = (_readable(info, self.id), parse_sitting(sitting))
         loader = info.context.loader("records.exams", batch_many(info.context, _exams))
         return await loader.load(key)
 
     @strawberry.field(description="The sitting's results; empty until its scores are published.")
     async def results(self, info: Info[Context, None], sitting: str) -> list[ExamResult]:
-        key = (_readable(info, self.id), _sitting(sitting))
+        key = (_readable(info, self.id), parse_sitting(sitting))
         loader = info.context.loader("records.results", batch_many(info.context, _results))
         return await loader.load(key)
 
@@ -91,7 +91,8 @@ def _readable(info: Info[Context, None], id: strawberry.ID) -> uuid.UUID:
     return candidate_id
 
 
-def _sitting(code: str) -> str:
+def parse_sitting(code: str) -> str:
+    """A sitting code as the client sent it, once its shape is right."""
     if not _SITTING.match(code):
         raise InvalidInputError("sitting", "考次格式应为 YYYY-MM，如 2026-10")
     return code

@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from zikao_records import service
+from zikao_records import service, signup
 from zikao_records.schema.catalogue import Course, ExamSlot, Major
 
 
@@ -79,6 +79,16 @@ class ExamRegistration:
             paid=view.paid,
             fee_yuan=view.registration.fee_yuan,
             seat=SeatAssignment.from_view(view.seat) if view.seat else None,
+        )
+
+    @classmethod
+    def from_signed_up(cls, made: signup.SignedUp) -> ExamRegistration:
+        return cls(
+            course=Course.from_model(made.course),
+            slot=ExamSlot.from_model(made.slot),
+            paid=made.paid,
+            fee_yuan=made.registration.fee_yuan,
+            seat=None,
         )
 
 

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from zikao_records.models import (
+    AddedCourse,
     CandidateMajor,
     Course,
+    ElectiveGroup,
     ExamRegistration,
     ExamResult,
     ExamSlot,
@@ -22,7 +23,6 @@ from zikao_records.models import (
     MajorLevel,
     PlanCategory,
     PlanCourse,
-    RecordsModel,
     RegistrationStatus,
     ResultStatus,
     ScoreReview,
@@ -31,25 +31,9 @@ from zikao_records.models import (
     SittingCourse,
     Venue,
 )
+from zikao_records.repository.base import upsert as _upsert
 
 CandidateSitting = tuple[uuid.UUID, str]
-
-
-async def _upsert(
-    session: AsyncSession,
-    model: type[RecordsModel],
-    rows: Sequence[Mapping[str, Any]],
-    keys: Sequence[str],
-) -> None:
-    """Inserts `rows`, updating every other column of those whose `keys` already exist."""
-    if not rows:
-        return
-    statement = insert(model).values(list(rows))
-    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    if updates:
-        await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
-    else:
-        await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
 
 
 class CourseRepository:
@@ -81,8 +65,15 @@ class MajorRepository:
         result = await self.session.execute(select(Major).where(col(Major.code).in_(set(codes))))
         return {m.code: m for m in result.scalars()}
 
-    async def replace_plan(self, major_code: str, plan: Mapping[str, PlanCategory]) -> None:
-        """Makes `plan` (course code → category) the whole plan of the major."""
+    async def replace_plan(
+        self,
+        major_code: str,
+        plan: Mapping[str, PlanCategory],
+        group_of: Mapping[str, str] | None = None,
+    ) -> None:
+        """Makes `plan` (course code → category) the whole plan of the major; `group_of` puts
+        electives in their groups."""
+        groups = group_of or {}
         await self.session.execute(
             delete(PlanCourse).where(
                 col(PlanCourse.major_code) == major_code,
@@ -90,10 +81,50 @@ class MajorRepository:
             )
         )
         rows = [
-            {"major_code": major_code, "course_code": code, "category": category}
+            {
+                "major_code": major_code,
+                "course_code": code,
+                "category": category,
+                "elective_group": groups.get(code),
+            }
             for code, category in plan.items()
         ]
         await _upsert(self.session, PlanCourse, rows, ["major_code", "course_code"])
+
+    async def replace_groups(self, major_code: str, groups: Sequence[Mapping[str, Any]]) -> None:
+        """Makes `groups` the elective groups of the major."""
+        await self.session.execute(
+            delete(ElectiveGroup).where(
+                col(ElectiveGroup.major_code) == major_code,
+                col(ElectiveGroup.code).not_in([g["code"] for g in groups]),
+            )
+        )
+        rows = [{"major_code": major_code, **group} for group in groups]
+        await _upsert(self.session, ElectiveGroup, rows, ["major_code", "code"])
+
+    async def replace_added(self, major_code: str, added: Sequence[Mapping[str, Any]]) -> None:
+        """Makes `added` (origin, origin_name, course_code) the added courses of the major."""
+        await self.session.execute(
+            delete(AddedCourse).where(col(AddedCourse.major_code) == major_code)
+        )
+        rows = [{"major_code": major_code, **row} for row in added]
+        await _upsert(self.session, AddedCourse, rows, ["major_code", "origin", "course_code"])
+
+    async def groups(self, major_codes: Iterable[str]) -> Sequence[ElectiveGroup]:
+        statement = (
+            select(ElectiveGroup)
+            .where(col(ElectiveGroup.major_code).in_(set(major_codes)))
+            .order_by(col(ElectiveGroup.major_code), col(ElectiveGroup.code))
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def added(self, major_codes: Iterable[str]) -> Sequence[AddedCourse]:
+        statement = (
+            select(AddedCourse)
+            .where(col(AddedCourse.major_code).in_(set(major_codes)))
+            .order_by(col(AddedCourse.major_code), col(AddedCourse.origin))
+        )
+        return (await self.session.execute(statement)).scalars().all()
 
     async def plans(self, major_codes: Iterable[str]) -> Sequence[Row[PlanCourse, Course]]:
         statement = (

@@ -1,0 +1,87 @@
+"""Records' expected failures, each with a stable code and a message fit for the candidate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zikao_kit.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+
+
+class SittingNotFoundError(NotFoundError):
+    code = "sitting_not_found"
+    default_message = "考次不存在"
+
+
+class MajorNotFoundError(NotFoundError):
+    code = "major_not_found"
+    default_message = "专业不存在"
+
+
+class VenueNotFoundError(NotFoundError):
+    code = "venue_not_found"
+    default_message = "考点不存在"
+
+
+class NotRegisteredError(NotFoundError):
+    code = "not_registered"
+    default_message = "未报考该课程"
+
+
+class RegistrationClosedError(ConflictError):
+    code = "registration_closed"
+    default_message = "当前不在本考次的报考时间内"
+
+
+class MajorNotChosenError(ConflictError):
+    code = "major_not_chosen"
+    default_message = "请先选择报考专业"
+
+
+class AlreadyRegisteredError(ConflictError):
+    code = "already_registered"
+    default_message = "已报考该课程"
+
+
+class TooManyCoursesError(ConflictError):
+    code = "too_many_courses"
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"每个考次最多报考{maximum}门课程")
+        self.maximum = maximum
+
+
+class ExamBannedError(ConflictError):
+    code = "exam_banned"
+    default_message = "因违规处理，本考次不能报考"
+
+
+class SlotConflictError(ConflictError):
+    """Two courses (asked for, or already signed up for) are examined in the same slot."""
+
+    code = "slot_conflict"
+
+    def __init__(self, course_codes: Sequence[str]) -> None:
+        super().__init__(f"以下课程考试时间冲突，只能报考其中一门：{'、'.join(course_codes)}")
+        self.course_codes = list(course_codes)
+
+
+class CourseNotInPlanError(InvalidInputError):
+    def __init__(self, codes: Sequence[str]) -> None:
+        message = f"以下课程不在所选专业的考试计划中：{'、'.join(codes)}"
+        super().__init__("courseCodes", message, code="course_not_in_plan")
+
+
+class CourseNotOfferedError(InvalidInputError):
+    def __init__(self, codes: Sequence[str]) -> None:
+        message = f"以下课程本考次不开考：{'、'.join(codes)}"
+        super().__init__("courseCodes", message, code="course_not_offered")
+
+
+class OutOfRegionError(ForbiddenError):
+    code = "out_of_region"
+    default_message = "只能处理本区县的考点和考生"
+
+
+class AllocationNotReadyError(ConflictError):
+    code = "allocation_not_ready"
+    default_message = "本考次尚未完成考场编排"

@@ -1,0 +1,76 @@
+"""Records' tables (PostgreSQL schema `records`): catalogue, sittings, sign-ups, payments, seats,
+results, audit.
+
+Candidates are identity's: `candidate_id` columns hold identity's Candidate id, with no foreign
+key across schemas.
+"""
+
+from zikao_records.models.audit import AuditEntry
+from zikao_records.models.base import SCHEMA, RecordsModel, metadata
+from zikao_records.models.catalogue import (
+    AddedCourse,
+    CandidateMajor,
+    Course,
+    ElectiveGroup,
+    Major,
+    PlanCourse,
+)
+from zikao_records.models.enums import (
+    AllocationStatus,
+    CourseKind,
+    GradeScheme,
+    MajorLevel,
+    PaymentSource,
+    PaymentStatus,
+    PlanCategory,
+    RegistrationStatus,
+    ResultSource,
+    ResultStatus,
+    ReviewStatus,
+)
+from zikao_records.models.exams import (
+    ExamBan,
+    ExamRegistration,
+    ExamSlot,
+    Payment,
+    Sitting,
+    SittingCourse,
+)
+from zikao_records.models.results import ExamResult, ScoreReview
+from zikao_records.models.seating import Room, SeatAllocation, SeatAssignment, Venue
+
+__all__ = [
+    "SCHEMA",
+    "AddedCourse",
+    "AllocationStatus",
+    "AuditEntry",
+    "CandidateMajor",
+    "Course",
+    "CourseKind",
+    "ElectiveGroup",
+    "ExamBan",
+    "ExamRegistration",
+    "ExamResult",
+    "ExamSlot",
+    "GradeScheme",
+    "Major",
+    "MajorLevel",
+    "Payment",
+    "PaymentSource",
+    "PaymentStatus",
+    "PlanCategory",
+    "PlanCourse",
+    "RecordsModel",
+    "RegistrationStatus",
+    "ResultSource",
+    "ResultStatus",
+    "ReviewStatus",
+    "Room",
+    "ScoreReview",
+    "SeatAllocation",
+    "SeatAssignment",
+    "Sitting",
+    "SittingCourse",
+    "Venue",
+    "metadata",
+]
