@@ -1,20 +1,48 @@
+import uuid
+from typing import Any
+
 import pytest
+from redis.asyncio import Redis
 
 from zikao_identity import models, service
 from zikao_identity.crypto import Vault
+from zikao_identity.deps import IdentityDeps
+from zikao_identity.schema import schema
 from zikao_identity.settings import IdentitySettings
-from zikao_identity.testing import TODAY, MakeCandidate, new_candidate
+from zikao_identity.testing import TODAY, Gql, MakeCandidate, new_candidate
+from zikao_identity.tokens import TokenSigner
+from zikao_kit.auth import Principal
 from zikao_kit.db import Sessionmaker
+from zikao_kit.testing import make_context
+
+TEST_ANSWER = "TEST"
 
 
 @pytest.fixture
 def settings(database_url: str) -> IdentitySettings:
-    return IdentitySettings(database_url=database_url)
+    """Settings with Redis keys of this test only (so limits never leak between tests)."""
+    return IdentitySettings(
+        database_url=database_url,
+        redis_prefix=f"identity-test:{uuid.uuid4().hex}",
+        captcha_test_answer=TEST_ANSWER,
+    )
 
 
 @pytest.fixture
 def vault(settings: IdentitySettings) -> Vault:
     return Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
+
+
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    return TokenSigner.load(None, issuer="zikao-identity", audience="zikao")
+
+
+@pytest.fixture
+def deps(
+    settings: IdentitySettings, redis: Redis, vault: Vault, signer: TokenSigner
+) -> IdentityDeps:
+    return IdentityDeps.create(settings, redis, vault, signer)
 
 
 @pytest.fixture
@@ -26,3 +54,20 @@ def make_candidate(db: Sessionmaker, vault: Vault) -> MakeCandidate:
             )
 
     return make
+
+
+@pytest.fixture
+def gql(
+    db: Sessionmaker, redis: Redis, settings: IdentitySettings, vault: Vault, deps: IdentityDeps
+) -> Gql:
+    """Runs an operation on identity's schema, as `principal`, and returns its data."""
+
+    async def run(
+        query: str, variables: dict[str, Any] | None = None, principal: Principal | None = None
+    ) -> Any:
+        context = make_context(db, redis, settings, principal, {"vault": vault, "deps": deps})
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    return run

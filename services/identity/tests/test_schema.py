@@ -3,9 +3,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from zikao_identity.crypto import Vault
+from zikao_identity.deps import IdentityDeps
 from zikao_identity.schema import schema
 from zikao_identity.settings import IdentitySettings
 from zikao_identity.testing import MakeCandidate, an_id_number
+from zikao_identity.tokens import TokenSigner
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
 from zikao_kit.errors import UnauthenticatedError
@@ -27,7 +29,10 @@ async def _run(
     variables: dict[str, Any] | None = None,
     auth_error: UnauthenticatedError | None = None,
 ) -> Any:
-    context = make_context(db, redis, settings, principal, {"vault": vault})
+    deps = IdentityDeps.create(
+        settings, redis, vault, TokenSigner.load(None, issuer="i", audience="a")
+    )
+    context = make_context(db, redis, settings, principal, {"vault": vault, "deps": deps})
     context.auth_error = auth_error
     return await schema.execute(query, variable_values=variables, context_value=context)
 

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from zikao_identity.crypto import Vault
+from zikao_identity.deps import IdentityDeps
 from zikao_identity.schema import schema
 from zikao_identity.settings import IdentitySettings, get_settings
 from zikao_identity.tokens import TokenSigner
@@ -31,7 +32,8 @@ def create_app(settings: IdentitySettings | None = None) -> Starlette:
         )
 
     async def keep(state: ServiceState) -> None:
-        state.extras.update(vault=vault, signer=signer)
+        deps = IdentityDeps.create(settings, state.redis, vault, signer)
+        state.extras.update(vault=vault, signer=signer, deps=deps)
 
     async def jwks(_: Request) -> Response:
         return JSONResponse(signer.jwks(), headers={"cache-control": "public, max-age=300"})

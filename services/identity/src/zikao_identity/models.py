@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import LargeBinary
+from sqlalchemy import Column, DateTime, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from zikao_kit.db import schema_registry, utc_column, utc_now
@@ -19,6 +19,11 @@ class IdentityModel(SQLModel, registry=schema_registry(SCHEMA)):
 
 
 metadata = IdentityModel.metadata
+
+
+def _maybe_time() -> Column[datetime]:
+    """A nullable `timestamptz` column with no default: empty until something happens."""
+    return Column(DateTime(timezone=True), nullable=True)
 
 
 class Gender(StrEnum):
@@ -59,6 +64,9 @@ class Candidate(IdentityModel, table=True):
     security_question: str = Field(max_length=100)
     security_answer_hash: str
     created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    password_changed_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+    ticket_reissue_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    ticket_reissued_at: datetime | None = Field(default=None, sa_column=_maybe_time())
 
 
 class CandidatePhoto(IdentityModel, table=True):
@@ -69,3 +77,69 @@ class CandidatePhoto(IdentityModel, table=True):
     width: int
     height: int
     uploaded_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+
+
+class StaffAccount(IdentityModel, table=True):
+    """A member of staff (region-scoped), an admin of the provincial office or an auditor."""
+
+    __tablename__ = "staff_account"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(unique=True, max_length=50)
+    name: str = Field(max_length=50)
+    role: str = Field(max_length=20)
+    region_code: str | None = Field(default=None, foreign_key="identity.region.code")
+    password_hash: str
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+
+
+class RefreshToken(IdentityModel, table=True):
+    """A refresh token, stored as its sha256. Each use replaces it by a new one of the same
+    family; presenting a used one again revokes the whole family."""
+
+    __tablename__ = "refresh_token"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: bytes = Field(sa_type=LargeBinary, unique=True)
+    family_id: uuid.UUID = Field(index=True)
+    subject: str = Field(max_length=64, index=True)
+    role: str = Field(max_length=20)
+    issued_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+    revoked_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+
+
+class PasswordResetMail(IdentityModel, table=True):
+    """A one-time reset link by e-mail. The worker makes the token when it sends the mail, so
+    the token exists only in the mail and as its sha256 here."""
+
+    __tablename__ = "password_reset_mail"
+    __table_args__ = (
+        Index(
+            "ix_password_reset_mail_token_hash",
+            "token_hash",
+            unique=True,
+            postgresql_where=text("token_hash IS NOT NULL"),
+        ),
+    )
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    candidate_id: uuid.UUID = Field(foreign_key="identity.candidate.id", index=True)
+    token_hash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+    expires_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+    used_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+
+
+class AuditEntry(IdentityModel, table=True):
+    """A sensitive action: who did what to whom, when and why. Never holds personal data."""
+
+    __tablename__ = "audit_entry"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    actor: str = Field(max_length=64, index=True)
+    actor_role: str = Field(max_length=20)
+    action: str = Field(max_length=40, index=True)
+    candidate_id: uuid.UUID | None = Field(default=None, index=True)
+    reason: str | None = Field(default=None, max_length=200)
+    detail: str | None = Field(default=None, max_length=200)

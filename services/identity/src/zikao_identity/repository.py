@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from zikao_identity.models import Candidate, CandidatePhoto, Region, TicketSequence
+from zikao_identity.models import (
+    AuditEntry,
+    Candidate,
+    CandidatePhoto,
+    PasswordResetMail,
+    RefreshToken,
+    Region,
+    StaffAccount,
+    TicketSequence,
+)
 
 
 class RegionRepository:
@@ -70,6 +80,15 @@ class CandidateRepository:
         )
         return {c.id: c for c in result.scalars()}
 
+    async def get_for_update(self, candidate_id: uuid.UUID) -> Candidate | None:
+        return await self.session.get(Candidate, candidate_id, with_for_update=True)
+
+    async def by_ticket_number(self, ticket_number: str) -> Candidate | None:
+        result = await self.session.execute(
+            select(Candidate).where(col(Candidate.ticket_number) == ticket_number)
+        )
+        return result.scalar_one_or_none()
+
     async def by_id_index(self, index: bytes) -> Candidate | None:
         result = await self.session.execute(
             select(Candidate).where(col(Candidate.id_number_index) == index)
@@ -83,3 +102,119 @@ class CandidateRepository:
             )
         )
         return set(result.scalars())
+
+
+class PhotoRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CandidatePhoto]:
+        result = await self.session.execute(
+            select(CandidatePhoto).where(col(CandidatePhoto.candidate_id).in_(set(ids)))
+        )
+        return {p.candidate_id: p for p in result.scalars()}
+
+    async def put(self, photo: CandidatePhoto) -> None:
+        values = photo.model_dump()
+        statement = insert(CandidatePhoto).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["candidate_id"],
+                set_={k: statement.excluded[k] for k in values if k != "candidate_id"},
+            )
+        )
+
+
+class StaffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, staff: StaffAccount) -> None:
+        self.session.add(staff)
+
+    async def get(self, staff_id: uuid.UUID) -> StaffAccount | None:
+        return await self.session.get(StaffAccount, staff_id)
+
+    async def by_username(self, username: str) -> StaffAccount | None:
+        result = await self.session.execute(
+            select(StaffAccount).where(col(StaffAccount.username) == username)
+        )
+        return result.scalar_one_or_none()
+
+
+class RefreshTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, token: RefreshToken) -> None:
+        self.session.add(token)
+
+    async def by_hash_for_update(self, token_hash: bytes) -> RefreshToken | None:
+        result = await self.session.execute(
+            select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash).with_for_update()
+        )
+        return result.scalar_one_or_none()
+
+    async def revoke_family(self, family_id: uuid.UUID, at: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=at)
+        )
+
+    async def revoke_subject(self, subject: str, at: datetime) -> int:
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.subject) == subject, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=at)
+            .returning(col(RefreshToken.id))
+        )
+        return len(result.all())
+
+
+class ResetMailRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, mail: PasswordResetMail) -> None:
+        self.session.add(mail)
+
+    async def get_for_update(self, mail_id: uuid.UUID) -> PasswordResetMail | None:
+        return await self.session.get(PasswordResetMail, mail_id, with_for_update=True)
+
+    async def by_token_for_update(self, token_hash: bytes) -> PasswordResetMail | None:
+        result = await self.session.execute(
+            select(PasswordResetMail)
+            .where(col(PasswordResetMail.token_hash) == token_hash)
+            .with_for_update()
+        )
+        return result.scalar_one_or_none()
+
+    async def use_all(self, candidate_id: uuid.UUID, at: datetime) -> None:
+        """Ends every outstanding link of the candidate (after any password change)."""
+        await self.session.execute(
+            update(PasswordResetMail)
+            .where(
+                col(PasswordResetMail.candidate_id) == candidate_id,
+                col(PasswordResetMail.used_at).is_(None),
+            )
+            .values(used_at=at)
+        )
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+
+    async def latest(
+        self, *, limit: int, offset: int, action: str | None = None
+    ) -> Sequence[AuditEntry]:
+        query = select(AuditEntry)
+        if action is not None:
+            query = query.where(col(AuditEntry.action) == action)
+        query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id)).limit(limit)
+        result = await self.session.execute(query.offset(offset))
+        return result.scalars().all()

@@ -13,6 +13,8 @@ DATA_DIR = Path(__file__).parent / "data"
 # Development-only keys: refused when ZIKAO_ENV=production.
 DEV_DATA_KEYS = "dev1:ZGV2LW9ubHktZGF0YS1rZXktMzItYnl0ZXMtbG9uZyE="
 DEV_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ=="
+DEV_SERVICE_CLIENTS = "documents:dev-only-documents-service-secret"
+DEV_RESET_LINK_URL = "http://127.0.0.1:4000/reset-password"
 
 
 class IdentitySettings(ServiceSettings):
@@ -33,6 +35,51 @@ class IdentitySettings(ServiceSettings):
     )
     access_token_minutes: int = Field(default=15, ge=1, le=120)
     region_file: Path = Field(default=DATA_DIR / "regions" / "chongqing.csv")
+    common_passwords_file: Path = Field(default=DATA_DIR / "common-passwords.txt")
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    redis_prefix: str = Field(default="identity", description="prefix of identity's Redis keys")
+    client_address_header: str | None = Field(
+        default="x-forwarded-for",
+        description="header whose last address is the client's (set by the gateway)",
+    )
+    # Captcha
+    captcha_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    captcha_test_answer: str | None = Field(
+        default=None, description="an answer every captcha also accepts (tests, demos only)"
+    )
+    # Log-in backoff: after `login_free_failures` wrong passwords, waits that double each time
+    login_free_failures: int = Field(default=5, ge=1)
+    login_backoff_seconds: int = Field(default=30, ge=1)
+    login_backoff_max_seconds: int = Field(default=900, ge=1)
+    client_free_failures: int = Field(default=50, ge=1)
+    failure_window_seconds: int = Field(default=3600, ge=60)
+    # Ticket recovery and password reset: attempts per hour
+    recovery_per_id: int = Field(default=5, ge=1)
+    recovery_per_client: int = Field(default=50, ge=1)
+    reset_session_minutes: int = Field(default=15, ge=1, le=60)
+    reset_answer_tries: int = Field(default=3, ge=1, le=3)
+    reset_link_minutes: int = Field(default=30, ge=5, le=60)
+    reset_link_url: str = Field(
+        default=DEV_RESET_LINK_URL,
+        description="the site's reset page; the token travels in the fragment (#token=…)",
+    )
+    # Mail (the identity worker speaks SMTP)
+    queue_name: str = Field(default="zikao:identity")
+    smtp_host: str = Field(default="127.0.0.1")
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = Field(default="自考服务 <noreply@zikao.example>")
+    mail_dir: Path = Field(default=Path(".run/mail"), description="make run's SMTP sink folder")
+    # Staff and services
+    service_clients: str = Field(
+        default=DEV_SERVICE_CLIENTS,
+        description="internal callers' credentials: `client:secret` pairs, comma separated",
+    )
+    photo_max_bytes: int = Field(default=1_000_000, ge=10_000)
+    photo_min_size: tuple[int, int] = (240, 320)
+    photo_max_size: tuple[int, int] = (1200, 1600)
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
@@ -42,6 +89,12 @@ class IdentitySettings(ServiceSettings):
             problems.append("IDENTITY_INDEX_KEY is the development key")
         if self.jwt_private_key_file is None:
             problems.append("IDENTITY_JWT_PRIVATE_KEY_FILE is not set")
+        if self.captcha_test_answer:
+            problems.append("IDENTITY_CAPTCHA_TEST_ANSWER is set")
+        if self.service_clients == DEV_SERVICE_CLIENTS:
+            problems.append("IDENTITY_SERVICE_CLIENTS is the development secret")
+        if self.reset_link_url == DEV_RESET_LINK_URL:
+            problems.append("IDENTITY_RESET_LINK_URL is the development default")
         return problems
 
 

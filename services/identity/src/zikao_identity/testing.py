@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from zikao_identity import idnumber, models, service
 
 TODAY = date(2026, 11, 25)
 MakeCandidate = Callable[..., Awaitable[models.Candidate]]
+Gql = Callable[..., Awaitable[Any]]
 
 
 def an_id_number(sequence: int, born: str = "19900101", region: str = "500106") -> str:
@@ -30,3 +32,37 @@ def new_candidate(id_number: str, **overrides: str | None) -> service.NewCandida
     }
     fields.update(overrides)
     return service.NewCandidate(**fields)  # type: ignore[arg-type]
+
+
+REGISTER = """mutation($input: RegisterCandidateInput!) { registerCandidate(input: $input) {
+  __typename
+  ... on CandidateRegistered { ticketNumber candidate { id name maskedIdNumber region { code } } }
+  ... on InvalidInput { code message field }
+  ... on Problem { code message } } }"""
+LOG_IN = """mutation($login: String!, $password: String!, $captcha: CaptchaInput!) {
+  logIn(login: $login, password: $password, captcha: $captcha) {
+  __typename
+  ... on LoggedIn { accessToken refreshToken expiresAt }
+  ... on RateLimited { retryAfterSeconds }
+  ... on InvalidInput { field }
+  ... on Problem { code message } } }"""
+NEW_CAPTCHA = "mutation { newCaptcha { id image expiresAt } }"
+
+
+def registration(
+    id_number: str, captcha_id: str, answer: str, **overrides: str | None
+) -> dict[str, object]:
+    """The `input` of RegisterCandidate for tests."""
+    fields: dict[str, object] = {
+        "name": "王五",
+        "idNumber": id_number,
+        "phone": "13712345678",
+        "email": None,
+        "password": "correct horse battery",
+        "regionCode": "0106",
+        "securityQuestion": "我的出生地",
+        "securityAnswer": "沙坪坝",
+        "captcha": {"id": captcha_id, "answer": answer},
+    }
+    fields.update(overrides)
+    return fields

@@ -1,9 +1,12 @@
-"""Identity's part of the graph: `Candidate` (the entity), `me`, `regions`."""
+# mypy: disallow-untyped-decorators=False
+"""`Candidate` (the entity), `me`, `regions`, and staff's look-up by ticket number."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -11,11 +14,13 @@ from strawberry.types import Info
 
 from zikao_identity import models, service
 from zikao_identity.crypto import Vault
-from zikao_identity.repository import RegionRepository
-from zikao_kit.auth import Principal
+from zikao_identity.repository import PhotoRepository, RegionRepository
+from zikao_identity.service.staff import find_by_ticket_number
+from zikao_kit.auth import Principal, Role
 from zikao_kit.context import Context
 from zikao_kit.errors import NotFoundError
-from zikao_kit.graphql import build_schema
+
+PHOTO_READERS = (Role.STAFF, Role.ADMIN, Role.SERVICE)
 
 
 @strawberry.enum(description="From the 17th digit of the ID number.")
@@ -35,6 +40,24 @@ class Region:
         return cls(code=region.code, name=region.name, city=region.city)
 
 
+@strawberry.type(description="A candidate's photo, for staff and internal services.")
+class CandidatePhoto:
+    media_type: str = strawberry.field(description="image/jpeg or image/png")
+    content_base64: str
+    width: int
+    height: int
+
+    @classmethod
+    def from_model(cls, photo: models.CandidatePhoto) -> CandidatePhoto:
+        content = base64.b64encode(photo.content).decode()
+        return cls(
+            media_type=photo.media_type,
+            content_base64=content,
+            width=photo.width,
+            height=photo.height,
+        )
+
+
 @strawberry.federation.type(keys=["id"], description="A candidate (考生).")
 class Candidate:
     id: strawberry.ID
@@ -45,6 +68,8 @@ class Candidate:
     email: str | None
     gender: Gender
     has_photo: bool
+    ticket_reissue_count: int = strawberry.field(description="准考证补办: times re-issued")
+    ticket_reissued_at: datetime | None
     region_code: strawberry.Private[str]
 
     @strawberry.field
@@ -54,6 +79,13 @@ class Candidate:
         if region is None:
             raise NotFoundError("报名区县不存在")
         return region
+
+    @strawberry.field(description="Staff of the region, admins and internal services only.")
+    async def photo(self, info: Info[Context, None]) -> CandidatePhoto | None:
+        info.context.require_principal(*PHOTO_READERS)
+        loader = info.context.loader("photos", _load_photos(info.context))
+        photo: CandidatePhoto | None = await loader.load(uuid.UUID(str(self.id)))
+        return photo
 
     @classmethod
     async def resolve_reference(
@@ -75,6 +107,8 @@ class Candidate:
             email=view.email,
             gender=Gender(view.gender.value),
             has_photo=view.has_photo,
+            ticket_reissue_count=view.ticket_reissue_count,
+            ticket_reissued_at=view.ticket_reissued_at,
             region_code=view.region_code,
         )
 
@@ -95,6 +129,17 @@ def _load_candidates(
     return load
 
 
+def _load_photos(
+    context: Context,
+) -> Callable[[Sequence[uuid.UUID]], Awaitable[list[CandidatePhoto | None]]]:
+    async def load(ids: Sequence[uuid.UUID]) -> list[CandidatePhoto | None]:
+        async with context.db() as session:
+            found = await PhotoRepository(session).get_many(ids)
+        return [CandidatePhoto.from_model(found[i]) if i in found else None for i in ids]
+
+    return load
+
+
 def _load_regions(context: Context) -> Callable[[Sequence[str]], Awaitable[list[Region | None]]]:
     async def load(codes: Sequence[str]) -> list[Region | None]:
         async with context.db() as session:
@@ -105,7 +150,7 @@ def _load_regions(context: Context) -> Callable[[Sequence[str]], Awaitable[list[
 
 
 @strawberry.type
-class Query:
+class CandidateQuery:
     @strawberry.field(description="The signed-in candidate.")
     async def me(self, info: Info[Context, None]) -> Candidate:
         principal = info.context.require_principal()
@@ -121,5 +166,13 @@ class Query:
         async with info.context.db() as session:
             return [Region.from_model(r) for r in await RegionRepository(session).all()]
 
-
-schema = build_schema("identity", query=Query, types=[Candidate])
+    @strawberry.field(description="Staff: a candidate of their region by ticket number.")
+    async def candidate_by_ticket_number(
+        self, info: Info[Context, None], ticket_number: str
+    ) -> Candidate | None:
+        info.context.require_principal(*PHOTO_READERS)
+        async with info.context.db() as session:
+            found = await find_by_ticket_number(session, ticket_number)
+        if found is None:
+            return None
+        return await Candidate.resolve_reference(info, strawberry.ID(str(found)))
