@@ -6,12 +6,22 @@ from datetime import date
 
 from zikao_identity import service
 from zikao_identity.crypto import Vault
-from zikao_identity.repository import CandidateRepository
+from zikao_identity.password_policy import common_passwords
+from zikao_identity.repository import CandidateRepository, StaffRepository
+from zikao_identity.service.staff import NewStaff, create_staff
 from zikao_identity.settings import IdentitySettings
+from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
 from zikao_kit.settings import ServiceSettings
 
 DEMO_PASSWORD = "Zikao-demo-2026"
+STAFF_PASSWORD = "Zikao-staff-2026"
+DEMO_STAFF = (
+    NewStaff("admin", "省考试院管理员", Role.ADMIN, None, STAFF_PASSWORD),
+    NewStaff("yuzhong", "渝中区招办", Role.STAFF, "0103", STAFF_PASSWORD),
+    NewStaff("auditor", "审计员", Role.AUDITOR, None, STAFF_PASSWORD),
+)
+DEMO_ACTOR = Principal("demo-data", Role.ADMIN)
 DEMO_CANDIDATES = (
     service.NewCandidate(
         name="张三",
@@ -58,4 +68,20 @@ async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
                 f"demo candidate {data.name}: ticket {candidate.ticket_number} "
                 f"or ID {data.id_number}, password {data.password}"
             )
+    return lines + await _load_staff(db, settings)
+
+
+async def _load_staff(db: Sessionmaker, settings: IdentitySettings) -> list[str]:
+    """An admin, the staff of 渝中区 and an auditor, created once; printed every time."""
+    blocklist = common_passwords(settings.common_passwords_file)
+    lines = []
+    for data in DEMO_STAFF:
+        async with db.begin() as session:
+            if await StaffRepository(session).by_username(data.username) is None:
+                await create_staff(session, blocklist, DEMO_ACTOR, data)
+        region = f" ({data.region_code})" if data.region_code else ""
+        lines.append(
+            f"demo {data.role.value}{region}: staffLogIn username {data.username}, "
+            f"password {data.password}"
+        )
     return lines

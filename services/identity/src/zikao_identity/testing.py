@@ -66,3 +66,35 @@ def registration(
     }
     fields.update(overrides)
     return fields
+
+
+REFRESH = """mutation($t: String!) { refreshSession(refreshToken: $t) {
+  __typename ... on LoggedIn { accessToken refreshToken } ... on Problem { code message } } }"""
+LOG_OUT = "mutation { logOut { __typename ... on LoggedOut { at } ... on Problem { code } } }"
+CHANGE_PASSWORD = """mutation($old: String!, $new: String!, $confirm: String!) {
+  changePassword(oldPassword: $old, newPassword: $new, confirmPassword: $confirm) {
+  __typename ... on PasswordChanged { changedAt }
+  ... on InvalidInput { field } ... on Problem { code message } } }"""
+RECOVER = """mutation($name: String!, $id: String!, $captcha: CaptchaInput!) {
+  recoverTicketNumber(name: $name, idNumber: $id, captcha: $captcha) {
+  __typename ... on TicketNumberRecovered { ticketNumber }
+  ... on RateLimited { retryAfterSeconds } ... on Problem { code message } } }"""
+START_RESET = """mutation($ticket: String!, $id: String!, $captcha: CaptchaInput!) {
+  startPasswordReset(ticketNumber: $ticket, idNumber: $id, captcha: $captcha) {
+  __typename ... on PasswordResetStarted { resetId securityQuestion maskedEmail }
+  ... on RateLimited { retryAfterSeconds } ... on Problem { code message } } }"""
+RESET_WITH_ANSWER = """mutation($reset: ID!, $answer: String!, $new: String!) {
+  resetPasswordWithAnswer(resetId: $reset, answer: $answer, newPassword: $new) {
+  __typename ... on PasswordChanged { changedAt }
+  ... on InvalidInput { field } ... on Problem { code message } } }"""
+SEND_RESET_EMAIL = """mutation($reset: ID!) { sendPasswordResetEmail(resetId: $reset) {
+  __typename ... on PasswordResetEmailSent { maskedEmail } ... on Problem { code message } } }"""
+RESET_WITH_TOKEN = """mutation($token: String!, $new: String!) {
+  resetPasswordWithToken(token: $token, newPassword: $new) {
+  __typename ... on PasswordChanged { changedAt }
+  ... on InvalidInput { field } ... on Problem { code message } } }"""
+
+
+def captcha_for(data: dict[str, Any]) -> dict[str, str]:
+    """The CaptchaInput of a NewCaptcha answer, answered with the tests' answer."""
+    return {"id": data["newCaptcha"]["id"], "answer": "TEST"}

@@ -177,7 +177,7 @@ async def _create_staff(info: Info[Context, None], data: CreateStaffInput) -> St
         password=data.password,
     )
     async with info.context.db.begin() as session:
-        account = await staff.create_staff(session, deps(info), actor, new)
+        account = await staff.create_staff(session, deps(info).blocklist, actor, new)
     return StaffCreated(staff=StaffMember.from_model(account))
 
 

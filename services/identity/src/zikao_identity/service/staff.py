@@ -64,7 +64,7 @@ def audit(
 
 
 async def create_staff(
-    session: AsyncSession, deps: IdentityDeps, actor: Principal, data: NewStaff
+    session: AsyncSession, blocklist: frozenset[str], actor: Principal, data: NewStaff
 ) -> StaffAccount:
     username = data.username.strip().lower()
     if not USERNAME.match(username):
@@ -76,7 +76,7 @@ async def create_staff(
     region = data.region_code if data.role is Role.STAFF else None
     if data.role is Role.STAFF and (not region or not await RegionRepository(session).get(region)):
         raise InvalidInputError("regionCode", "区县工作人员须指定所属区县")
-    check_password(data.password, blocklist=deps.blocklist, personal=(username,))
+    check_password(data.password, blocklist=blocklist, personal=(username,))
     staff_repository = StaffRepository(session)
     if await staff_repository.by_username(username) is not None:
         raise UsernameTakenError()

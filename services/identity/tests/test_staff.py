@@ -1,0 +1,187 @@
+"""Staff accounts, audited reveal, photos, ticket re-issue, the audit log, service tokens."""
+
+import base64
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from zikao_identity.deps import IdentityDeps
+from zikao_identity.testing import NEW_CAPTCHA, Gql, MakeCandidate, an_id_number, captcha_for
+from zikao_kit.auth import Principal, Role, StaticKeySource, TokenVerifier
+
+ADMIN = Principal("admin-1", Role.ADMIN)
+SHAPINGBA = Principal("staff-1", Role.STAFF, region_code="0106")
+YUZHONG = Principal("staff-2", Role.STAFF, region_code="0103")
+AUDITOR = Principal("auditor-1", Role.AUDITOR)
+SERVICE = Principal("service:documents", Role.SERVICE)
+
+CREATE = """mutation($input: CreateStaffInput!) { createStaff(input: $input) {
+  __typename ... on StaffCreated { staff { username role regionCode } }
+  ... on InvalidInput { field } ... on Problem { code } } }"""
+STAFF_LOG_IN = """mutation($u: String!, $p: String!, $c: CaptchaInput!) {
+  staffLogIn(username: $u, password: $p, captcha: $c) {
+  __typename ... on LoggedIn { accessToken } ... on Problem { code } } }"""
+REVEAL = """mutation($id: ID!, $reason: String!) {
+  revealIdNumber(candidateId: $id, reason: $reason) {
+  __typename ... on IdNumberRevealed { idNumber } ... on InvalidInput { field }
+  ... on Problem { code } } }"""
+UPLOAD = """mutation($id: ID!, $photo: String!) {
+  uploadCandidatePhoto(candidateId: $id, contentBase64: $photo) {
+  __typename ... on PhotoUploaded { mediaType width height candidate { hasPhoto } }
+  ... on InvalidInput { field code } ... on Problem { code } } }"""
+REISSUE = """mutation($id: ID!) { reissueTicket(candidateId: $id, reason: "遗失") {
+  __typename ... on TicketReissued { candidate { ticketNumber ticketReissueCount } }
+  ... on Problem { code } } }"""
+AUDIT_LOG = "{ auditLog { actor actorRole action candidateId reason detail } }"
+PHOTO = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Candidate { photo { mediaType contentBase64 width height } } } }"""
+SERVICE_TOKEN = """mutation($id: String!, $secret: String!) {
+  serviceToken(clientId: $id, clientSecret: $secret) {
+  __typename ... on ServiceTokenIssued { accessToken } ... on Problem { code } } }"""
+
+
+def _image(size: tuple[int, int], image_format: str = "JPEG") -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(buffer, format=image_format)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _staff(
+    username: str, role: str, region: str | None = None, password: str = "staff secret 2026"
+) -> Any:
+    return {
+        "input": {
+            "username": username,
+            "name": "刘老师",
+            "role": role,
+            "regionCode": region,
+            "password": password,
+        }
+    }
+
+
+async def test_admin_creates_staff_who_log_in(gql: Gql, deps: IdentityDeps) -> None:
+    created = (await gql(CREATE, _staff("Liu.Yz", "STAFF", "0103"), ADMIN))["createStaff"]
+    assert created["staff"] == {"username": "liu.yz", "role": "STAFF", "regionCode": "0103"}
+    assert (await gql(CREATE, _staff("liu.yz", "AUDITOR"), ADMIN))["createStaff"][
+        "code"
+    ] == "username_taken"
+    assert (await gql(CREATE, _staff("zhou", "STAFF"), ADMIN))["createStaff"][
+        "field"
+    ] == "regionCode"
+    assert (await gql(CREATE, _staff("zhou", "ADMIN", password="12345678"), ADMIN))["createStaff"][
+        "field"
+    ] == "password"
+    assert (await gql(CREATE, _staff("zhou", "ADMIN"), YUZHONG))["createStaff"][
+        "code"
+    ] == "forbidden"
+    captcha = captcha_for(await gql(NEW_CAPTCHA))
+    session = await gql(STAFF_LOG_IN, {"u": "LIU.YZ", "p": "staff secret 2026", "c": captcha})
+    token = session["staffLogIn"]["accessToken"]
+    keys = StaticKeySource({deps.signer.kid: deps.signer.public_key})
+    verifier = TokenVerifier(keys, issuer="zikao-identity", audience="zikao")
+    principal = await verifier.verify(token)
+    assert (principal.role, principal.region_code) == (Role.STAFF, "0103")
+    captcha = captcha_for(await gql(NEW_CAPTCHA))
+    wrong = await gql(STAFF_LOG_IN, {"u": "liu.yz", "p": "not it at all", "c": captcha})
+    assert wrong["staffLogIn"]["code"] == "invalid_credentials"
+
+
+async def test_reveal_is_scoped_and_audited(gql: Gql, make_candidate: MakeCandidate) -> None:
+    number = an_id_number(501)
+    candidate = await make_candidate(number)
+    variables = {"id": str(candidate.id), "reason": "核对报名信息"}
+    assert (await gql(REVEAL, variables, YUZHONG))["revealIdNumber"]["code"] == "not_found"
+    assert (await gql(REVEAL, variables, Principal(str(candidate.id), Role.CANDIDATE)))[
+        "revealIdNumber"
+    ]["code"] == "forbidden"
+    assert (await gql(REVEAL, {**variables, "reason": " "}, SHAPINGBA))["revealIdNumber"][
+        "field"
+    ] == "reason"
+    assert (await gql(REVEAL, variables, SHAPINGBA))["revealIdNumber"]["idNumber"] == number
+    with pytest.raises(AssertionError, match="forbidden"):  # staff do not read the audit log
+        await gql(AUDIT_LOG, principal=SHAPINGBA)
+    log = (await gql(AUDIT_LOG, principal=AUDITOR))["auditLog"]
+    assert log[0] == {
+        "actor": "staff-1",
+        "actorRole": "staff",
+        "action": "reveal_id_number",
+        "candidateId": str(candidate.id),
+        "reason": "核对报名信息",
+        "detail": None,
+    }
+    assert number not in str(log)
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("not base64!", "photo_unreadable"),
+        (base64.b64encode(b"GIF89a not really").decode(), "photo_unreadable"),
+        (_image((300, 400), "GIF"), "photo_format"),
+        (_image((100, 120)), "photo_dimensions"),
+        (_image((300, 4000), "PNG"), "photo_dimensions"),
+        (base64.b64encode(b"\xff" * 1_100_000).decode(), "photo_too_large"),
+    ],
+)
+async def test_bad_photos_are_refused(
+    gql: Gql, make_candidate: MakeCandidate, content: str, code: str
+) -> None:
+    candidate = await make_candidate(an_id_number(503))
+    refused = (await gql(UPLOAD, {"id": str(candidate.id), "photo": content}, SHAPINGBA))[
+        "uploadCandidatePhoto"
+    ]
+    assert (refused["field"], refused["code"]) == ("contentBase64", code)
+
+
+async def test_photo_upload_and_who_reads_it(gql: Gql, make_candidate: MakeCandidate) -> None:
+    candidate = await make_candidate(an_id_number(505))
+    photo = _image((358, 441))
+    uploaded = (await gql(UPLOAD, {"id": str(candidate.id), "photo": photo}, SHAPINGBA))[
+        "uploadCandidatePhoto"
+    ]
+    assert uploaded == {
+        "__typename": "PhotoUploaded",
+        "mediaType": "image/jpeg",
+        "width": 358,
+        "height": 441,
+        "candidate": {"hasPhoto": True},
+    }
+    reps = {"r": [{"__typename": "Candidate", "id": str(candidate.id)}]}
+    seen = (await gql(PHOTO, reps, SERVICE))["_entities"][0]["photo"]
+    assert seen["contentBase64"] == photo
+
+
+async def test_a_candidate_cannot_read_photos_through_the_entity(
+    gql: Gql, make_candidate: MakeCandidate
+) -> None:
+    candidate = await make_candidate(an_id_number(507))
+    reps = {"r": [{"__typename": "Candidate", "id": str(candidate.id)}]}
+    with pytest.raises(AssertionError, match="forbidden"):
+        await gql(PHOTO, reps, Principal(str(candidate.id), Role.CANDIDATE))
+
+
+async def test_reissue_keeps_the_number(gql: Gql, make_candidate: MakeCandidate) -> None:
+    candidate = await make_candidate(an_id_number(509))
+    for count in (1, 2):
+        done = (await gql(REISSUE, {"id": str(candidate.id)}, SHAPINGBA))["reissueTicket"]
+        assert done["candidate"] == {
+            "ticketNumber": candidate.ticket_number,
+            "ticketReissueCount": count,
+        }
+    assert (await gql(REISSUE, {"id": "not-a-uuid"}, SHAPINGBA))["reissueTicket"][
+        "code"
+    ] == "invalid_input"
+    log = (await gql(AUDIT_LOG, principal=ADMIN))["auditLog"]
+    assert [e["detail"] for e in log[:2]] == ["#2", "#1"]
+
+
+async def test_service_tokens_by_client_credentials(gql: Gql) -> None:
+    ok = await gql(
+        SERVICE_TOKEN, {"id": "documents", "secret": "dev-only-documents-service-secret"}
+    )
+    assert ok["serviceToken"]["__typename"] == "ServiceTokenIssued"
+    bad = await gql(SERVICE_TOKEN, {"id": "documents", "secret": "guess"})
+    assert bad["serviceToken"]["code"] == "invalid_client"
