@@ -1,0 +1,191 @@
+"""The gateway's engine: parse and validate (cached), plan (cached), execute, shape."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
+from graphql import execute as execute_locally
+from graphql.execution.values import get_variable_values
+
+from zikao_gateway.api_schema import derive_api_schema
+from zikao_gateway.executor import Execution, Failed, Json, subgraph_error, unavailable_error
+from zikao_gateway.operation import condition_variables, select_operation
+from zikao_gateway.plan import Forward, Plan
+from zikao_gateway.planner import Planner
+from zikao_gateway.shaping import Shaper
+from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
+from zikao_gateway.supergraph import Supergraph
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A bounded mapping that forgets the least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document, its validation errors and the variables its conditions read."""
+
+    node: DocumentNode | None
+    errors: tuple[Json, ...]
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass
+class Outcome:
+    """What the client gets: ``request_error`` when the operation was never executed."""
+
+    data: Json | None
+    errors: list[Json] = field(default_factory=list)
+    request_error: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    query: str
+    variables: Mapping[str, Any]
+    operation_name: str | None
+    headers: Mapping[str, str]
+    request_id: str | None = None
+
+
+class Gateway:
+    """Answers operations over the supergraph's subgraphs."""
+
+    def __init__(
+        self, supergraph: Supergraph, client: SubgraphClient, *, cache_size: int = 1000
+    ) -> None:
+        self.supergraph = supergraph
+        self.client = client
+        self.schema = derive_api_schema(supergraph.document)
+        self.planner = Planner(supergraph, self.schema)
+        self._documents: LruCache[str, Document] = LruCache(cache_size)
+        self.plans: LruCache[tuple[str, str | None, tuple[bool, ...]], Plan] = LruCache(cache_size)
+
+    def document(self, query: str) -> Document:
+        cached = self._documents.get(query)
+        if cached is not None:
+            return cached
+        try:
+            node = parse(query)
+        except GraphQLSyntaxError as error:
+            return self._documents.put(query, Document(None, (_request_error(error, "PARSE"),)))
+        errors = tuple(_request_error(e, "VALIDATION") for e in validate(self.schema, node))
+        if errors:
+            return self._documents.put(query, Document(None, errors))
+        return self._documents.put(query, Document(node, (), condition_variables(node)))
+
+    def operation(self, query: str, name: str | None) -> OperationDefinitionNode | None:
+        """The operation a request would run; None for a document that does not validate
+        (raises OperationError when the document lacks it)."""
+        document = self.document(query)
+        return None if document.node is None else select_operation(document.node, name)[0]
+
+    async def execute(self, request: Request) -> Outcome:
+        document = self.document(request.query)
+        if document.node is None:
+            return Outcome(None, list(document.errors), request_error=True)
+        operation, fragments = select_operation(document.node, request.operation_name)
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), dict(request.variables)
+        )
+        if isinstance(coerced, list):
+            return Outcome(None, [_bad_variables(e) for e in coerced], request_error=True)
+        conditions = tuple(bool(coerced.coerced.get(name)) for name in document.conditions)
+        key = (request.query, request.operation_name, conditions)
+        plan = self.plans.get(key)
+        if plan is None:
+            values = dict(zip(document.conditions, conditions, strict=True))
+            plan = self.plans.put(key, self.planner.plan(operation, fragments, values))
+        return await self._run(plan, request)
+
+    async def _run(self, plan: Plan, request: Request) -> Outcome:
+        execution = Execution(plan, self.client, request.variables, request.headers)
+        if plan.forward is not None:
+            try:
+                return await self._forward(plan.forward, request)
+            except SubgraphUnavailableError as error:
+                fetch = plan.fetches[0]
+                assert fetch.root is not None
+                execution.data = {key: Failed(error.subgraph) for key in fetch.root.fields}
+        else:
+            await execution.run()
+        if plan.introspection is not None:
+            local = execute_locally(
+                self.schema, parse(plan.introspection), variable_values=dict(request.variables)
+            )
+            execution.data.update(local.data or {})  # type: ignore[union-attr]
+        shaper = Shaper(
+            self.schema,
+            lambda subgraph, path: unavailable_error(subgraph, path, request.request_id),
+        )
+        root = self.schema.get_root_type(OperationType(plan.operation_type))
+        assert isinstance(root, GraphQLObjectType)
+        data = shaper.shape_root(root, plan.selections, execution.data)
+        return Outcome(data, [*execution.errors, *shaper.errors])
+
+    async def _forward(self, forward: Forward, request: Request) -> Outcome:
+        """The subgraph's answer to the whole operation, its errors decorated."""
+        variables = {v: request.variables[v] for v in forward.variables if v in request.variables}
+        body = {
+            "query": forward.document,
+            "variables": variables,
+            "operationName": request.operation_name,
+        }
+        answer = await self.client.post(forward.graph, body, request.headers)
+        name = self.client.subgraphs[forward.graph].name
+        errors = [subgraph_error(e, name, e.get("path")) for e in answer.get("errors") or ()]
+        data = answer.get("data")
+        return Outcome(data if isinstance(data, dict) else None, errors)
+
+
+def _request_error(error: GraphQLError, kind: str) -> Json:
+    return _with_code(error, f"GRAPHQL_{kind}_FAILED")
+
+
+def _bad_variables(error: GraphQLError) -> Json:
+    return _with_code(error, "BAD_USER_INPUT")
+
+
+def _with_code(error: GraphQLError, code: str) -> Json:
+    formatted: Json = dict(error.formatted)
+    formatted["extensions"] = {**dict(error.extensions or {}), "code": code}
+    return formatted
+
+
+__all__ = ["Failed", "Gateway", "LruCache", "Outcome", "Request"]

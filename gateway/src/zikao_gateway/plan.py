@@ -1,0 +1,120 @@
+"""What a plan is made of: subgraph selection sets, fetches and their dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zikao_gateway.operation import Selection
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned over this supergraph (never expected for a valid one)."""
+
+
+@dataclass
+class SubField:
+    name: str
+    arguments: str
+    children: SelectionSet | None
+
+
+class SelectionSet:
+    """A subgraph selection set being built: fields merge by response key, fragments by type."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, SubField] = {}
+        self.fragments: dict[str, SelectionSet] = {}
+
+    def leaf(self, key: str, name: str, arguments: str = "") -> None:
+        self._add(key, name, arguments, composite=False)
+
+    def composite(self, key: str, name: str, arguments: str = "") -> SelectionSet:
+        children = self._add(key, name, arguments, composite=True)
+        assert children is not None
+        return children
+
+    def fragment(self, type_name: str) -> SelectionSet:
+        return self.fragments.setdefault(type_name, SelectionSet())
+
+    def _add(self, key: str, name: str, arguments: str, composite: bool) -> SelectionSet | None:
+        existing = self.fields.get(key)
+        if existing is None:
+            children = SelectionSet() if composite else None
+            self.fields[key] = SubField(name, arguments, children)
+            return children
+        if existing.name != name or existing.arguments != arguments:
+            raise PlanningError(f"the response key {key!r} names two different fields")
+        return existing.children
+
+    def print(self) -> str:
+        parts = []
+        for key, sub in self.fields.items():
+            head = sub.name if key == sub.name else f"{key}: {sub.name}"
+            text = head + sub.arguments
+            parts.append(text if sub.children is None else f"{text} {sub.children.print()}")
+        parts.extend(f"... on {name} {frag.print()}" for name, frag in self.fragments.items())
+        return "{ " + (" ".join(parts) or "__typename") + " }"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a path in the merged response: a response key of an object, and the type
+    that object must have (checked when the object carries a `__typename`)."""
+
+    key: str
+    holder: str
+
+
+Path = tuple[Step, ...]
+
+
+@dataclass
+class EntityPart:
+    """One `_entities` call of a fetch: the objects at ``path`` of the given types."""
+
+    path: Path
+    selections: dict[str, SelectionSet] = field(default_factory=dict)
+    representations: dict[str, tuple[Selection, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class Fetch:
+    """One request to one subgraph; runs once every fetch in ``after`` has finished."""
+
+    id: int
+    graph: str
+    after: frozenset[int]
+    kind: str = "query"
+    root: SelectionSet | None = None
+    parts: list[EntityPart] = field(default_factory=list)
+    variables: set[str] = field(default_factory=set)
+    operation: str = ""
+
+    def part(self, path: Path) -> EntityPart:
+        for part in self.parts:
+            if part.path == path:
+                return part
+        part = EntityPart(path)
+        self.parts.append(part)
+        return part
+
+
+@dataclass(frozen=True)
+class Forward:
+    """The whole operation goes to one subgraph as written."""
+
+    graph: str
+    document: str
+    variables: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """How to answer one operation: the fetches, or one forwarded document, plus what the
+    gateway answers itself (introspection, `__typename`)."""
+
+    operation_type: str
+    selections: tuple[Selection, ...]
+    fetches: list[Fetch]
+    forward: Forward | None = None
+    introspection: str | None = None

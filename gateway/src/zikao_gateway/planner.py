@@ -1,0 +1,288 @@
+"""Plans an operation over the supergraph: which subgraph fetches what, and in which order.
+
+Root fields are grouped per subgraph (one request each; mutations in order). A field that the
+current subgraph cannot resolve becomes an entity jump: the current fetch also selects
+`__typename` and a key (plus any `@requires` fields), and a dependent fetch asks the owning
+subgraph for the field through `_entities`. Jumps to the same subgraph that wait on the same
+fetches share one request, one `_entities` alias per path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    OperationDefinitionNode,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    parse,
+    print_ast,
+)
+
+from zikao_gateway.operation import (
+    INTROSPECTION_ROOT_FIELDS,
+    Field,
+    Selection,
+    collect_fields,
+    normalize,
+    sub_selections,
+)
+from zikao_gateway.plan import Fetch, Path, Plan, PlanningError, SelectionSet, Step
+from zikao_gateway.printing import finish_plan
+from zikao_gateway.supergraph import FieldInfo, Supergraph
+
+Provided = Mapping[str, Any]
+
+
+class Planner:
+    """Plans operations for one supergraph and its API schema."""
+
+    def __init__(self, supergraph: Supergraph, schema: GraphQLSchema) -> None:
+        self.supergraph = supergraph
+        self.schema = schema
+        self._field_sets: dict[str, tuple[Selection, ...]] = {}
+
+    def plan(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        conditions: Mapping[str, Any],
+    ) -> Plan:
+        selections = normalize(operation.selection_set, fragments, conditions)
+        kind = operation.operation.value
+        builder = _PlanBuilder(self, kind)
+        builder.plan_root(selections)
+        plan = Plan(kind, selections, builder.fetches)
+        return finish_plan(self, plan, operation, fragments, builder.introspection)
+
+    def field_set(self, text: str) -> tuple[Selection, ...]:
+        """A `@key`/`@requires`/`@provides` field set as selections."""
+        cached = self._field_sets.get(text)
+        if cached is None:
+            operation = parse("{" + text + "}").definitions[0]
+            assert isinstance(operation, OperationDefinitionNode)
+            cached = self._field_sets[text] = normalize(operation.selection_set, {}, {})
+        return cached
+
+
+class _PlanBuilder:
+    def __init__(self, planner: Planner, kind: str) -> None:
+        self.planner = planner
+        self.supergraph = planner.supergraph
+        self.schema = planner.schema
+        self.kind = kind
+        self.fetches: list[Fetch] = []
+        self.introspection = False
+        self._entity_fetches: dict[tuple[str, frozenset[int]], Fetch] = {}
+
+    def plan_root(self, selections: tuple[Selection, ...]) -> None:
+        root_name = self.supergraph.root_types.get(self.kind)
+        if root_name is None:
+            raise PlanningError(f"the supergraph has no {self.kind} type")
+        root_info = self.supergraph.type(root_name)
+        by_graph: dict[str, Fetch] = {}
+        previous: Fetch | None = None
+        for key, same in collect_fields(self.schema, selections, root_name).items():
+            name = same[0].name
+            if name == "__typename":
+                continue
+            if name in INTROSPECTION_ROOT_FIELDS:
+                self.introspection = True
+                continue
+            info = root_info.fields[name]
+            if self.kind == "mutation":
+                fetch = self._mutation_fetch(info, previous)
+                previous = fetch
+            else:
+                graph = next((g for g in sorted(info.graphs) if g in by_graph), None)
+                graph = graph or min(info.graphs)
+                fetch = by_graph.get(graph) or self._root_fetch(graph, frozenset())
+                by_graph[graph] = fetch
+            assert fetch.root is not None
+            self.plan_field(fetch, fetch.root, root_name, key, same, info, (), None)
+
+    def _root_fetch(self, graph: str, after: frozenset[int]) -> Fetch:
+        fetch = Fetch(len(self.fetches), graph, after, kind=self.kind, root=SelectionSet())
+        self.fetches.append(fetch)
+        return fetch
+
+    def _mutation_fetch(self, info: FieldInfo, previous: Fetch | None) -> Fetch:
+        if previous is not None and previous.graph in info.graphs:
+            return previous
+        return self._root_fetch(min(info.graphs), frozenset(f.id for f in self.fetches))
+
+    def plan_object(
+        self,
+        fetch: Fetch,
+        target: SelectionSet,
+        type_name: str,
+        fields: dict[str, list[Field]],
+        path: Path,
+        provided: Provided | None,
+        entity: bool = False,
+    ) -> None:
+        """Selects ``fields`` of an object of ``type_name`` in ``fetch``'s subgraph, and plans
+        jumps for those it cannot resolve. ``entity``: the object comes from `_entities`, so
+        its representation carries the `@requires` fields."""
+        info = self.supergraph.type(type_name)
+        jumps: dict[str, list[tuple[str, list[Field]]]] = {}
+        for key, same in fields.items():
+            name = same[0].name
+            if name == "__typename":
+                continue
+            field_info = info.fields.get(name)
+            if field_info is None:
+                raise PlanningError(f"{type_name}.{name} is not in the supergraph")
+            if self._local(fetch.graph, field_info, provided, entity):
+                self.plan_field(fetch, target, type_name, key, same, field_info, path, provided)
+            else:
+                graph = self._jump_graph(fetch.graph, type_name, field_info, jumps, provided)
+                jumps.setdefault(graph, []).append((key, same))
+        for graph, items in jumps.items():
+            self._jump(fetch, target, type_name, graph, items, path, provided)
+
+    def plan_field(
+        self,
+        fetch: Fetch,
+        target: SelectionSet,
+        parent: str,
+        key: str,
+        same: list[Field],
+        info: FieldInfo,
+        path: Path,
+        provided: Provided | None,
+    ) -> None:
+        first = same[0]
+        fetch.variables.update(v for f in same for v in f.variables)
+        parent_type = self.schema.get_type(parent)
+        assert isinstance(parent_type, GraphQLObjectType | GraphQLInterfaceType)
+        field_type = get_named_type(parent_type.fields[first.name].type)
+        if is_leaf_type(field_type):
+            target.leaf(key, first.name, first.arguments)
+            return
+        child = target.composite(key, first.name, first.arguments)
+        below = self._provided_below(fetch.graph, info, provided)
+        sub = sub_selections(same)
+        step_path = (*path, Step(key, parent))
+        if not is_abstract_type(field_type):
+            fields = collect_fields(self.schema, sub, field_type.name)
+            self.plan_object(fetch, child, field_type.name, fields, step_path, below)
+            return
+        child.leaf("__typename", "__typename")
+        assert isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType)
+        objects = [t.name for t in self.schema.get_possible_types(field_type)]
+        for name in self.supergraph.possible_in(fetch.graph, field_type.name, objects):
+            fields = collect_fields(self.schema, sub, name)
+            if any(f[0].name != "__typename" for f in fields.values()):
+                self.plan_object(fetch, child.fragment(name), name, fields, step_path, below)
+
+    def _local(
+        self, graph: str, info: FieldInfo, provided: Provided | None, entity: bool = False
+    ) -> bool:
+        if graph in info.requires:
+            return entity
+        return graph in info.graphs or (provided is not None and info.name in provided)
+
+    def _provided_below(
+        self, graph: str, info: FieldInfo, provided: Provided | None
+    ) -> Provided | None:
+        text = info.provides.get(graph)
+        if text is not None:
+            return _tree(self.planner.field_set(text))
+        if provided is not None and isinstance(provided.get(info.name), Mapping):
+            return provided[info.name]  # type: ignore[no-any-return]
+        return None
+
+    def _jump_graph(
+        self,
+        current: str,
+        type_name: str,
+        info: FieldInfo,
+        jumps: Mapping[str, object],
+        provided: Provided | None,
+    ) -> str:
+        candidates = [
+            g for g in sorted(info.graphs) if self._key(current, type_name, g, provided) is not None
+        ]
+        if not candidates:
+            raise PlanningError(f"no subgraph can resolve {type_name}.{info.name} from {current}")
+        return next((g for g in candidates if g in jumps), candidates[0])
+
+    def _key(
+        self, current: str, type_name: str, graph: str, provided: Provided | None
+    ) -> str | None:
+        """A key of ``type_name`` in ``graph`` whose fields ``current`` can select."""
+        info = self.supergraph.type(type_name)
+        for key in info.keys.get(graph, ()):
+            fields = collect_fields(self.schema, self.planner.field_set(key), type_name)
+            if all(
+                self._local(current, info.fields[same[0].name], provided)
+                for same in fields.values()
+            ):
+                return key
+        return None
+
+    def _jump(
+        self,
+        fetch: Fetch,
+        target: SelectionSet,
+        type_name: str,
+        graph: str,
+        items: list[tuple[str, list[Field]]],
+        path: Path,
+        provided: Provided | None,
+    ) -> None:
+        key = self._key(fetch.graph, type_name, graph, provided)
+        assert key is not None
+        info = self.supergraph.type(type_name)
+        needed = self.planner.field_set(key)
+        for _, same in items:
+            requires = info.fields[same[0].name].requires.get(graph)
+            if requires:
+                needed = (*needed, *self.planner.field_set(requires))
+        created = len(self.fetches)
+        target.leaf("__typename", "__typename")
+        fields = collect_fields(self.schema, needed, type_name)
+        self.plan_object(fetch, target, type_name, fields, path, provided)
+        after = frozenset({fetch.id, *(f.id for f in self.fetches[created:])})
+        entity_fetch = self._entity_fetch(graph, after)
+        part = entity_fetch.part(path)
+        part.representations[type_name] = _merge(part.representations.get(type_name), needed)
+        selection = part.selections.setdefault(type_name, SelectionSet())
+        self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
+
+    def _entity_fetch(self, graph: str, after: frozenset[int]) -> Fetch:
+        existing = self._entity_fetches.get((graph, after))
+        if existing is not None:
+            return existing
+        fetch = Fetch(len(self.fetches), graph, after)
+        self.fetches.append(fetch)
+        self._entity_fetches[(graph, after)] = fetch
+        return fetch
+
+
+def _tree(selections: tuple[Selection, ...]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for selection in selections:
+        if isinstance(selection, Field):
+            tree[selection.name] = _tree(selection.selections) if selection.selections else True
+    return tree
+
+
+def _merge(
+    existing: tuple[Selection, ...] | None, more: tuple[Selection, ...]
+) -> tuple[Selection, ...]:
+    if existing is None:
+        return more
+    known = {print_ast(f.node) for f in existing if isinstance(f, Field) and f.node}
+    return (
+        *existing,
+        *(f for f in more if not (isinstance(f, Field) and f.node and print_ast(f.node) in known)),
+    )

@@ -1,0 +1,144 @@
+"""Turns a planned operation into subgraph documents, and decides whole-operation forwarding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    OperationDefinitionNode,
+    print_ast,
+)
+from graphql.type import specified_scalar_types
+
+from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field
+from zikao_gateway.plan import Fetch, Forward, Plan
+
+if TYPE_CHECKING:
+    from zikao_gateway.planner import Planner
+
+REPRESENTATIONS = "representations"
+
+
+def finish_plan(
+    planner: Planner,
+    plan: Plan,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    introspection: bool,
+) -> Plan:
+    definitions = {
+        d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()
+    }
+    name = operation.name.value if operation.name else None
+    for fetch in plan.fetches:
+        fetch.operation = _print_fetch(fetch, name, definitions)
+    if introspection:
+        plan.introspection = _introspection_document(plan, operation, fragments)
+    elif len(plan.fetches) == 1 and plan.fetches[0].root is not None:
+        graph = plan.fetches[0].graph
+        used = _used_fragments(operation, fragments)
+        if _known_to(planner, graph, operation, used) and not _conditional(operation, used):
+            document = DocumentNode(definitions=(operation, *used))
+            plan.forward = Forward(graph, print_ast(document), tuple(definitions))
+    return plan
+
+
+def _print_fetch(fetch: Fetch, name: str | None, definitions: Mapping[str, str]) -> str:
+    label = f" {name}__{fetch.graph.lower()}__{fetch.id}" if name else ""
+    variables = [definitions[v] for v in sorted(fetch.variables)]
+    if fetch.root is not None:
+        body = fetch.root.print()
+    else:
+        variables = [f"${REPRESENTATIONS}{i}: [_Any!]!" for i in range(len(fetch.parts))] + (
+            variables
+        )
+        body = "{ " + " ".join(_print_part(i, fetch) for i in range(len(fetch.parts))) + " }"
+    head = f"({', '.join(variables)})" if variables else ""
+    return f"{fetch.kind}{label}{head} {body}"
+
+
+def _print_part(index: int, fetch: Fetch) -> str:
+    part = fetch.parts[index]
+    fragments = " ".join(f"... on {t} {s.print()}" for t, s in part.selections.items())
+    return f"_{index}: _entities({REPRESENTATIONS}: ${REPRESENTATIONS}{index}) {{ {fragments} }}"
+
+
+def _used_fragments(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> list[FragmentDefinitionNode]:
+    used: dict[str, FragmentDefinitionNode] = {}
+    stack: list[Any] = [operation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FragmentSpreadNode) and node.name.value not in used:
+            used[node.name.value] = fragments[node.name.value]
+            stack.append(fragments[node.name.value])
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return list(used.values())
+
+
+def _known_to(
+    planner: Planner,
+    graph: str,
+    operation: OperationDefinitionNode,
+    fragments: list[FragmentDefinitionNode],
+) -> bool:
+    """Whether every type that the operation names (conditions, variables) is in ``graph``."""
+    names = {_named(d.type).name.value for d in operation.variable_definitions or ()}
+    stack: list[Any] = [operation, *fragments]
+    while stack:
+        node = stack.pop()
+        condition = getattr(node, "type_condition", None)
+        if condition is not None:
+            names.add(condition.name.value)
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    types = planner.supergraph.types
+    return all(
+        n in specified_scalar_types or (n in types and graph in types[n].graphs) for n in names
+    )
+
+
+def _conditional(
+    operation: OperationDefinitionNode, fragments: list[FragmentDefinitionNode]
+) -> bool:
+    """Whether anything is under `@skip`/`@include`: the plan then only covers what these
+    variables select, and the document as written may name fields of other subgraphs."""
+    stack: list[Any] = [operation, *fragments]
+    while stack:
+        node = stack.pop()
+        if any(d.name.value in ("skip", "include") for d in getattr(node, "directives", ()) or ()):
+            return True
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return False
+
+
+def _named(type_node: Any) -> Any:
+    while hasattr(type_node, "type"):
+        type_node = type_node.type
+    return type_node
+
+
+def _introspection_document(
+    plan: Plan,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> str:
+    fields = [
+        s.node
+        for s in plan.selections
+        if isinstance(s, Field) and s.name in INTROSPECTION_ROOT_FIELDS and s.node is not None
+    ]
+    head = " ".join(print_ast(d) for d in operation.variable_definitions or ())
+    body = " ".join(print_ast(f) for f in fields)
+    rest = " ".join(print_ast(f) for f in fragments.values())
+    return f"query{f'({head})' if head else ''} {{ {body} }} {rest}"

@@ -1,0 +1,111 @@
+"""Shapes the merged subgraph answers into the client's response.
+
+Walks the client's operation over the merged data: keeps only what the client selected (the
+planner's `__typename`s and keys go), answers `__typename`, and applies GraphQL's null
+propagation: a null where the schema says non-null nulls the nearest nullable parent. Where a
+failed fetch left a :class:`Failed` marker, the client gets one error at that path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    is_abstract_type,
+    is_leaf_type,
+)
+
+from zikao_gateway.executor import Failed, Json, ResponsePath
+from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field, Selection, collect_fields
+
+ErrorFactory = Callable[[str, ResponsePath], Json]
+
+
+class _Invalid:
+    """A null in a non-null position, on its way to the nearest nullable parent."""
+
+
+INVALID = _Invalid()
+
+
+class Shaper:
+    """Builds the response data of one operation; errors it finds go to ``errors``."""
+
+    def __init__(self, schema: GraphQLSchema, failure_error: ErrorFactory) -> None:
+        self.schema = schema
+        self.failure_error = failure_error
+        self.errors: list[Json] = []
+
+    def shape_root(
+        self, root: GraphQLObjectType, selections: tuple[Selection, ...], data: Json
+    ) -> Json | None:
+        return self._object(root, selections, data, [], local=INTROSPECTION_ROOT_FIELDS)
+
+    def _object(
+        self,
+        object_type: GraphQLObjectType,
+        selections: tuple[Selection, ...],
+        data: Json,
+        path: ResponsePath,
+        local: frozenset[str] = frozenset(),
+    ) -> Json | None:
+        result: Json = {}
+        for key, fields in collect_fields(self.schema, selections, object_type.name).items():
+            name = fields[0].name
+            if name == "__typename":
+                result[key] = object_type.name
+                continue
+            if name in local:
+                result[key] = data.get(key)
+                continue
+            definition = object_type.fields[name]
+            value = self._value(definition.type, data.get(key), fields, [*path, key])
+            if value is INVALID:
+                return None
+            result[key] = value
+        return result
+
+    def _value(
+        self, type_: GraphQLOutputType, raw: Any, fields: list[Field], path: ResponsePath
+    ) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            value = self._value(type_.of_type, raw, fields, path)
+            return INVALID if value is None else value
+        if isinstance(raw, Failed):
+            self.errors.append(self.failure_error(raw.subgraph, path))
+            return None
+        if raw is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            return self._list(type_, raw, fields, path)
+        if is_leaf_type(type_):
+            return raw
+        if not isinstance(raw, dict):
+            return None
+        object_type = type_
+        if is_abstract_type(type_):
+            object_type = self.schema.get_type(str(raw.get("__typename")))  # type: ignore[assignment]
+            if not isinstance(object_type, GraphQLObjectType):
+                return None
+        assert isinstance(object_type, GraphQLObjectType)
+        selections = tuple(s for f in fields for s in f.selections)
+        return self._object(object_type, selections, raw, path)
+
+    def _list(
+        self, type_: GraphQLList[Any], raw: Any, fields: list[Field], path: ResponsePath
+    ) -> list[Any] | None:
+        if not isinstance(raw, list):
+            return None
+        items = []
+        for position, item in enumerate(raw):
+            value = self._value(type_.of_type, item, fields, [*path, position])
+            if value is INVALID:
+                return None
+            items.append(value)
+        return items

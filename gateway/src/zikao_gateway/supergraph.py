@@ -1,0 +1,205 @@
+"""The supergraph as the planner needs it: which subgraph resolves which field, keys, members.
+
+Read from the `@join__*` directives that the composer (`@apollo/composition`, join spec v0.5)
+writes into `gateway/supergraph.graphql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    ConstDirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumValueNode,
+    FieldDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    ObjectTypeDefinitionNode,
+    ScalarTypeDefinitionNode,
+    SchemaDefinitionNode,
+    StringValueNode,
+    TypeDefinitionNode,
+    UnionTypeDefinitionNode,
+    ValueNode,
+    parse,
+)
+
+
+class SupergraphError(ValueError):
+    """The supergraph cannot be read or served."""
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """One subgraph: its id in `join__Graph` (``RECORDS``), its name and its URL."""
+
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """Where a field of an object or interface type can be resolved."""
+
+    name: str
+    graphs: frozenset[str]
+    requires: Mapping[str, str] = field(default_factory=dict)
+    provides: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TypeInfo:
+    """A named type of the supergraph and the subgraphs that define it."""
+
+    name: str
+    graphs: set[str] = field(default_factory=set)
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    fields: dict[str, FieldInfo] = field(default_factory=dict)
+    implements: dict[str, set[str]] = field(default_factory=dict)
+    members: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Supergraph:
+    """The subgraphs and the types of a composed supergraph, with the SDL it came from."""
+
+    document: DocumentNode
+    subgraphs: dict[str, Subgraph]
+    types: dict[str, TypeInfo]
+    root_types: dict[str, str]
+
+    def type(self, name: str) -> TypeInfo:
+        try:
+            return self.types[name]
+        except KeyError:
+            raise SupergraphError(f"type {name} is not in the supergraph") from None
+
+    def possible_in(self, graph: str, abstract: str, objects: list[str]) -> list[str]:
+        """Of ``objects`` (the API's possible types of ``abstract``), those that ``graph``
+        can return for it: union members or implementations known to that subgraph."""
+        info = self.type(abstract)
+        if info.members:
+            members = info.members.get(graph, set())
+            return [name for name in objects if name in members]
+        return [
+            name
+            for name in objects
+            if graph in self.type(name).graphs
+            and abstract in self.type(name).implements.get(graph, set())
+        ]
+
+    def with_urls(self, urls: Mapping[str, str]) -> Supergraph:
+        """A copy whose subgraphs named in ``urls`` (by name, e.g. ``records``) use those URLs."""
+        subgraphs = {
+            key: Subgraph(sub.id, sub.name, urls.get(sub.name) or sub.url)
+            for key, sub in self.subgraphs.items()
+        }
+        return Supergraph(self.document, subgraphs, self.types, self.root_types)
+
+
+def load_supergraph(path: Path) -> Supergraph:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SupergraphError(f"cannot read the supergraph {path}: {error}") from None
+    return read_supergraph(text)
+
+
+def read_supergraph(sdl: str) -> Supergraph:
+    document = parse(sdl)
+    types: dict[str, TypeInfo] = {}
+    subgraphs: dict[str, Subgraph] = {}
+    roots = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+    for definition in document.definitions:
+        if isinstance(definition, SchemaDefinitionNode):
+            roots = {op.operation.value: op.type.name.value for op in definition.operation_types}
+        elif isinstance(definition, EnumTypeDefinitionNode) and definition.name.value == (
+            "join__Graph"
+        ):
+            subgraphs = _read_graphs(definition)
+        elif isinstance(definition, TypeDefinitionNode):
+            types[definition.name.value] = _read_type(definition)
+    if not subgraphs:
+        raise SupergraphError("the supergraph names no subgraph (enum join__Graph)")
+    present = {name: root for name, root in roots.items() if root in types}
+    return Supergraph(document, subgraphs, types, present)
+
+
+def _read_graphs(definition: EnumTypeDefinitionNode) -> dict[str, Subgraph]:
+    graphs = {}
+    for value in definition.values or ():
+        for directive in _directives(value.directives, "join__graph"):
+            args = _arguments(directive)
+            graphs[value.name.value] = Subgraph(value.name.value, args["name"], args["url"])
+    return graphs
+
+
+def _read_type(definition: TypeDefinitionNode) -> TypeInfo:
+    info = TypeInfo(definition.name.value)
+    for directive in _directives(definition.directives, "join__type"):
+        args = _arguments(directive)
+        graph = args["graph"]
+        info.graphs.add(graph)
+        key = args.get("key")
+        if key is not None and args.get("resolvable", True) is not False:
+            info.keys.setdefault(graph, []).append(key)
+    for directive in _directives(definition.directives, "join__implements"):
+        args = _arguments(directive)
+        info.implements.setdefault(args["graph"], set()).add(args["interface"])
+    if isinstance(definition, UnionTypeDefinitionNode):
+        for directive in _directives(definition.directives, "join__unionMember"):
+            args = _arguments(directive)
+            info.members.setdefault(args["graph"], set()).add(args["member"])
+    if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
+        for field_node in definition.fields or ():
+            info.fields[field_node.name.value] = _read_field(field_node, info.graphs)
+    elif not isinstance(
+        definition,
+        UnionTypeDefinitionNode
+        | EnumTypeDefinitionNode
+        | ScalarTypeDefinitionNode
+        | InputObjectTypeDefinitionNode,
+    ):
+        raise SupergraphError(f"unexpected definition of {definition.name.value}")
+    return info
+
+
+def _read_field(node: FieldDefinitionNode, type_graphs: set[str]) -> FieldInfo:
+    joins = [_arguments(d) for d in _directives(node.directives, "join__field")]
+    joins = [args for args in joins if "graph" in args]
+    if not joins:
+        return FieldInfo(node.name.value, frozenset(type_graphs))
+    resolving = [a for a in joins if not a.get("external") and not a.get("usedOverridden")]
+    return FieldInfo(
+        node.name.value,
+        frozenset(a["graph"] for a in resolving),
+        requires={a["graph"]: a["requires"] for a in resolving if a.get("requires")},
+        provides={a["graph"]: a["provides"] for a in resolving if a.get("provides")},
+    )
+
+
+def _directives(
+    directives: tuple[ConstDirectiveNode, ...] | None, name: str
+) -> list[ConstDirectiveNode]:
+    return [d for d in directives or () if d.name.value == name]
+
+
+def _arguments(directive: ConstDirectiveNode) -> dict[str, Any]:
+    return {arg.name.value: _literal(arg.value) for arg in directive.arguments or ()}
+
+
+def _literal(value: ValueNode) -> object:
+    if isinstance(value, StringValueNode):
+        return value.value
+    if isinstance(value, EnumValueNode):
+        return value.value
+    if isinstance(value, BooleanValueNode):
+        return value.value
+    return None

@@ -1,0 +1,322 @@
+"""Three small Strawberry subgraphs written for the gateway's tests (a library, not Zikao), and
+an httpx transport that serves them in-process and counts the requests each one gets.
+
+`Book` takes fields from all three: catalog (title, year, author), reviews (reviews, rating)
+and inventory (stock, and shelfLabel, which `@requires` the catalog's title). Reviews'
+`Review.author` `@provides` the author's name; `search` answers a union, `Problem` is an
+interface of `@shareable` types in two subgraphs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import strawberry
+from strawberry.federation import Schema
+
+from zikao_kit.graphql import FEDERATION_VERSION
+
+Ask = Callable[..., Awaitable[Any]]
+"""Runs one operation through a gateway: ``await ask(query, variables=None, headers=None)``."""
+ROOT = Path(__file__).resolve().parents[3]
+LIBRARY_SUPERGRAPH = ROOT / "gateway" / "tests" / "fixtures" / "library.graphql"
+BOOKS = 60
+AUTHORS = 7
+
+
+def _isbn(number: int) -> str:
+    return f"978-{number:04d}"
+
+
+def _title(number: int) -> str:
+    return f"Book {number}"
+
+
+# ---------- catalog ----------
+
+
+@strawberry.federation.type(keys=["id"])
+class Author:
+    id: strawberry.ID
+    name: str = strawberry.federation.field(shareable=True)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Author:
+        return Author(id=id, name=f"Author {id}")
+
+
+@strawberry.federation.type(keys=["isbn"])
+class Book:
+    isbn: strawberry.ID
+    title: str
+    year: int
+    author: Author
+
+    @classmethod
+    def resolve_reference(cls, isbn: strawberry.ID) -> Book:
+        return _book(int(isbn.split("-")[1]))
+
+
+def _book(number: int) -> Book:
+    author = str(number % AUTHORS)
+    return Book(
+        isbn=strawberry.ID(_isbn(number)),
+        title=_title(number),
+        year=1950 + number,
+        author=Author(id=strawberry.ID(author), name=f"Author {author}"),
+    )
+
+
+@strawberry.interface
+class Problem:
+    code: str
+    message: str
+
+
+@strawberry.federation.type(shareable=True)
+class NotFound(Problem):
+    pass
+
+
+@strawberry.type
+class BookAdded:
+    book: Book
+
+
+SearchResult = Annotated[Book | Author, strawberry.union("SearchResult")]
+AddBookResult = Annotated[BookAdded | NotFound, strawberry.union("AddBookResult")]
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field
+    def books(self, first: int = BOOKS) -> list[Book]:
+        return [_book(n) for n in range(1, min(first, BOOKS) + 1)]
+
+    @strawberry.field
+    def book(self, isbn: strawberry.ID) -> Book | None:
+        number = int(isbn.split("-")[1])
+        return _book(number) if 1 <= number <= BOOKS else None
+
+    @strawberry.field
+    def search(self, text: str) -> list[SearchResult]:
+        books: list[Book | Author] = [b for b in (_book(n) for n in range(1, 4)) if text in b.title]
+        return [*books, Author(id=strawberry.ID("1"), name="Author 1")]
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation
+    def add_book(self, title: str) -> AddBookResult:
+        if not title:
+            return NotFound(code="not_found", message="no title")
+        return BookAdded(book=_book(BOOKS))
+
+
+# ---------- reviews ----------
+
+
+@strawberry.federation.type(keys=["id"], name="Author")
+class ReviewAuthor:
+    id: strawberry.ID
+    name: str = strawberry.federation.field(external=True)
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ReviewAuthor:
+        return ReviewAuthor(id=id, name="")
+
+
+@strawberry.type
+class Review:
+    id: strawberry.ID
+    stars: int
+    author: ReviewAuthor = strawberry.federation.field(provides=["name"])
+
+    @strawberry.field
+    def book(self) -> ReviewedBook:
+        return ReviewedBook(isbn=strawberry.ID(self.id.split("/")[0]))
+
+
+@strawberry.federation.type(keys=["isbn"], name="Book")
+class ReviewedBook:
+    isbn: strawberry.ID
+
+    @strawberry.field
+    def reviews(self) -> list[Review]:
+        return _reviews(self.isbn)
+
+    @strawberry.field
+    def rating(self) -> float | None:
+        number = int(self.isbn.split("-")[1])
+        if number == 13:
+            raise ValueError("unlucky")
+        return float(number % 5)
+
+    @classmethod
+    def resolve_reference(cls, isbn: strawberry.ID) -> ReviewedBook:
+        return ReviewedBook(isbn=isbn)
+
+
+def _reviews(isbn: strawberry.ID) -> list[Review]:
+    number = int(isbn.split("-")[1])
+    return [
+        Review(
+            id=strawberry.ID(f"{isbn}/{k}"),
+            stars=1 + (number + k) % 5,
+            author=ReviewAuthor(id=strawberry.ID(str(k)), name=f"Author {k}"),
+        )
+        for k in range(2)
+    ]
+
+
+@strawberry.federation.type(shareable=True, name="NotFound")
+class ReviewNotFound(Problem):
+    pass
+
+
+@strawberry.type
+class ReviewAdded:
+    review: Review
+
+
+AddReviewResult = Annotated[ReviewAdded | ReviewNotFound, strawberry.union("AddReviewResult")]
+
+
+@strawberry.type
+class ReviewsQuery:
+    @strawberry.field
+    def top_reviews(self) -> list[Review]:
+        return _reviews(strawberry.ID(_isbn(1)))
+
+
+@strawberry.type
+class ReviewsMutation:
+    @strawberry.mutation
+    def add_review(self, isbn: strawberry.ID, stars: int) -> AddReviewResult:
+        if stars > 5:
+            return ReviewNotFound(code="not_found", message="no such book")
+        review = Review(
+            id=strawberry.ID(f"{isbn}/new"),
+            stars=stars,
+            author=ReviewAuthor(id=strawberry.ID("1"), name="Author 1"),
+        )
+        return ReviewAdded(review=review)
+
+
+# ---------- inventory ----------
+
+
+@strawberry.federation.type(keys=["isbn"], name="Book")
+class StockedBook:
+    isbn: strawberry.ID
+    title: str = strawberry.federation.field(external=True)
+
+    @strawberry.field
+    def stock(self) -> int:
+        return int(self.isbn.split("-")[1]) % 4
+
+    @strawberry.federation.field(requires=["title"])  # type: ignore[untyped-decorator]
+    def shelf_label(self) -> str:
+        return f"{self.title.upper()} @ {self.isbn}"
+
+    @classmethod
+    def resolve_reference(cls, isbn: strawberry.ID, title: str = "") -> StockedBook:
+        return StockedBook(isbn=isbn, title=title)
+
+
+@strawberry.type
+class InventoryQuery:
+    @strawberry.field
+    def low_stock(self) -> list[StockedBook]:
+        return [StockedBook(isbn=strawberry.ID(_isbn(n)), title="") for n in (4, 8)]
+
+
+def library_schemas() -> dict[str, Schema]:
+    """The three subgraphs by name."""
+    return {
+        "catalog": Schema(
+            query=CatalogQuery,
+            mutation=CatalogMutation,
+            types=[NotFound],
+            federation_version=FEDERATION_VERSION,
+        ),
+        "reviews": Schema(
+            query=ReviewsQuery,
+            mutation=ReviewsMutation,
+            types=[ReviewNotFound, ReviewedBook],
+            federation_version=FEDERATION_VERSION,
+        ),
+        "inventory": Schema(
+            query=InventoryQuery, types=[StockedBook], federation_version=FEDERATION_VERSION
+        ),
+    }
+
+
+def library_url(name: str) -> str:
+    return f"http://{name}.library.test/graphql"
+
+
+@dataclass
+class InProcessSubgraphs(httpx.AsyncBaseTransport):
+    """Serves the subgraphs (by the host of the URL) without sockets; records every request.
+
+    ``down`` names subgraphs that refuse connections; ``delay`` makes one answer late.
+    """
+
+    schemas: dict[str, Schema]
+    down: set[str] = field(default_factory=set)
+    delay: dict[str, float] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        name = request.url.host.split(".")[0]
+        if name in self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        await asyncio.sleep(self.delay.get(name, 0))
+        body = json.loads(await request.aread())
+        self.requests.append((name, body))
+        self.headers.append(dict(request.headers))
+        result = await self.schemas[name].execute(
+            body["query"], variable_values=body.get("variables"), operation_name=None
+        )
+        answer: dict[str, object] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [e.formatted for e in result.errors]
+        return httpx.Response(200, json=answer)
+
+    def count(self) -> Counter[str]:
+        return Counter(name for name, _ in self.requests)
+
+    def entity_calls(self) -> Counter[str]:
+        """`_entities` selections sent, by subgraph (one request may carry several)."""
+        calls: Counter[str] = Counter()
+        for name, body in self.requests:
+            calls[name] += str(body["query"]).count("_entities(")
+        return calls
+
+
+def compose_library(work: Path, out: Path = LIBRARY_SUPERGRAPH) -> None:
+    """Prints each library subgraph's SDL into ``work`` and composes them into ``out`` with
+    Zikao's composer (`gateway/compose.mjs`)."""
+    arguments = []
+    for name, schema in sorted(library_schemas().items()):
+        sdl = work / f"{name}.graphql"
+        sdl.write_text(schema.as_str() + "\n", encoding="utf-8")
+        arguments.append(f"{name}={library_url(name)}={sdl}")
+    compose = ["node", str(ROOT / "gateway" / "compose.mjs"), "--quiet"]
+    subprocess.run(
+        [*compose, "--out", str(out), *arguments],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
