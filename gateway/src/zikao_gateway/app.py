@@ -1,0 +1,115 @@
+"""The gateway's Starlette app: `/graphql` served by Strawberry's view, health, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from zikao_gateway.gateway import Gateway
+from zikao_gateway.schema import GatewayContext, GatewaySchema
+from zikao_gateway.settings import GatewaySettings
+from zikao_gateway.subgraphs import SubgraphClient
+from zikao_gateway.supergraph import load_supergraph
+from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
+from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_request_id
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+FORWARDED_HEADERS = ("authorization",)
+
+
+class GatewayGraphQL(GraphQL[GatewayContext, None]):
+    """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
+    `application/graphql-response+json` gets it, and a request error (a document that does not
+    parse or validate, bad variables) then answers 400; `application/json` clients get 200."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GatewayContext:
+        request_id = current_request_id()
+        headers = {
+            name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers
+        }
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return GatewayContext(headers=headers, request_id=request_id)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if isinstance(result, PreExecutionError):
+            processed.pop("data", None)
+        return processed
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        accept = request.headers.get("accept", "")
+        sub_response.media_type = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else None
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
+
+
+def create_app(
+    settings: GatewaySettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The gateway over the supergraph named in ``settings`` (``transport`` is for tests that
+    serve subgraphs in-process)."""
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level)
+    supergraph = load_supergraph(settings.supergraph).with_urls(settings.subgraph_urls())
+    client = SubgraphClient(
+        supergraph.subgraphs,
+        timeout=settings.subgraph_timeout_seconds,
+        max_connections=settings.max_connections,
+        transport=transport,
+    )
+    gateway = Gateway(supergraph, client, cache_size=settings.cache_size)
+    view = GatewayGraphQL(
+        GatewaySchema(gateway),
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        subscription_protocols=(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.gateway = gateway
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    async def supergraph_loaded() -> None:
+        """Ready once the supergraph is loaded (it is, if the app exists): a subgraph that is
+        down costs its part of each answer, not the whole gateway."""
+
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            *health_routes({"supergraph": supergraph_loaded}),
+        ],
+        middleware=[Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS)],
+        lifespan=lifespan,
+    )
