@@ -12,7 +12,7 @@ SUBGRAPH_URL_identity := http://127.0.0.1:8001/graphql
 SUBGRAPH_URL_records := http://127.0.0.1:8002/graphql
 SUBGRAPH_URL_documents := http://127.0.0.1:8003/graphql
 
-.PHONY: help install run test lint compose hive-gateway clean-run
+.PHONY: help install run test lint compose hive-gateway clean-run bench-seats
 
 help:
 	@echo "make run      start PostgreSQL/Redis (embedded unless DATABASE_URL/REDIS_URL), services, worker, gateway"
@@ -56,3 +56,10 @@ hive-gateway: install
 
 clean-run:
 	rm -rf .run
+
+bench-seats: install
+	$(UV) run --no-sync zikao-run exec -- python bench/seats.py
+
+.PHONY: bench-identity
+bench-identity: install
+	$(UV) run --no-sync zikao-run exec -- python bench/identity.py

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from arq.connections import ArqRedis
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from zikao_kit.subgraph import create_subgraph_app
+from zikao_kit.subgraph import ServiceState, create_subgraph_app
 from zikao_records.routes import payment_notification
 from zikao_records.schema import schema
 from zikao_records.settings import RecordsSettings, get_settings
@@ -18,4 +19,10 @@ def create_app(settings: RecordsSettings | None = None) -> Starlette:
         settings=settings or get_settings(),
         schema=schema,
         routes=[Route("/payments/notify", payment_notification, methods=["POST"])],
+        on_startup=[_keep_queue],
     )
+
+
+async def _keep_queue(state: ServiceState) -> None:
+    # The arq client shares the service's Redis pool (closed with it at shutdown).
+    state.extras["queue"] = ArqRedis(connection_pool=state.redis.connection_pool)

@@ -168,6 +168,9 @@ class SittingRepository:
         await _upsert(self.session, Sitting, [sitting], ["code"])
         await _upsert(self.session, ExamSlot, slots, ["id"])
 
+    async def upsert_slots(self, slots: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, ExamSlot, slots, ["id"])
+
     async def upsert_courses(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Which slot examines which course (`sitting_code`, `course_code`, `slot_id`)."""
         await _upsert(self.session, SittingCourse, rows, ["sitting_code", "course_code"])

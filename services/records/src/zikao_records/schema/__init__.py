@@ -14,10 +14,11 @@ from zikao_records.repository import MajorRepository, SittingRepository
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import Course, Major, MajorLevel, Sitting
 from zikao_records.schema.signup import SignupMutation, SignupQuery
+from zikao_records.schema.staff import StaffMutation, StaffQuery
 
 
 @strawberry.type
-class Query(SignupQuery):
+class Query(SignupQuery, StaffQuery):
     @strawberry.field(description="Exam sittings, newest first. Public.")
     async def sittings(self, info: Info[Context, None]) -> list[Sitting]:
         async with info.context.db() as session:
@@ -36,7 +37,7 @@ class Query(SignupQuery):
 
 
 @strawberry.type
-class Mutation(SignupMutation):
+class Mutation(SignupMutation, StaffMutation):
     pass
 
 

@@ -1,0 +1,155 @@
+"""SQL of venues, rooms, seats and allocation runs. The seat reads and writes of a run go
+straight to asyncpg (COPY, arrays): a sitting has hundreds of thousands of seats."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from zikao_records.models import (
+    AllocationStatus,
+    ExamSlot,
+    Room,
+    SeatAllocation,
+    Venue,
+)
+from zikao_records.seating.allocator import RoomSpec, Seat, Seatable
+
+SEAT_COLUMNS = ("registration_id", "slot_id", "venue_id", "room", "seat")
+
+
+class VenueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, venue_id: uuid.UUID) -> Venue | None:
+        return await self.session.get(Venue, venue_id)
+
+    async def all(self, region_code: str | None = None) -> Sequence[Venue]:
+        statement = select(Venue).order_by(col(Venue.region_code), col(Venue.name))
+        if region_code is not None:
+            statement = statement.where(col(Venue.region_code) == region_code)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def rooms(self, venue_ids: Iterable[uuid.UUID]) -> Sequence[Room]:
+        statement = (
+            select(Room)
+            .where(col(Room.venue_id).in_(set(venue_ids)))
+            .order_by(col(Room.venue_id), col(Room.number))
+        )
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def add(self, *rows: Venue | Room) -> None:
+        self.session.add_all(rows)
+        await self.session.flush()
+
+    async def room_specs(self) -> list[RoomSpec]:
+        statement = select(
+            col(Room.venue_id), col(Venue.region_code), col(Room.number), col(Room.seats)
+        ).join(Venue, col(Venue.id) == col(Room.venue_id))
+        return [RoomSpec(*row) for row in await self.session.execute(statement)]
+
+
+class AllocationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, run: SeatAllocation) -> None:
+        self.session.add(run)
+        await self.session.flush()
+
+    async def get(self, run_id: uuid.UUID, *, lock: bool = False) -> SeatAllocation | None:
+        statement = select(SeatAllocation).where(col(SeatAllocation.id) == run_id)
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def latest(self, sitting_code: str) -> SeatAllocation | None:
+        statement = (
+            select(SeatAllocation)
+            .where(col(SeatAllocation.sitting_code) == sitting_code)
+            .order_by(col(SeatAllocation.requested_at).desc())
+            .limit(1)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def progress(self, run_id: uuid.UUID, slots_done: int) -> None:
+        await self.session.execute(
+            update(SeatAllocation)
+            .where(col(SeatAllocation.id) == run_id)
+            .values(slots_done=slots_done)
+        )
+
+    async def stale(self, *, pending_before: datetime, running_before: datetime) -> list[uuid.UUID]:
+        """Runs whose wake-up seems lost, or whose worker seems gone."""
+        statement = select(col(SeatAllocation.id)).where(
+            (
+                (col(SeatAllocation.status) == AllocationStatus.PENDING)
+                & (col(SeatAllocation.requested_at) < pending_before)
+            )
+            | (
+                (col(SeatAllocation.status) == AllocationStatus.RUNNING)
+                & (col(SeatAllocation.started_at) < running_before)
+            )
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def slots(self, sitting_code: str) -> list[uuid.UUID]:
+        statement = (
+            select(col(ExamSlot.id))
+            .where(col(ExamSlot.sitting_code) == sitting_code)
+            .order_by(col(ExamSlot.starts_at))
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+
+class SeatWriter:
+    """A slot's paid sign-ups and seats, read and written with asyncpg on the session's own
+    connection (inside its transaction)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def of(cls, session: AsyncSession) -> SeatWriter:
+        raw = await (await session.connection()).get_raw_connection()
+        return cls(raw.driver_connection)
+
+    async def paid(self, slot_id: uuid.UUID) -> list[Seatable]:
+        rows = await self.connection.fetch(
+            "SELECT id, candidate_id, course_code, region_code FROM records.exam_registration "
+            "WHERE slot_id = $1 AND status = 'PAID'",
+            slot_id,
+        )
+        return [Seatable(*row) for row in rows]
+
+    async def seats(self, slot_id: uuid.UUID) -> dict[uuid.UUID, Seat]:
+        rows = await self.connection.fetch(
+            "SELECT registration_id, venue_id, room, seat FROM records.seat_assignment "
+            "WHERE slot_id = $1",
+            slot_id,
+        )
+        return {row[0]: Seat(row[1], row[2], row[3]) for row in rows}
+
+    async def replace(
+        self, slot_id: uuid.UUID, removed: Sequence[uuid.UUID], added: dict[uuid.UUID, Seat]
+    ) -> None:
+        """Deletes the seats of `removed`, then copies in `added`."""
+        if removed:
+            await self.connection.execute(
+                "DELETE FROM records.seat_assignment WHERE registration_id = ANY($1::uuid[])",
+                list(removed),
+            )
+        if added:
+            await self.connection.copy_records_to_table(
+                "seat_assignment",
+                schema_name="records",
+                columns=SEAT_COLUMNS,
+                records=[(r, slot_id, s.venue_id, s.room, s.seat) for r, s in added.items()],
+            )

@@ -1,0 +1,275 @@
+"""Staff operations in the graph (GraphiQL): catalogue (admin), sittings and timetables (admin),
+venues and rooms (district staff in their region), seat allocation runs (province), payments
+recorded by hand (audited)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+import strawberry
+from arq.connections import ArqRedis
+from strawberry.types import Info
+
+from zikao_kit.auth import Principal
+from zikao_kit.context import Context
+from zikao_kit.db import utc_now
+from zikao_kit.errors import NotFoundError
+from zikao_kit.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from zikao_records import models, scope, staff
+from zikao_records.jobs import enqueue_allocation
+from zikao_records.payments import PaymentNotice, record_payment_by_hand
+from zikao_records.repository import CourseRepository, MajorRepository
+from zikao_records.repository.seating import AllocationRepository, VenueRepository
+from zikao_records.schema.candidate import parse_sitting
+from zikao_records.schema.catalogue import Course, Major, Sitting
+from zikao_records.schema.problems import answer
+from zikao_records.schema.staff_types import (
+    CourseInput,
+    CourseSaved,
+    MajorInput,
+    MajorSaved,
+    ManualPaymentInput,
+    PaymentRecorded,
+    PaymentStatus,
+    SeatAllocationRun,
+    SeatAllocationStarted,
+    SeatsPublished,
+    SittingInput,
+    SittingSaved,
+    StaffVenue,
+    TimetableEntryInput,
+    TimetableSet,
+    VenueInput,
+    VenueSaved,
+)
+from zikao_records.seating import runs
+from zikao_records.settings import records_settings
+
+Problems = InvalidInput | Unauthenticated | Forbidden | NotFound | Conflict
+SaveCourseResult = Annotated[CourseSaved | Problems, strawberry.union("SaveCourseResult")]
+SaveMajorResult = Annotated[MajorSaved | Problems, strawberry.union("SaveMajorResult")]
+SaveSittingResult = Annotated[SittingSaved | Problems, strawberry.union("SaveSittingResult")]
+SetTimetableResult = Annotated[TimetableSet | Problems, strawberry.union("SetTimetableResult")]
+SaveVenueResult = Annotated[VenueSaved | Problems, strawberry.union("SaveVenueResult")]
+StartSeatAllocationResult = Annotated[
+    SeatAllocationStarted | Problems, strawberry.union("StartSeatAllocationResult")
+]
+PublishSeatsResult = Annotated[SeatsPublished | Problems, strawberry.union("PublishSeatsResult")]
+RecordPaymentResult = Annotated[PaymentRecorded | Problems, strawberry.union("RecordPaymentResult")]
+
+
+def _staff(info: Info[Context, None]) -> Principal:
+    principal = info.context.require_principal(*scope.STAFF_ROLES)
+    return principal
+
+
+def _id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise NotFoundError() from error
+
+
+async def _venue(info: Info[Context, None], venue_id: uuid.UUID) -> StaffVenue:
+    async with info.context.db() as session:
+        repository = VenueRepository(session)
+        venue = await repository.get(venue_id)
+        assert venue is not None
+        rooms = list(await repository.rooms([venue_id]))
+    return StaffVenue.from_model(venue, rooms)
+
+
+@strawberry.type
+class StaffQuery:
+    @strawberry.field(description="Staff: venues and rooms (district staff: their region's).")
+    async def venues(
+        self, info: Info[Context, None], region_code: str | None = None
+    ) -> list[StaffVenue]:
+        principal = _staff(info)
+        region = scope.region_scope(principal) or region_code
+        async with info.context.db() as session:
+            repository = VenueRepository(session)
+            venues = await repository.all(region)
+            rooms = await repository.rooms(v.id for v in venues)
+        return [StaffVenue.from_model(v, [r for r in rooms if r.venue_id == v.id]) for v in venues]
+
+    @strawberry.field(description="Staff: a seat allocation run and its progress.")
+    async def seat_allocation(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> SeatAllocationRun | None:
+        _staff(info)
+        async with info.context.db() as session:
+            run = await AllocationRepository(session).get(_id(id))
+        return SeatAllocationRun.from_model(run) if run is not None else None
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(description="Admin: create or update a course.")
+    async def save_course(self, info: Info[Context, None], input: CourseInput) -> SaveCourseResult:
+        async def run() -> CourseSaved:
+            async with info.context.db.begin() as session:
+                await staff.save_course(
+                    session,
+                    _staff(info),
+                    code=input.code,
+                    name=input.name,
+                    credits=input.credits,
+                    kind=models.CourseKind[input.kind.name],
+                    grade_scheme=(
+                        models.GradeScheme[input.grade_scheme.name] if input.grade_scheme else None
+                    ),
+                )
+                course = (await CourseRepository(session).get_many([input.code]))[input.code]
+            return CourseSaved(course=Course.from_model(course))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Admin: create or update a major and its whole plan.")
+    async def save_major(self, info: Info[Context, None], input: MajorInput) -> SaveMajorResult:
+        async def run() -> MajorSaved:
+            columns = {
+                "code": input.code,
+                "name": input.name,
+                "level": input.level.name,
+                "school": input.school,
+                "elective_credits_needed": input.elective_credits_needed,
+            }
+            parts = {
+                models.PlanCategory.REQUIRED: input.required,
+                models.PlanCategory.ELECTIVE: input.elective,
+                models.PlanCategory.PRACTICE: input.practice,
+                models.PlanCategory.THESIS: input.thesis,
+            }
+            plan = {code: part for part, codes in parts.items() for code in codes}
+            async with info.context.db.begin() as session:
+                await staff.save_major(session, _staff(info), columns=columns, plan=plan)
+                major = (await MajorRepository(session).get_many([input.code]))[input.code]
+            return MajorSaved(major=Major.from_model(major))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Admin: create or update a sitting (windows, fees, maximum).")
+    async def save_sitting(
+        self, info: Info[Context, None], input: SittingInput
+    ) -> SaveSittingResult:
+        async def run() -> SittingSaved:
+            data = staff.SittingInput(**vars(input))
+            settings = records_settings(info.context.settings)
+            async with info.context.db.begin() as session:
+                saved = await staff.save_sitting(session, _staff(info), data, settings)
+            return SittingSaved(sitting=Sitting.from_model(saved, utc_now()))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Admin: put courses in the sitting's exam slots.")
+    async def set_timetable(
+        self, info: Info[Context, None], sitting: str, entries: list[TimetableEntryInput]
+    ) -> SetTimetableResult:
+        async def run() -> TimetableSet:
+            rows = [(e.course_code, e.starts_at, e.ends_at) for e in entries]
+            async with info.context.db.begin() as session:
+                count = await staff.set_timetable(
+                    session, _staff(info), sitting_code=parse_sitting(sitting), entries=rows
+                )
+                saved = await runs.get_sitting(session, sitting)
+            return TimetableSet(sitting=Sitting.from_model(saved, utc_now()), courses=count)
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: add a venue (考点) with rooms, in their region.")
+    async def add_venue(self, info: Info[Context, None], input: VenueInput) -> SaveVenueResult:
+        async def run() -> VenueSaved:
+            async with info.context.db.begin() as session:
+                venue = await staff.add_venue(
+                    session,
+                    _staff(info),
+                    name=input.name,
+                    address=input.address,
+                    region_code=input.region_code,
+                    rooms=input.rooms,
+                    seats=input.seats,
+                )
+            return VenueSaved(venue=await _venue(info, venue.id))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: add rooms (考场) to a venue of their region.")
+    async def add_rooms(
+        self, info: Info[Context, None], venue_id: strawberry.ID, count: int, seats: int = 30
+    ) -> SaveVenueResult:
+        async def run() -> VenueSaved:
+            async with info.context.db.begin() as session:
+                await staff.add_rooms(
+                    session, _staff(info), venue_id=_id(venue_id), count=count, seats=seats
+                )
+            return VenueSaved(venue=await _venue(info, _id(venue_id)))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Province: start seat allocation for a sitting (a job).")
+    async def start_seat_allocation(
+        self, info: Info[Context, None], sitting: str, seed: int | None = None
+    ) -> StartSeatAllocationResult:
+        async def run() -> SeatAllocationStarted:
+            principal = _staff(info)
+            scope.ensure_provincial(principal)
+            async with info.context.db.begin() as session:
+                made = await runs.start_allocation(
+                    session,
+                    sitting_code=parse_sitting(sitting),
+                    staff=principal,
+                    seed=seed,
+                    now=utc_now(),
+                )
+            queue = info.context.extras.get("queue")
+            if isinstance(queue, ArqRedis):  # else the worker's sweeper wakes it
+                name = records_settings(info.context.settings).queue_name
+                await enqueue_allocation(queue, made.id, queue_name=name)
+            return SeatAllocationStarted(run=SeatAllocationRun.from_model(made))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Province: show the allocated seats to candidates now.")
+    async def publish_seats(self, info: Info[Context, None], sitting: str) -> PublishSeatsResult:
+        async def run() -> SeatsPublished:
+            principal = _staff(info)
+            scope.ensure_provincial(principal)
+            async with info.context.db.begin() as session:
+                at = await runs.publish_seats(
+                    session, sitting_code=parse_sitting(sitting), staff=principal, now=utc_now()
+                )
+            return SeatsPublished(sitting=sitting, published_at=at)
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: record a payment seen by hand (audited).")
+    async def record_payment(
+        self, info: Info[Context, None], input: ManualPaymentInput
+    ) -> RecordPaymentResult:
+        async def run() -> PaymentRecorded:
+            principal = _staff(info)
+            candidate_id = _id(input.candidate_id)
+            notice = PaymentNotice(
+                transaction_id=f"manual:{input.reference.strip()[:50]}",
+                candidate_id=candidate_id,
+                sitting_code=parse_sitting(input.sitting),
+                course_codes=tuple(input.course_codes),
+                amount_yuan=input.amount_yuan,
+            )
+            lapse = timedelta(minutes=records_settings(info.context.settings).unpaid_lapse_minutes)
+            async with info.context.db.begin() as session:
+                await scope.ensure_candidate(session, principal, candidate_id)
+                outcome = await record_payment_by_hand(
+                    session, notice, staff=principal, now=utc_now(), lapse=lapse
+                )
+            payment = outcome.payment
+            return PaymentRecorded(
+                status=PaymentStatus(payment.status.value),
+                reason=payment.reason,
+                repeated=outcome.repeated,
+            )
+
+        return await answer(run)

@@ -1,0 +1,114 @@
+"""The records worker: `arq zikao_records.worker.WorkerSettings` (queue `zikao:records`).
+
+Jobs: seat allocation runs. A cron sweeper wakes runs whose wake-up was lost (or whose worker
+died) and moves unpaid sign-ups past their time to LAPSED.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from arq import cron, func
+from arq.connections import ArqRedis, RedisSettings
+
+from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker, utc_now
+from zikao_kit.logging import configure_logging, reset_request_id, set_request_id
+from zikao_records.jobs import ALLOCATE_JOB, enqueue_allocation
+from zikao_records.models import SCHEMA
+from zikao_records.repository.seating import AllocationRepository
+from zikao_records.repository.signup import SignupRepository
+from zikao_records.seating.runs import run_allocation
+from zikao_records.settings import RecordsSettings, get_settings
+
+logger = logging.getLogger("zikao.records.worker")
+WorkerContext = dict[str, Any]
+ALLOCATION_TIMEOUT_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    settings: RecordsSettings
+    db: Sessionmaker
+
+
+def deps_of(ctx: WorkerContext) -> WorkerDeps:
+    deps = ctx["deps"]
+    if not isinstance(deps, WorkerDeps):
+        raise TypeError("the worker context holds no WorkerDeps")
+    return deps
+
+
+async def allocate_seats(ctx: WorkerContext, run_id: str, request_id: str | None = None) -> str:
+    """Applies one allocation run; safe to run twice. Returns the run's status."""
+    token = set_request_id(request_id or ctx.get("job_id"))
+    try:
+        run = await run_allocation(deps_of(ctx).db, uuid.UUID(run_id))
+        return run.status.value if run is not None else "missing"
+    finally:
+        reset_request_id(token)
+
+
+async def sweep(ctx: WorkerContext) -> int:
+    """Lapses overdue unpaid sign-ups; wakes stale runs again. Returns the runs woken."""
+    deps = deps_of(ctx)
+    settings, now = deps.settings, utc_now()
+    async with deps.db.begin() as session:
+        lapsed = await SignupRepository(session).lapse(
+            before=now - timedelta(minutes=settings.unpaid_lapse_minutes), now=now
+        )
+        stale = await AllocationRepository(session).stale(
+            pending_before=now - timedelta(seconds=settings.allocation_sweep_after_seconds),
+            running_before=now - timedelta(seconds=settings.allocation_lease_seconds),
+        )
+    redis: ArqRedis = ctx["redis"]
+    woken = [await enqueue_allocation(redis, r, queue_name=settings.queue_name) for r in stale]
+    if lapsed or stale:
+        logger.info("swept", extra={"lapsed": lapsed, "stale_runs": len(stale)})
+    return sum(woken)
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
+    settings = RedisSettings.from_dsn(url)
+    if settings.unix_socket_path:
+        settings.unix_socket_path = unquote(settings.unix_socket_path)
+    return settings
+
+
+async def startup(ctx: WorkerContext) -> None:
+    settings = get_settings()
+    configure_logging("records-worker", settings.log_level)
+    engine = create_engine(settings.database_url, schema=SCHEMA, pool_size=settings.db_pool_size)
+    ctx["engine"] = engine
+    ctx["deps"] = WorkerDeps(settings=settings, db=create_sessionmaker(engine))
+
+
+async def shutdown(ctx: WorkerContext) -> None:
+    engine = ctx.pop("engine", None)
+    if engine is not None:
+        await engine.dispose()
+
+
+_settings = get_settings()
+
+
+class WorkerSettings:
+    functions = [
+        func(
+            allocate_seats,
+            name=ALLOCATE_JOB,
+            keep_result=0,
+            max_tries=3,
+            timeout=ALLOCATION_TIMEOUT_SECONDS,
+        )
+    ]
+    cron_jobs = [cron(sweep, second={0, 30}, run_at_startup=True, keep_result=0)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings(_settings.redis_url)
+    queue_name = _settings.queue_name
