@@ -63,3 +63,7 @@ bench-seats: install
 .PHONY: bench-identity
 bench-identity: install
 	$(UV) run --no-sync zikao-run exec -- python bench/identity.py
+
+.PHONY: bench-identity
+bench-identity: install
+	$(UV) run --no-sync zikao-run exec -- python bench/identity.py

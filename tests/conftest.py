@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 from e2e import ROOT, RunningSystem
 
 from zikao_devrun import Infra, free_ports, gateway_url, zikao_system
+from zikao_devrun.ports import free_port_numbers
 from zikao_identity.tokens import TokenSigner, write_private_key
 
 
@@ -21,6 +23,8 @@ def zikao(
     key = work / "jwt.pem"
     write_private_key(key)
     ports = free_ports()
+    run = uuid.uuid4().hex[:12]
+    (smtp_port,) = free_port_numbers(1)
     system = zikao_system(
         Infra(database_url, redis_url),
         ports,
@@ -29,6 +33,13 @@ def zikao(
         extra_env={
             "IDENTITY_JWT_PRIVATE_KEY_FILE": str(key),
             "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
+            # Identity: a mail queue, Redis keys and SMTP sink of this session's own (the Redis
+            # server is shared), and the captcha answer the tests type.
+            "IDENTITY_QUEUE_NAME": f"zikao:identity:test-{run}",
+            "IDENTITY_REDIS_PREFIX": f"identity-test:{run}",
+            "IDENTITY_SMTP_PORT": str(smtp_port),
+            "IDENTITY_MAIL_DIR": str(work / "mail"),
+            "IDENTITY_CAPTCHA_TEST_ANSWER": "TEST",
         },
     )
     signer = TokenSigner.load(key, issuer="zikao-identity", audience="zikao")

@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zikao_identity import service
 from zikao_identity.crypto import Vault
+from zikao_identity.settings import IdentitySettings
 from zikao_identity.testing import TODAY, MakeCandidate, an_id_number, new_candidate
 from zikao_kit.auth import Principal, Role
-from zikao_kit.db import Sessionmaker, create_sessionmaker
+from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
 from zikao_kit.errors import InvalidInputError
 
 
@@ -111,3 +112,29 @@ def test_who_may_read_a_candidate() -> None:
     assert not service.can_read_candidate(Principal("s", Role.STAFF, region_code="0103"), candidate)
     assert service.can_read_candidate(Principal("a", Role.ADMIN), candidate)
     assert not service.can_read_candidate(Principal("x", Role.AUDITOR), candidate)
+
+
+async def test_200_concurrent_registrations_never_share_a_ticket_number(database_url: str) -> None:
+    """Whole registrations (hashing included), each in its own transaction, all at once."""
+    engine = create_engine(database_url, schema="identity", pool_size=10)
+    sessions = create_sessionmaker(engine)
+    settings = IdentitySettings(database_url=database_url)
+    vault = Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
+    day = date(2098, 9, 1)
+    regions = ["0101", "0103", "0112", "0243"]
+
+    async def register(i: int) -> str:
+        data = new_candidate(
+            an_id_number(i, born="19800101", region="510105"), region_code=regions[i % 4]
+        )
+        async with sessions.begin() as session:
+            return (await service.create_candidate(session, vault, data, today=day)).ticket_number
+
+    try:
+        numbers = await asyncio.gather(*(register(i) for i in range(200)))
+    finally:
+        await engine.dispose()
+    assert len(set(numbers)) == 200
+    for region in regions:
+        mine = sorted(int(n[-5:]) for n in numbers if n.startswith(region + "982"))
+        assert mine == list(range(1, 51))
