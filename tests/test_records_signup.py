@@ -1,0 +1,174 @@
+"""Records end to end: a candidate chooses a major, sees the options, signs up (a conflicting
+sign-up is refused), pays through the provider's signed notification, staff allocate seats
+through the gateway, and MyExams shows the seat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from contract import client_operations
+from e2e import RunningSystem, graphql, register_candidate
+from graphql import print_ast
+
+from zikao_kit.auth import Role
+from zikao_kit.db import utc_now
+from zikao_records.notify import SIGNATURE_HEADER, sign
+from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
+
+OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
+SITTING = "2040-04"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def an_id_number() -> str:
+    body = f"500103{random.randint(1970, 2000)}0101{random.randint(100, 999)}"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+    return body + check
+
+
+async def ask(
+    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str, **variables: Any
+) -> dict[str, Any]:
+    response = await graphql(client, zikao.url, query, variables, token)
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+STAFF_SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
+                                  $v: VenueInput!) {
+  saveSitting(input: $s) { __typename ... on Problem { code message } }
+  setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
+  addVenue(input: $v) { __typename ... on Problem { code message } }
+}"""
+START = """mutation Start($s: String!) { startSeatAllocation(sitting: $s) { __typename
+  ... on SeatAllocationStarted { run { id } } ... on Problem { code message } } }"""
+PROGRESS = """query Progress($id: ID!) {
+  seatAllocation(id: $id) { status slotsDone slotsTotal seated unseated } }"""
+PUBLISH = """mutation Publish($s: String!) { publishSeats(sitting: $s) { __typename
+  ... on Problem { code message } } }"""
+
+
+async def set_up_the_sitting(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
+    """An open sitting: 03708 and 03709 in the same morning slot, 00037 in the afternoon;
+    a venue of two rooms in the candidate's district."""
+    now = utc_now()
+    morning = now + timedelta(days=40)
+    afternoon = morning + timedelta(hours=5)
+    slot = timedelta(minutes=150)
+    entries = [
+        {"courseCode": code, "startsAt": start.isoformat(), "endsAt": (start + slot).isoformat()}
+        for code, start in (("03708", morning), ("03709", morning), ("00037", afternoon))
+    ]
+    sitting = {
+        "code": SITTING,
+        "name": "2040年4月",
+        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
+        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
+        "ticketPrintingOpensAt": (morning - timedelta(days=7)).isoformat(),
+    }
+    venue = {
+        "name": "重庆市第二十九中学考点",
+        "address": "重庆市渝中区中山二路",
+        "regionCode": "0103",
+        "rooms": 2,
+    }
+    admin = zikao.token("admin-e2e", Role.ADMIN)
+    data = await ask(client, zikao, STAFF_SETUP, admin, s=sitting, code=SITTING, e=entries, v=venue)
+    assert [v["__typename"] for v in data.values()] == [
+        "SittingSaved",
+        "TimetableSet",
+        "VenueSaved",
+    ], data
+
+
+async def pay(
+    client: httpx.AsyncClient, zikao: RunningSystem, candidate_id: str, amount: int
+) -> httpx.Response:
+    body = json.dumps(
+        {
+            "transactionId": f"wx-{uuid.uuid4().hex[:16]}",
+            "candidateId": candidate_id,
+            "sitting": SITTING,
+            "courseCodes": ["03708", "00037"],
+            "amountYuan": amount,
+        }
+    ).encode()
+    url = f"http://127.0.0.1:{zikao.ports.records}/payments/notify"
+    headers = {
+        SIGNATURE_HEADER: sign(DEV_PAYMENT_NOTIFY_KEY, body),
+        "content-type": "application/json",
+    }
+    return await client.post(url, content=body, headers=headers)
+
+
+async def allocate(client: httpx.AsyncClient, zikao: RunningSystem) -> dict[str, Any]:
+    admin = zikao.token("admin-e2e", Role.ADMIN)
+    started = (await ask(client, zikao, START, admin, s=SITTING))["startSeatAllocation"]
+    assert started["__typename"] == "SeatAllocationStarted", started
+    for _ in range(100):  # the records worker runs it
+        run = await ask(client, zikao, PROGRESS, admin, id=started["run"]["id"])
+        if run["seatAllocation"]["status"] in ("DONE", "FAILED"):
+            break
+        await asyncio.sleep(0.2)
+    published = await ask(client, zikao, PUBLISH, admin, s=SITTING)
+    assert published["publishSeats"]["__typename"] == "SeatsPublished", published
+    result: dict[str, Any] = run["seatAllocation"]
+    return result
+
+
+async def test_sign_up_pay_allocate_and_see_the_seat(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    await set_up_the_sitting(client, zikao)
+    candidate_id = await register_candidate(zikao.database_url, an_id_number())
+    token = zikao.token(candidate_id, Role.CANDIDATE, "0103")
+
+    chosen = await ask(client, zikao, OPERATIONS["ChooseMajor"], token, majorCode="050101")
+    assert chosen["chooseMajor"]["major"]["school"] == "西南大学"
+    options = await ask(client, zikao, OPERATIONS["RegistrationOptions"], token, sitting=SITTING)
+    assert {o["course"]["code"] for o in options["registrationOptions"]} == {
+        "03708",
+        "03709",
+        "00037",
+    }
+
+    made = await ask(
+        client,
+        zikao,
+        OPERATIONS["RegisterForExams"],
+        token,
+        sitting=SITTING,
+        courseCodes=["03708", "00037"],
+    )
+    assert made["registerForExams"]["totalFeeYuan"] == 80, made
+    clash = await ask(
+        client, zikao, OPERATIONS["RegisterForExams"], token, sitting=SITTING, courseCodes=["03709"]
+    )
+    assert clash["registerForExams"]["__typename"] == "SlotConflict"
+    assert clash["registerForExams"]["courseCodes"] == ["03708", "03709"]
+
+    paid = await pay(client, zikao, candidate_id, 80)
+    assert paid.json() == {"status": "APPLIED", "reason": None, "repeated": False}
+    run = await allocate(client, zikao)
+    assert run["status"] == "DONE"
+    assert run["unseated"] == 0
+
+    exams = await ask(client, zikao, OPERATIONS["MyExams"], token, sitting=SITTING)
+    seats = {e["course"]["code"]: e for e in exams["me"]["exams"]}
+    assert set(seats) == {"03708", "00037"}
+    for exam in seats.values():
+        assert exam["paid"] is True
+        assert exam["seat"]["venue"] == {
+            "name": "重庆市第二十九中学考点",
+            "address": "重庆市渝中区中山二路",
+        }
+        assert exam["seat"]["room"] in (1, 2)
+        assert 1 <= exam["seat"]["seat"] <= 30
