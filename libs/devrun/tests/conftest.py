@@ -46,6 +46,17 @@ class WorkerSettings:
 """
 
 
+MAIL_SINK = """
+import sys
+import time
+
+sys.stderr.write("mail sink listening\\n")
+sys.stderr.flush()
+while True:
+    time.sleep(1)
+"""
+
+
 def process_alive(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie."""
     try:
@@ -73,6 +84,8 @@ def standins(tmp_path: Path) -> Path:
         (package / "__main__.py").write_text(textwrap.dedent(SERVICE_MAIN))
     (root / "zikao_documents" / "worker.py").write_text(textwrap.dedent(WORKER))
     (root / "zikao_records" / "worker.py").write_text(textwrap.dedent(WORKER))
+    (root / "zikao_identity" / "worker.py").write_text(textwrap.dedent(WORKER))
+    (root / "zikao_identity" / "mailsink.py").write_text(textwrap.dedent(MAIL_SINK))
     return root
 
 

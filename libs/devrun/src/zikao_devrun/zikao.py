@@ -18,6 +18,7 @@ from zikao_devrun.system import System
 
 SERVICES = ("identity", "records", "documents")
 WORKER_MARKER = "Starting worker"
+MAIL_SINK_MARKER = "mail sink listening"
 GATEWAY_SUPERGRAPH = "gateway/supergraph.graphql"
 GATEWAY_CONFIG = "gateway/gateway.config.mjs"
 _TYPENAME_QUERY = json.dumps({"query": "{__typename}"}).encode()
@@ -98,6 +99,19 @@ def worker_spec(python: str = sys.executable) -> ProcessSpec:
     return ProcessSpec(name="worker", argv=argv, ready_marker=WORKER_MARKER)
 
 
+def identity_worker_spec(python: str = sys.executable) -> ProcessSpec:
+    """Identity's arq worker (password-reset mails, on its own queue)."""
+    argv = (python, "-m", "arq", "zikao_identity.worker.WorkerSettings")
+    return ProcessSpec(name="identity-worker", argv=argv, ready_marker=WORKER_MARKER)
+
+
+def mail_sink_spec(python: str = sys.executable) -> ProcessSpec:
+    """The development SMTP server on ``IDENTITY_SMTP_PORT`` writing each message to
+    ``IDENTITY_MAIL_DIR`` (``.run/mail``)."""
+    argv = (python, "-m", "zikao_identity.mailsink")
+    return ProcessSpec(name="mailsink", argv=argv, ready_marker=MAIL_SINK_MARKER)
+
+
 def records_worker_spec(python: str = sys.executable) -> ProcessSpec:
     """Records' arq worker (seat allocation runs, lapsing unpaid sign-ups; queue
     ``zikao:records``), ready once it logs that it is starting."""
@@ -123,7 +137,13 @@ def gateway_spec(ports: Ports) -> ProcessSpec:
 def zikao_specs(ports: Ports, python: str = sys.executable) -> list[ProcessSpec]:
     """Every process of the system, in start order."""
     services = [service_spec(name, ports.of(name), python) for name in SERVICES]
-    return [*services, worker_spec(python), records_worker_spec(python), gateway_spec(ports)]
+    workers = [
+        worker_spec(python),
+        records_worker_spec(python),
+        identity_worker_spec(python),
+        mail_sink_spec(python),
+    ]
+    return [*services, *workers, gateway_spec(ports)]
 
 
 def process_env(
