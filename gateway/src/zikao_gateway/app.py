@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,6 +45,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         return GatewayContext(headers=headers, request_id=request_id)
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -36,8 +36,11 @@ def test_ports_from_env_and_free_ports() -> None:
 
 def test_gateway_command_names_its_port() -> None:
     argv = gateway_argv(4123)
-    assert argv[:3] == ("npx", "--no-install", "hive-gateway")
+    assert argv[1:5] == ("-m", "uvicorn", "--factory", "zikao_gateway.app:create_app")
     assert argv[-2:] == ("--port", "4123")
+    hive = gateway_argv(4124, "hive")
+    assert hive[:3] == ("npx", "--no-install", "hive-gateway")
+    assert hive[-2:] == ("--port", "4124")
 
 
 def test_services_and_worker_start_on_stand_ins(

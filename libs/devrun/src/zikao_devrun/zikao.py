@@ -24,12 +24,21 @@ GATEWAY_CONFIG = "gateway/gateway.config.mjs"
 _TYPENAME_QUERY = json.dumps({"query": "{__typename}"}).encode()
 
 
-def gateway_argv(port: int) -> tuple[str, ...]:
-    """The Hive Gateway command, run from the repository root: change it here."""
-    return (
-        "npx", "--no-install", "hive-gateway", "supergraph", GATEWAY_SUPERGRAPH,
-        "--config-path", GATEWAY_CONFIG, "--host", LOOPBACK, "--port", str(port),
-    )  # fmt: skip
+GATEWAYS = ("zikao", "hive")
+"""The Python gateway (the default) and Hive Gateway, which serves the same supergraph."""
+
+
+def gateway_argv(port: int, kind: str = "zikao", python: str = sys.executable) -> tuple[str, ...]:
+    """The gateway command, run from the repository root: change it here."""
+    if kind == "hive":
+        return (
+            "npx", "--no-install", "hive-gateway", "supergraph", GATEWAY_SUPERGRAPH,
+            "--config-path", GATEWAY_CONFIG, "--host", LOOPBACK, "--port", str(port),
+        )  # fmt: skip
+    if kind != "zikao":
+        raise DevrunError(f"zikao: unknown gateway {kind!r} (one of {', '.join(GATEWAYS)})")
+    app = ("-m", "uvicorn", "--factory", "zikao_gateway.app:create_app")
+    return (python, *app, "--host", LOOPBACK, "--port", str(port))
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,24 @@ def records_worker_spec(python: str = sys.executable) -> ProcessSpec:
     return ProcessSpec(name="records-worker", argv=argv, ready_marker=WORKER_MARKER)
 
 
-def gateway_spec(ports: Ports) -> ProcessSpec:
-    """Hive Gateway over the three services; starts once they are ready."""
-    env = {f"{name.upper()}_URL": f"{base_url(ports.of(name))}/graphql" for name in SERVICES}
+def gateway_spec(
+    ports: Ports,
+    kind: str = "zikao",
+    *,
+    name: str = "gateway",
+    urls: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+) -> ProcessSpec:
+    """A gateway (``kind`` of :data:`GATEWAYS`) over the three services on ``ports.gateway``;
+    starts once they are ready. ``urls`` overrides a service's URL (by service name)."""
+    env = {
+        f"{service.upper()}_URL": (urls or {}).get(service)
+        or f"{base_url(ports.of(service))}/graphql"
+        for service in SERVICES
+    }
     return ProcessSpec(
-        name="gateway",
-        argv=gateway_argv(ports.gateway),
+        name=name,
+        argv=gateway_argv(ports.gateway, kind, python),
         ready_url=gateway_url(ports),
         ready_body=_TYPENAME_QUERY,
         port=ports.gateway,
@@ -143,7 +164,7 @@ def zikao_specs(ports: Ports, python: str = sys.executable) -> list[ProcessSpec]
         identity_worker_spec(python),
         mail_sink_spec(python),
     ]
-    return [*services, *workers, gateway_spec(ports)]
+    return [*services, *workers, gateway_spec(ports, python=python)]
 
 
 def process_env(
