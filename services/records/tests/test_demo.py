@@ -1,6 +1,7 @@
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records.demo import load_demo
 from zikao_records.repository import SittingRepository
+from zikao_records.repository.seating import VenueRepository
 from zikao_records.settings import RecordsSettings
 
 
@@ -20,3 +21,10 @@ async def test_the_demo_opens_a_sitting_today_and_publishes_a_past_one(
     assert len(published) == 1
     assert len(slots) == 8
     assert all(slot.starts_at.tzinfo is not None for slot in slots)
+    async with db() as session:
+        venues = VenueRepository(session)
+        found = await venues.all()
+        rooms = await venues.rooms(v.id for v in found)
+    assert len(found) == 4
+    assert len(rooms) == 40
+    assert {r.seats for r in rooms} == {30}

@@ -1,8 +1,8 @@
 """Reference data (the catalogue) for every environment, demo data for `make run`.
 
 The demo makes sittings (one open for sign-up today, one past with scores published) and
-venues. It makes nothing per candidate: the demo candidates are identity's, with ids records
-cannot know, and services never read each other's tables.
+venues with their rooms. It makes nothing per candidate: the demo candidates are identity's,
+with ids records cannot know, and services never read each other's tables.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ SLOT_TIMES = ((time(9), time(11, 30)), (time(14, 30), time(17)))
 DEMO_VENUES = (
     ("重庆工商大学（南岸校区）考点", "重庆市南岸区学府大道19号", "0108"),
     ("西南大学考点", "重庆市北碚区天生路2号", "0109"),
+    ("重庆市第二十九中学考点", "重庆市渝中区中山二路", "0103"),
+    ("重庆市第一中学考点", "重庆市沙坪坝区沙坪坝正街", "0106"),
 )
+DEMO_ROOMS = 10  # rooms of 30 seats per venue
 
 
 async def load_reference(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
@@ -49,10 +52,13 @@ async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
         for sitting, slots in (_open_sitting(today, open_exam), _past_sitting(past_exam)):
             await sittings.upsert(sitting, slots)
             await sittings.upsert_courses(_timetable(sitting["code"], slots, theory))
-        await VenueRepository(session).upsert(_venues())
+        venues = VenueRepository(session)
+        await venues.upsert(_venues())
+        await venues.upsert_rooms(_rooms())
     return [
         f"records: demo sitting {_code(open_exam)} open for sign-up, "
-        f"{_code(past_exam)} with scores published; {len(DEMO_VENUES)} venues"
+        f"{_code(past_exam)} with scores published; {len(DEMO_VENUES)} venues of "
+        f"{DEMO_ROOMS} rooms"
     ]
 
 
@@ -118,6 +124,19 @@ def _venues() -> list[dict[str, Any]]:
             "region_code": region,
         }
         for name, address, region in DEMO_VENUES
+    ]
+
+
+def _rooms() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid5(DEMO_NAMESPACE, f"room/{venue['id']}/{number}"),
+            "venue_id": venue["id"],
+            "number": number,
+            "seats": 30,
+        }
+        for venue in _venues()
+        for number in range(1, DEMO_ROOMS + 1)
     ]
 
 

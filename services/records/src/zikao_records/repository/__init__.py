@@ -25,6 +25,7 @@ from zikao_records.models import (
     PlanCourse,
     RegistrationStatus,
     ResultStatus,
+    Room,
     ScoreReview,
     SeatAssignment,
     Sitting,
@@ -182,6 +183,9 @@ class VenueRepository:
 
     async def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
         await _upsert(self.session, Venue, rows, ["id"])
+
+    async def upsert_rooms(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Room, rows, ["id"])
 
 
 # Seat and venue are outer-joined: None until a seat is assigned.
