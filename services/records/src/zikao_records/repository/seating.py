@@ -4,6 +4,7 @@ straight to asyncpg (COPY, arrays): a sitting has hundreds of thousands of seats
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -121,21 +122,30 @@ class SeatWriter:
         raw = await (await session.connection()).get_raw_connection()
         return cls(raw.driver_connection)
 
-    async def paid(self, slot_id: uuid.UUID) -> list[Seatable]:
+    async def paid(self, sitting_code: str) -> dict[uuid.UUID, list[Seatable]]:
+        """The sitting's paid sign-ups, per slot (one scan for the whole sitting)."""
         rows = await self.connection.fetch(
-            "SELECT id, candidate_id, course_code, region_code FROM records.exam_registration "
-            "WHERE slot_id = $1 AND status = 'PAID'",
-            slot_id,
+            "SELECT slot_id, id, candidate_id, course_code, region_code"
+            " FROM records.exam_registration WHERE sitting_code = $1 AND status = 'PAID'",
+            sitting_code,
         )
-        return [Seatable(*row) for row in rows]
+        found: dict[uuid.UUID, list[Seatable]] = defaultdict(list)
+        for slot_id, *signup in rows:
+            found[slot_id].append(Seatable(*signup))
+        return found
 
-    async def seats(self, slot_id: uuid.UUID) -> dict[uuid.UUID, Seat]:
+    async def seats(self, sitting_code: str) -> dict[uuid.UUID, dict[uuid.UUID, Seat]]:
+        """The sitting's seats, per slot."""
         rows = await self.connection.fetch(
-            "SELECT registration_id, venue_id, room, seat FROM records.seat_assignment "
-            "WHERE slot_id = $1",
-            slot_id,
+            "SELECT s.slot_id, s.registration_id, s.venue_id, s.room, s.seat"
+            " FROM records.seat_assignment s JOIN records.exam_slot t ON t.id = s.slot_id"
+            " WHERE t.sitting_code = $1",
+            sitting_code,
         )
-        return {row[0]: Seat(row[1], row[2], row[3]) for row in rows}
+        found: dict[uuid.UUID, dict[uuid.UUID, Seat]] = defaultdict(dict)
+        for slot_id, registration_id, venue_id, room, seat in rows:
+            found[slot_id][registration_id] = Seat(venue_id, room, seat)
+        return found
 
     async def replace(
         self, slot_id: uuid.UUID, removed: Sequence[uuid.UUID], added: dict[uuid.UUID, Seat]

@@ -20,7 +20,7 @@ from zikao_records.models import AllocationStatus, AuditEntry, SeatAllocation, S
 from zikao_records.repository.payments import AuditRepository
 from zikao_records.repository.seating import AllocationRepository, SeatWriter, VenueRepository
 from zikao_records.repository.signup import SignupRepository
-from zikao_records.seating.allocator import RoomSpec, allocate_slot
+from zikao_records.seating.allocator import Seat, SlotPlan, allocate_slot
 
 logger = logging.getLogger("zikao.records.seating")
 
@@ -115,9 +115,17 @@ async def _apply(db: Sessionmaker, run: SeatAllocation) -> SeatAllocation:
         slots = await repository.slots(run.sitting_code)
         rooms = await VenueRepository(session).room_specs()
         writer = await SeatWriter.of(session)
+        paid, seats = await writer.paid(run.sitting_code), await writer.seats(run.sitting_code)
         tally = Tally()
         for done, slot_id in enumerate(slots, start=1):
-            await _allocate_one(writer, slot_id, rooms, run.seed, tally)
+            plan = allocate_slot(
+                paid.pop(slot_id, []),
+                rooms,
+                seats.get(slot_id, {}),
+                seed=run.seed,
+                slot_key=str(slot_id),
+            )
+            await _write(writer, slot_id, seats.pop(slot_id, {}), plan, tally)
             await _progress(db, run.id, done, len(slots))
         finished = await repository.get(run.id, lock=True)
         assert finished is not None
@@ -129,12 +137,14 @@ async def _apply(db: Sessionmaker, run: SeatAllocation) -> SeatAllocation:
     return finished
 
 
-async def _allocate_one(
-    writer: SeatWriter, slot_id: uuid.UUID, rooms: list[RoomSpec], seed: int, tally: Tally
+async def _write(
+    writer: SeatWriter,
+    slot_id: uuid.UUID,
+    previous: dict[uuid.UUID, Seat],
+    plan: SlotPlan,
+    tally: Tally,
 ) -> None:
-    signups = await writer.paid(slot_id)
-    previous = await writer.seats(slot_id)
-    plan = allocate_slot(signups, rooms, previous, seed=seed, slot_key=str(slot_id))
+    """Writes what changed against `previous`, and counts."""
     removed = [r for r, seat in previous.items() if plan.seats.get(r) != seat]
     added = {r: seat for r, seat in plan.seats.items() if previous.get(r) != seat}
     await writer.replace(slot_id, removed, added)
