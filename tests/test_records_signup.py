@@ -113,7 +113,9 @@ async def allocate(client: httpx.AsyncClient, zikao: RunningSystem) -> dict[str,
     admin = zikao.token("admin-e2e", Role.ADMIN)
     started = (await ask(client, zikao, START, admin, s=SITTING))["startSeatAllocation"]
     assert started["__typename"] == "SeatAllocationStarted", started
-    for _ in range(100):  # the records worker runs it
+    # The records worker runs it; if another session's worker on the same Redis took the
+    # wake-up, our worker's sweeper wakes the run again within a minute or so.
+    for _ in range(600):
         run = await ask(client, zikao, PROGRESS, admin, id=started["run"]["id"])
         if run["seatAllocation"]["status"] in ("DONE", "FAILED"):
             break

@@ -92,6 +92,16 @@ class Sitting:
     registration_closes_at: datetime
     ticket_printing_opens_at: datetime
     scores_published_at: datetime | None = strawberry.field(description="null until published")
+    seats_published_at: datetime | None = strawberry.field(
+        description="when candidates see their seats; null until then"
+    )
+    review_closes_at: datetime | None = strawberry.field(description="成绩复查 window closes")
+    certificate_closes_at: datetime | None = strawberry.field(
+        description="course certificate applications close"
+    )
+    theory_fee_yuan: int = strawberry.field(description="fee of a theory course, whole yuan")
+    practice_fee_yuan: int = strawberry.field(description="fee of a practice course, whole yuan")
+    max_courses: int = strawberry.field(description="most courses a candidate signs up for")
 
     @strawberry.field(description="The exam slots, in time order.")
     async def exam_slots(self, info: Info[Context, None]) -> list[ExamSlot]:
@@ -107,6 +117,12 @@ class Sitting:
             registration_closes_at=sitting.registration_closes_at,
             ticket_printing_opens_at=sitting.ticket_printing_opens_at,
             scores_published_at=service.published_by(sitting.scores_published_at, now),
+            seats_published_at=service.published_by(sitting.seats_published_at, now),
+            review_closes_at=sitting.review_closes_at,
+            certificate_closes_at=sitting.certificate_closes_at,
+            theory_fee_yuan=sitting.theory_fee_yuan,
+            practice_fee_yuan=sitting.practice_fee_yuan,
+            max_courses=sitting.max_courses,
         )
 
     @classmethod
