@@ -65,13 +65,18 @@ class SubgraphClient:
                     },
                 )
         except (TimeoutError, httpx.TimeoutException):
-            raise SubgraphUnavailableError(subgraph.name, "timeout") from None
+            raise _unavailable(subgraph.name, "timeout") from None
         except httpx.HTTPError as error:
-            raise SubgraphUnavailableError(subgraph.name, type(error).__name__) from None
+            raise _unavailable(subgraph.name, type(error).__name__) from None
         return _graphql_body(subgraph.name, response)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _unavailable(name: str, reason: str) -> SubgraphUnavailableError:
+    logger.warning("subgraph unavailable", extra={"subgraph": name, "reason": reason})
+    return SubgraphUnavailableError(name, reason)
 
 
 def _graphql_body(name: str, response: httpx.Response) -> dict[str, Any]:
@@ -80,9 +85,5 @@ def _graphql_body(name: str, response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         body = None
     if not isinstance(body, dict) or not ("data" in body or "errors" in body):
-        logger.warning(
-            "subgraph answered without a GraphQL body",
-            extra={"subgraph": name, "status": response.status_code},
-        )
-        raise SubgraphUnavailableError(name, f"HTTP {response.status_code}")
+        raise _unavailable(name, f"HTTP {response.status_code} without a GraphQL body")
     return body

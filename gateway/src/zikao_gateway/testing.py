@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 import httpx
 import strawberry
+from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
 
 from zikao_kit.graphql import FEDERATION_VERSION
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[3]
 LIBRARY_SUPERGRAPH = ROOT / "gateway" / "tests" / "fixtures" / "library.graphql"
 BOOKS = 60
 AUTHORS = 7
+REVIEWS_PER_BOOK = 5
 
 
 def _isbn(number: int) -> str:
@@ -98,8 +101,8 @@ AddBookResult = Annotated[BookAdded | NotFound, strawberry.union("AddBookResult"
 @strawberry.type
 class CatalogQuery:
     @strawberry.field
-    def books(self, first: int = BOOKS) -> list[Book]:
-        return [_book(n) for n in range(1, min(first, BOOKS) + 1)]
+    def books(self, first: int = BOOKS, offset: int = 0) -> list[Book]:
+        return [_book(n) for n in range(offset + 1, min(offset + first, BOOKS) + 1)]
 
     @strawberry.field
     def book(self, isbn: strawberry.ID) -> Book | None:
@@ -173,7 +176,7 @@ def _reviews(isbn: strawberry.ID) -> list[Review]:
             stars=1 + (number + k) % 5,
             author=ReviewAuthor(id=strawberry.ID(str(k)), name=f"Author {k}"),
         )
-        for k in range(2)
+        for k in range(REVIEWS_PER_BOOK)
     ]
 
 
@@ -320,3 +323,26 @@ def compose_library(work: Path, out: Path = LIBRARY_SUPERGRAPH) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+def _app(name: str) -> GraphQL[None, None]:
+    schema = library_schemas()[name]
+    schema.extensions = (
+        *schema.extensions,
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    )
+    return GraphQL(schema, graphql_ide=None)
+
+
+def catalog_app() -> GraphQL[None, None]:
+    """The catalog subgraph as an ASGI app (``uvicorn --factory``), for benchmarks."""
+    return _app("catalog")
+
+
+def reviews_app() -> GraphQL[None, None]:
+    return _app("reviews")
+
+
+def inventory_app() -> GraphQL[None, None]:
+    return _app("inventory")
