@@ -41,22 +41,26 @@ class Shaper:
         self.schema = schema
         self.failure_error = failure_error
         self.errors: list[Json] = []
+        # The fields of each selection for each type, worked out once per response: every
+        # item of a list shares its field's selections.
+        self._collected: dict[tuple[int, str], dict[str, list[Field]]] = {}
 
     def shape_root(
         self, root: GraphQLObjectType, selections: tuple[Selection, ...], data: Json
     ) -> Json | None:
-        return self._object(root, selections, data, [], local=INTROSPECTION_ROOT_FIELDS)
+        fields = collect_fields(self.schema, selections, root.name)
+        return self._object(root, fields, data, [], local=INTROSPECTION_ROOT_FIELDS)
 
     def _object(
         self,
         object_type: GraphQLObjectType,
-        selections: tuple[Selection, ...],
+        collected: dict[str, list[Field]],
         data: Json,
         path: ResponsePath,
         local: frozenset[str] = frozenset(),
     ) -> Json | None:
         result: Json = {}
-        for key, fields in collect_fields(self.schema, selections, object_type.name).items():
+        for key, fields in collected.items():
             name = fields[0].name
             if name == "__typename":
                 result[key] = object_type.name
@@ -94,8 +98,15 @@ class Shaper:
             if not isinstance(object_type, GraphQLObjectType):
                 return None
         assert isinstance(object_type, GraphQLObjectType)
-        selections = tuple(s for f in fields for s in f.selections)
-        return self._object(object_type, selections, raw, path)
+        return self._object(object_type, self._fields(fields, object_type.name), raw, path)
+
+    def _fields(self, fields: list[Field], type_name: str) -> dict[str, list[Field]]:
+        key = (id(fields), type_name)
+        collected = self._collected.get(key)
+        if collected is None:
+            selections = tuple(s for f in fields for s in f.selections)
+            collected = self._collected[key] = collect_fields(self.schema, selections, type_name)
+        return collected
 
     def _list(
         self, type_: GraphQLList[Any], raw: Any, fields: list[Field], path: ResponsePath
