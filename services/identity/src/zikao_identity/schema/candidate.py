@@ -93,7 +93,11 @@ class Candidate:
     ) -> Candidate | None:
         principal = info.context.require_principal()
         loader = info.context.loader("candidates", _load_candidates(info.context, principal))
-        candidate: Candidate | None = await loader.load(uuid.UUID(str(id)))
+        try:
+            key = uuid.UUID(str(id))
+        except ValueError:
+            return None  # no candidate has such an id
+        candidate: Candidate | None = await loader.load(key)
         return candidate
 
     @classmethod
