@@ -2,8 +2,8 @@
 #
 # Zikao images. Two targets:
 #   python  (default): every Python process (identity, records, documents, the
-#           arq worker, migrations); docker-compose.yml picks the command.
-#   gateway : Hive Gateway serving gateway/supergraph.graphql.
+#           arq workers, migrations, the gateway); docker-compose.yml picks the command.
+#   gateway : Hive Gateway serving gateway/supergraph.graphql (the scale-out alternative).
 #
 #   docker build --target python  -t zikao .
 #   docker build --target gateway -t zikao-gateway .
@@ -60,7 +60,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 USER zikao
 ENV HOME=/home/zikao UV_NO_CACHE=1
-EXPOSE 8001 8002 8003
+EXPOSE 4000 8001 8002 8003
 CMD ["uv", "run", "--no-sync", "uvicorn", "--factory", "zikao_identity.app:create_app", \
      "--host", "0.0.0.0", "--port", "8001"]
 
