@@ -192,3 +192,15 @@ async def test_the_route_refuses_bad_signatures_and_bad_bodies(
     )
     assert signed.status_code == 400
     assert signed.json() == {"code": "bad_notice", "field": "candidateId"}
+
+
+def test_production_refuses_the_development_notify_key() -> None:
+    production = {
+        "ZIKAO_ENV": "production",
+        "DATABASE_URL": "postgresql://records@db.internal/zikao",
+        "ZIKAO_JWKS_URL": "https://identity.internal/.well-known/jwks.json",
+    }
+    with pytest.raises(ValueError, match="RECORDS_PAYMENT_NOTIFY_KEY"):
+        RecordsSettings(**production)  # type: ignore[arg-type]
+    settings = RecordsSettings(**production, payment_notify_key="k" * 32)  # type: ignore[arg-type]
+    assert settings.is_production

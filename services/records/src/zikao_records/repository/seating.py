@@ -130,8 +130,8 @@ class SeatWriter:
             sitting_code,
         )
         found: dict[uuid.UUID, list[Seatable]] = defaultdict(list)
-        for slot_id, *signup in rows:
-            found[slot_id].append(Seatable(*signup))
+        for row in rows:
+            found[row[0]].append(Seatable(row[1], row[2], row[3], row[4]))
         return found
 
     async def seats(self, sitting_code: str) -> dict[uuid.UUID, dict[uuid.UUID, Seat]]:
