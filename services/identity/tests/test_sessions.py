@@ -3,8 +3,10 @@
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from zikao_identity.deps import IdentityDeps
+from zikao_identity.service import login
 from zikao_identity.testing import (
     CHANGE_PASSWORD,
     LOG_IN,
@@ -16,6 +18,8 @@ from zikao_identity.testing import (
     an_id_number,
 )
 from zikao_kit.auth import Principal, Role, StaticKeySource, TokenVerifier
+from zikao_kit.db import Sessionmaker
+from zikao_kit.errors import RateLimitedError
 
 PASSWORD = "correct horse battery"
 
@@ -40,8 +44,8 @@ async def test_log_in_by_ticket_or_id_number(
 ) -> None:
     number = an_id_number(301)
     candidate = await make_candidate(number)
-    for login in (candidate.ticket_number, number, number.lower()):
-        session = await _log_in(gql, login)
+    for value in (candidate.ticket_number, number, number.lower()):
+        session = await _log_in(gql, value)
         assert session["__typename"] == "LoggedIn"
         principal = await _principal(deps, session["accessToken"])
         assert (principal.subject, principal.role) == (str(candidate.id), Role.CANDIDATE)
@@ -145,3 +149,26 @@ async def test_change_password(gql: Gql, make_candidate: MakeCandidate) -> None:
     assert (await _log_in(gql, candidate.ticket_number, "a new long secret"))[
         "__typename"
     ] == "LoggedIn"
+
+
+async def test_wrong_passwords_back_off_per_client(
+    db: Sessionmaker, redis: Redis, make_candidate: MakeCandidate, deps: IdentityDeps
+) -> None:
+    """Several accounts tried from one client: once the client has failed too often, it waits,
+    whichever account it tries next (each account alone is still under its own limit)."""
+    settings = deps.settings.model_copy(update={"client_free_failures": 3})
+    strict = IdentityDeps.create(settings, redis, deps.vault, deps.signer)
+    accounts = [await make_candidate(an_id_number(331 + 2 * i)) for i in range(4)]
+
+    async def attempt(ticket: str, password: str, client: str = "10.0.0.7") -> None:
+        async with db.begin() as session:
+            await login.log_in_candidate(
+                session, strict, login=ticket, password=password, client=client
+            )
+
+    for account in accounts[:3]:
+        with pytest.raises(login.InvalidCredentialsError):
+            await attempt(account.ticket_number, "wrong password here")
+    with pytest.raises(RateLimitedError):
+        await attempt(accounts[3].ticket_number, PASSWORD)
+    await attempt(accounts[3].ticket_number, PASSWORD, client="10.0.0.8")

@@ -8,7 +8,14 @@ import pytest
 from PIL import Image
 
 from zikao_identity.deps import IdentityDeps
-from zikao_identity.testing import NEW_CAPTCHA, Gql, MakeCandidate, an_id_number, captcha_for
+from zikao_identity.testing import (
+    NEW_CAPTCHA,
+    REFRESH,
+    Gql,
+    MakeCandidate,
+    an_id_number,
+    captcha_for,
+)
 from zikao_kit.auth import Principal, Role, StaticKeySource, TokenVerifier
 
 ADMIN = Principal("admin-1", Role.ADMIN)
@@ -22,7 +29,7 @@ CREATE = """mutation($input: CreateStaffInput!) { createStaff(input: $input) {
   ... on InvalidInput { field } ... on Problem { code } } }"""
 STAFF_LOG_IN = """mutation($u: String!, $p: String!, $c: CaptchaInput!) {
   staffLogIn(username: $u, password: $p, captcha: $c) {
-  __typename ... on LoggedIn { accessToken } ... on Problem { code } } }"""
+  __typename ... on LoggedIn { accessToken refreshToken } ... on Problem { code } } }"""
 REVEAL = """mutation($id: ID!, $reason: String!) {
   revealIdNumber(candidateId: $id, reason: $reason) {
   __typename ... on IdNumberRevealed { idNumber } ... on InvalidInput { field }
@@ -84,6 +91,9 @@ async def test_admin_creates_staff_who_log_in(gql: Gql, deps: IdentityDeps) -> N
     verifier = TokenVerifier(keys, issuer="zikao-identity", audience="zikao")
     principal = await verifier.verify(token)
     assert (principal.role, principal.region_code) == (Role.STAFF, "0103")
+    renewed = (await gql(REFRESH, {"t": session["staffLogIn"]["refreshToken"]}))["refreshSession"]
+    again = await verifier.verify(renewed["accessToken"])
+    assert (again.subject, again.role, again.region_code) == (principal.subject, Role.STAFF, "0103")
     captcha = captcha_for(await gql(NEW_CAPTCHA))
     wrong = await gql(STAFF_LOG_IN, {"u": "liu.yz", "p": "not it at all", "c": captcha})
     assert wrong["staffLogIn"]["code"] == "invalid_credentials"

@@ -95,6 +95,16 @@ class CandidateRepository:
         )
         return result.scalar_one_or_none()
 
+    async def sealed_with_other_keys(self, active: str, limit: int) -> Sequence[Candidate]:
+        """Candidates whose personal data an older key sealed, locked (others skip them)."""
+        result = await self.session.execute(
+            select(Candidate)
+            .where(col(Candidate.data_key_id) != active)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.scalars().all()
+
     async def with_photo(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         result = await self.session.execute(
             select(col(CandidatePhoto.candidate_id)).where(
