@@ -42,6 +42,8 @@ class FolderHandler:
 async def serve() -> None:
     settings = get_settings()
     configure_logging("mailsink", settings.log_level)
+    # aiosmtpd's own log would name senders and recipients of every session.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     if settings.is_production:
         raise SystemExit("the mail sink is for development only")
     folder = settings.mail_dir.resolve()
