@@ -64,10 +64,6 @@ bench-seats: install
 bench-identity: install
 	$(UV) run --no-sync zikao-run exec -- python bench/identity.py
 
-.PHONY: bench-identity
-bench-identity: install
-	$(UV) run --no-sync zikao-run exec -- python bench/identity.py
-
 .PHONY: bench-gateway
 bench-gateway: install
 	$(UV) run --no-sync python bench/gateway.py

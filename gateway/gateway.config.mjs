@@ -37,8 +37,9 @@ const SUBGRAPH_URL_ENV = {
   documents: "DOCUMENTS_URL",
 };
 
-/** Headers copied from the client's request onto every subgraph request. */
-const PROPAGATED_HEADERS = ["authorization", "x-request-id"];
+/** Headers copied from the client's request onto every subgraph request. X-Forwarded-For must be
+ *  written by the load balancer in front (identity rate-limits by its last address). */
+const PROPAGATED_HEADERS = ["authorization", "x-request-id", "x-forwarded-for"];
 
 function port() {
   const raw = env.GATEWAY_PORT;

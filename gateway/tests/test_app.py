@@ -44,6 +44,30 @@ async def test_post_answers_with_the_graphql_response_media_type(
     assert response.json() == {"data": {"books": [{"title": "Book 1", "stock": 1}]}}
     assert [h["x-request-id"] for h in subgraphs.headers] == ["http-test-1", "http-test-1"]
     assert {h["authorization"] for h in subgraphs.headers} == {"Bearer t0ken"}
+    assert {h["x-forwarded-for"] for h in subgraphs.headers} == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "seen"),
+    [
+        (0, "6.6.6.6", "127.0.0.1"),  # no proxy in front: a client's own header is ignored
+        (1, "6.6.6.6, 10.0.0.7", "10.0.0.7"),  # what the load balancer appended
+        (2, "6.6.6.6, 10.0.0.7, 10.0.0.1", "10.0.0.7"),
+        (1, None, "127.0.0.1"),
+    ],
+)
+async def test_subgraphs_see_the_callers_address(
+    subgraphs: InProcessSubgraphs, trusted: int, forwarded: str | None, seen: str
+) -> None:
+    settings = GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, trusted_proxies=trusted)
+    app = create_app(settings, transport=subgraphs)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+    headers = {"x-forwarded-for": forwarded} if forwarded else {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        await client.post(
+            "/graphql", json={"query": "{ books(first: 1) { isbn } }"}, headers=headers
+        )
+    assert [h["x-forwarded-for"] for h in subgraphs.headers] == [seen]
 
 
 async def test_plain_json_clients_get_application_json(http: httpx.AsyncClient) -> None:

@@ -28,12 +28,29 @@ from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_requ
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 FORWARDED_HEADERS = ("authorization",)
+CLIENT_ADDRESS_HEADER = "x-forwarded-for"
+
+
+def client_address(request: Request | WebSocket, trusted_proxies: int) -> str:
+    """The caller's address: the peer's, or, behind `trusted_proxies` proxies that each append
+    to `X-Forwarded-For`, the entry the outermost trusted one wrote (earlier entries are the
+    client's own word and are ignored)."""
+    peer = request.client.host if request.client else "unknown"
+    if trusted_proxies <= 0:
+        return peer
+    hops = [h.strip() for h in request.headers.get(CLIENT_ADDRESS_HEADER, "").split(",")]
+    hops = [h for h in hops if h]
+    return hops[-trusted_proxies] if len(hops) >= trusted_proxies else peer
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
-    parse or validate, bad variables) then answers 400; `application/json` clients get 200."""
+    parse or validate, bad variables) then answers 400; `application/json` clients get 200.
+    Subgraphs get the caller's token, the request id and the caller's address (for identity's
+    per-client limits) in `X-Forwarded-For`."""
+
+    trusted_proxies = 0
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -44,6 +61,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         }
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        headers[CLIENT_ADDRESS_HEADER] = client_address(request, self.trusted_proxies)
         return GatewayContext(headers=headers, request_id=request_id)
 
     def encode_json(self, data: object) -> str:
@@ -96,6 +114,7 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(),
     )
+    view.trusted_proxies = settings.trusted_proxies
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

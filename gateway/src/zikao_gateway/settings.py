@@ -26,6 +26,12 @@ class GatewaySettings(BaseSettings):
     )
     max_connections: int = Field(default=200, ge=1, validation_alias="GATEWAY_MAX_CONNECTIONS")
     cache_size: int = Field(default=1000, ge=1, validation_alias="GATEWAY_CACHE_SIZE")
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        validation_alias="GATEWAY_TRUSTED_PROXIES",
+        description="load balancers in front that append the caller to X-Forwarded-For",
+    )
     identity_url: str | None = Field(default=None, validation_alias="IDENTITY_URL")
     records_url: str | None = Field(default=None, validation_alias="RECORDS_URL")
     documents_url: str | None = Field(default=None, validation_alias="DOCUMENTS_URL")

@@ -49,6 +49,7 @@ async def test_log_in_by_ticket_or_id_number(
         assert session["__typename"] == "LoggedIn"
         principal = await _principal(deps, session["accessToken"])
         assert (principal.subject, principal.role) == (str(candidate.id), Role.CANDIDATE)
+        assert principal.region_code == candidate.region_code  # records seats and scopes by it
 
 
 @pytest.mark.parametrize(
@@ -92,12 +93,14 @@ async def test_wrong_passwords_back_off_per_account(
 
 
 async def test_refresh_rotates_and_a_replayed_token_ends_the_family(
-    gql: Gql, make_candidate: MakeCandidate
+    gql: Gql, make_candidate: MakeCandidate, deps: IdentityDeps
 ) -> None:
     candidate = await make_candidate(an_id_number(309))
     first = await _log_in(gql, candidate.ticket_number)
     second = (await gql(REFRESH, {"t": first["refreshToken"]}))["refreshSession"]
     assert second["__typename"] == "LoggedIn"
+    renewed = await _principal(deps, second["accessToken"])
+    assert renewed.region_code == candidate.region_code
     assert second["refreshToken"] != first["refreshToken"]
     replayed = (await gql(REFRESH, {"t": first["refreshToken"]}))["refreshSession"]
     assert (replayed["__typename"], replayed["code"]) == ("Unauthenticated", "session_ended")

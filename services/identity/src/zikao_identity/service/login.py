@@ -57,7 +57,8 @@ async def log_in_candidate(
     await _check_password(deps, key, client, hashed, password)
     if candidate is None:  # unreachable: an unknown login never passes the check
         raise InvalidCredentialsError()
-    return await _open(session, deps, Grant(str(candidate.id), Role.CANDIDATE))
+    grant = Grant(str(candidate.id), Role.CANDIDATE, candidate.region_code)
+    return await _open(session, deps, grant)
 
 
 async def log_in_staff(

@@ -29,7 +29,8 @@ class SessionEndedError(UnauthenticatedError):
 
 @dataclass(frozen=True)
 class Grant:
-    """Who a session is for: the token's subject, role and (for staff) region."""
+    """Who a session is for: the token's subject, role and region (a staff member's scope, or
+    the district a candidate registered in, which records uses to seat and scope)."""
 
     subject: str
     role: Role
@@ -97,9 +98,10 @@ async def current_grant(session: AsyncSession, row: RefreshToken) -> Grant:
     """The grant as it stands now: a removed or deactivated account gets no new session."""
     role = Role(row.role)
     if role is Role.CANDIDATE:
-        if await CandidateRepository(session).get(uuid.UUID(row.subject)) is None:
+        candidate = await CandidateRepository(session).get(uuid.UUID(row.subject))
+        if candidate is None:
             raise SessionEndedError()
-        return Grant(row.subject, role)
+        return Grant(row.subject, role, candidate.region_code)
     staff = await StaffRepository(session).get(uuid.UUID(row.subject))
     if staff is None or not staff.active or staff.role != row.role:
         raise SessionEndedError()
