@@ -33,8 +33,11 @@ def zikao(
         extra_env={
             "IDENTITY_JWT_PRIVATE_KEY_FILE": str(key),
             "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
-            # Identity: a mail queue, Redis keys and SMTP sink of this session's own (the Redis
-            # server is shared), and the captcha answer the tests type.
+            # Queues, Redis keys and SMTP sink of this session's own (the Redis server is shared
+            # with other test sessions, whose workers would take our jobs), and the captcha
+            # answer the tests type.
+            "RECORDS_QUEUE_NAME": f"zikao:records:test-{run}",
+            "DOCUMENTS_QUEUE_NAME": f"zikao:documents:test-{run}",
             "IDENTITY_QUEUE_NAME": f"zikao:identity:test-{run}",
             "IDENTITY_REDIS_PREFIX": f"identity-test:{run}",
             "IDENTITY_SMTP_PORT": str(smtp_port),

@@ -18,3 +18,11 @@ def test_production_refuses_the_test_captcha_answer_and_development_secrets() ->
 
 def test_development_accepts_the_test_answer() -> None:
     assert IdentitySettings(captcha_test_answer="TEST").captcha_test_answer == "TEST"
+
+
+def test_blank_smtp_credentials_mean_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDENTITY_SMTP_USERNAME", "")
+    monkeypatch.setenv("IDENTITY_SMTP_PASSWORD", "")
+    settings = IdentitySettings()
+    assert settings.smtp_username is None
+    assert settings.smtp_password is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
@@ -70,6 +70,12 @@ class IdentitySettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (as docker-compose passes an unset optional one) means none."""
+        return None if value == "" else value
     mail_from: str = Field(default="自考服务 <noreply@zikao.example>")
     mail_dir: Path = Field(default=Path(".run/mail"), description="make run's SMTP sink folder")
     # Staff and services
