@@ -70,12 +70,6 @@ class IdentitySettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
-
-    @field_validator("smtp_username", "smtp_password", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        """An empty variable (as docker-compose passes an unset optional one) means none."""
-        return None if value == "" else value
     mail_from: str = Field(default="自考服务 <noreply@zikao.example>")
     mail_dir: Path = Field(default=Path(".run/mail"), description="make run's SMTP sink folder")
     # Staff and services
@@ -86,6 +80,12 @@ class IdentitySettings(ServiceSettings):
     photo_max_bytes: int = Field(default=1_000_000, ge=10_000)
     photo_min_size: tuple[int, int] = (240, 320)
     photo_max_size: tuple[int, int] = (1200, 1600)
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (as docker-compose passes an unset optional one) means none."""
+        return None if value == "" else value
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
