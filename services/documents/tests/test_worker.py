@@ -17,11 +17,11 @@ from zikao_documents.testing import MakeRequest
 from zikao_documents.worker import (
     WorkerDeps,
     WorkerSettings,
-    redis_settings,
     render_document,
     sweep_unfinished,
 )
 from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.worker import redis_settings
 
 
 async def _stored(db: Sessionmaker, document: DocumentRequest) -> DocumentRequest:

@@ -6,7 +6,7 @@ import uuid
 
 from arq.connections import ArqRedis
 
-from zikao_kit.logging import current_request_id
+from zikao_kit.worker import enqueue
 
 RENDER_JOB = "render_document"
 
@@ -19,11 +19,6 @@ def render_job_id(document_id: uuid.UUID) -> str:
 async def enqueue_render(redis: ArqRedis, document_id: uuid.UUID, *, queue_name: str) -> bool:
     """Wakes a worker for the request (call after the commit that made it); False when a job
     for it is already queued or running."""
-    job = await redis.enqueue_job(
-        RENDER_JOB,
-        str(document_id),
-        request_id=current_request_id(),
-        _job_id=render_job_id(document_id),
-        _queue_name=queue_name,
+    return await enqueue(
+        redis, RENDER_JOB, document_id, job_id=render_job_id(document_id), queue_name=queue_name
     )
-    return job is not None

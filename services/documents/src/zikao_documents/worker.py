@@ -11,10 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from arq import Retry, cron, func
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from zikao_documents import rendering
@@ -23,8 +22,9 @@ from zikao_documents.models import SCHEMA
 from zikao_documents.render import RenderError
 from zikao_documents.settings import DocumentsSettings, get_settings
 from zikao_documents.storage import LocalStorage, Storage
-from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker, utc_now
-from zikao_kit.logging import configure_logging, reset_request_id, set_request_id
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.logging import reset_request_id, set_request_id
+from zikao_kit.worker import close_database, open_database, redis_settings
 
 logger = logging.getLogger("zikao.documents.worker")
 WorkerContext = dict[str, Any]
@@ -108,27 +108,11 @@ async def sweep_unfinished(ctx: WorkerContext) -> int:
     return sum(enqueued)
 
 
-def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
-    settings = RedisSettings.from_dsn(url)
-    if settings.unix_socket_path:
-        settings.unix_socket_path = unquote(settings.unix_socket_path)
-    return settings
-
-
 async def startup(ctx: WorkerContext) -> None:
     settings = get_settings()
-    configure_logging("documents-worker", settings.log_level)
-    engine = create_engine(settings.database_url, schema=SCHEMA, pool_size=settings.db_pool_size)
-    ctx["engine"] = engine
+    db = open_database(ctx, "documents-worker", settings, SCHEMA, pool_size=settings.db_pool_size)
     storage = LocalStorage(settings.storage_dir)
-    ctx["deps"] = WorkerDeps(settings=settings, db=create_sessionmaker(engine), storage=storage)
-
-
-async def shutdown(ctx: WorkerContext) -> None:
-    engine = ctx.pop("engine", None)
-    if engine is not None:
-        await engine.dispose()
+    ctx["deps"] = WorkerDeps(settings=settings, db=db, storage=storage)
 
 
 _settings = get_settings()
@@ -146,6 +130,6 @@ class WorkerSettings:
     ]
     cron_jobs = [cron(sweep_unfinished, second=0, run_at_startup=True, keep_result=0)]
     on_startup = startup
-    on_shutdown = shutdown
+    on_shutdown = close_database
     redis_settings = redis_settings(_settings.redis_url)
     queue_name = _settings.queue_name

@@ -6,18 +6,13 @@ import uuid
 
 from arq.connections import ArqRedis
 
-from zikao_kit.logging import current_request_id
+from zikao_kit.worker import enqueue
 
 RESET_MAIL_JOB = "send_password_reset_email"
 
 
 async def enqueue_reset_mail(redis: ArqRedis, mail_id: uuid.UUID, *, queue_name: str) -> bool:
     """Asks the worker to send a recorded reset mail (call after the commit that made it)."""
-    job = await redis.enqueue_job(
-        RESET_MAIL_JOB,
-        str(mail_id),
-        request_id=current_request_id(),
-        _job_id=f"reset-mail:{mail_id}",
-        _queue_name=queue_name,
+    return await enqueue(
+        redis, RESET_MAIL_JOB, mail_id, job_id=f"reset-mail:{mail_id}", queue_name=queue_name
     )
-    return job is not None

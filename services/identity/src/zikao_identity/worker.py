@@ -9,19 +9,18 @@ import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 import aiosmtplib
 from arq import Retry, func
-from arq.connections import RedisSettings
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from zikao_identity.jobs import RESET_MAIL_JOB
 from zikao_identity.models import SCHEMA
 from zikao_identity.service.mail import ResetMail, issue_reset_mail
 from zikao_identity.settings import IdentitySettings, get_settings
-from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker, utc_now
-from zikao_kit.logging import configure_logging, reset_request_id, set_request_id
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.logging import reset_request_id, set_request_id
+from zikao_kit.worker import close_database, open_database, redis_settings
 
 logger = logging.getLogger("zikao.identity.worker")
 WorkerContext = dict[str, Any]
@@ -71,26 +70,10 @@ async def send_password_reset_email(
         reset_request_id(token)
 
 
-def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
-    settings = RedisSettings.from_dsn(url)
-    if settings.unix_socket_path:
-        settings.unix_socket_path = unquote(settings.unix_socket_path)
-    return settings
-
-
 async def startup(ctx: WorkerContext) -> None:
     settings = get_settings()
-    configure_logging("identity-worker", settings.log_level)
-    engine = create_engine(settings.database_url, schema=SCHEMA, pool_size=2)
-    ctx["engine"] = engine
-    ctx["deps"] = WorkerDeps(settings=settings, db=create_sessionmaker(engine))
-
-
-async def shutdown(ctx: WorkerContext) -> None:
-    engine = ctx.pop("engine", None)
-    if engine is not None:
-        await engine.dispose()
+    db = open_database(ctx, "identity-worker", settings, SCHEMA, pool_size=2)
+    ctx["deps"] = WorkerDeps(settings=settings, db=db)
 
 
 _settings = get_settings()
@@ -101,6 +84,6 @@ class WorkerSettings:
         func(send_password_reset_email, name=RESET_MAIL_JOB, max_tries=MAX_TRIES, keep_result=0)
     ]
     on_startup = startup
-    on_shutdown = shutdown
+    on_shutdown = close_database
     redis_settings = redis_settings(_settings.redis_url)
     queue_name = _settings.queue_name

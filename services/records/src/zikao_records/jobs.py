@@ -6,7 +6,7 @@ import uuid
 
 from arq.connections import ArqRedis
 
-from zikao_kit.logging import current_request_id
+from zikao_kit.worker import enqueue
 
 ALLOCATE_JOB = "allocate_seats"
 
@@ -19,11 +19,6 @@ def allocation_job_id(run_id: uuid.UUID) -> str:
 async def enqueue_allocation(redis: ArqRedis, run_id: uuid.UUID, *, queue_name: str) -> bool:
     """Wakes a worker for the run (call after the commit that made it); False when a job for it
     is already queued or running."""
-    job = await redis.enqueue_job(
-        ALLOCATE_JOB,
-        str(run_id),
-        request_id=current_request_id(),
-        _job_id=allocation_job_id(run_id),
-        _queue_name=queue_name,
+    return await enqueue(
+        redis, ALLOCATE_JOB, run_id, job_id=allocation_job_id(run_id), queue_name=queue_name
     )
-    return job is not None

@@ -11,13 +11,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from arq import cron, func
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 
-from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker, utc_now
-from zikao_kit.logging import configure_logging, reset_request_id, set_request_id
+from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.logging import reset_request_id, set_request_id
+from zikao_kit.worker import close_database, open_database, redis_settings
 from zikao_records.jobs import ALLOCATE_JOB, enqueue_allocation
 from zikao_records.models import SCHEMA
 from zikao_records.repository.seating import AllocationRepository
@@ -72,26 +72,10 @@ async def sweep(ctx: WorkerContext) -> int:
     return sum(woken)
 
 
-def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
-    settings = RedisSettings.from_dsn(url)
-    if settings.unix_socket_path:
-        settings.unix_socket_path = unquote(settings.unix_socket_path)
-    return settings
-
-
 async def startup(ctx: WorkerContext) -> None:
     settings = get_settings()
-    configure_logging("records-worker", settings.log_level)
-    engine = create_engine(settings.database_url, schema=SCHEMA, pool_size=settings.db_pool_size)
-    ctx["engine"] = engine
-    ctx["deps"] = WorkerDeps(settings=settings, db=create_sessionmaker(engine))
-
-
-async def shutdown(ctx: WorkerContext) -> None:
-    engine = ctx.pop("engine", None)
-    if engine is not None:
-        await engine.dispose()
+    db = open_database(ctx, "records-worker", settings, SCHEMA, pool_size=settings.db_pool_size)
+    ctx["deps"] = WorkerDeps(settings=settings, db=db)
 
 
 _settings = get_settings()
@@ -109,6 +93,6 @@ class WorkerSettings:
     ]
     cron_jobs = [cron(sweep, second={0, 30}, run_at_startup=True, keep_result=0)]
     on_startup = startup
-    on_shutdown = shutdown
+    on_shutdown = close_database
     redis_settings = redis_settings(_settings.redis_url)
     queue_name = _settings.queue_name
