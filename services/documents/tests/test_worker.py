@@ -180,6 +180,6 @@ async def test_a_real_worker_renders_an_enqueued_request(
 def test_redis_settings_accept_tcp_and_unix_socket_urls() -> None:
     tcp = redis_settings("redis://:secret@cache.internal:6380/2")
     assert (tcp.host, tcp.port, tcp.database, tcp.password) == ("cache.internal", 6380, 2, "secret")
-    unix = redis_settings("unix:///work/.run/my%20redis/redis.sock?db=3")
-    assert unix.unix_socket_path == "/work/.run/my redis/redis.sock"
+    unix = redis_settings("unix:///srv/zikao/.run/my%20redis/redis.sock?db=3")
+    assert unix.unix_socket_path == "/srv/zikao/.run/my redis/redis.sock"
     assert unix.database == 3
