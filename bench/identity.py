@@ -20,28 +20,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import secrets
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from graphql import print_ast
-from sqlalchemy.engine import make_url
 
 from zikao_devrun import Infra, free_ports, gateway_url, zikao_system
 from zikao_devrun.ports import free_port_numbers
 from zikao_identity import idnumber
 from zikao_identity.passwords import parameters
 from zikao_identity.tokens import write_private_key
-from zikao_kit.testing import SERVICES
+from zikao_kit.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -50,18 +46,6 @@ from contract import client_operations  # noqa: E402
 OPERATIONS = {op.name: print_ast(op.document) for op in client_operations()}
 REGIONS = ("0101", "0103", "0106", "0112", "0243")
 PASSWORD = "bench secret 2026"
-
-
-def dsn(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql", database=database).render_as_string(False)
-
-
-async def admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(dsn(url, "postgres"))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def id_number(i: int) -> str:
@@ -143,16 +127,11 @@ async def drive(url: str, registrations: int, logins: int, concurrency: int) -> 
 def run(arguments: argparse.Namespace) -> tuple[float, float]:
     server = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is not set")
     redis_url = os.environ.get("REDIS_URL") or sys.exit("REDIS_URL is not set")
-    name = f"zikao_bench_identity_{uuid.uuid4().hex[:10]}"
-    asyncio.run(admin(server, f'CREATE DATABASE "{name}"'))
-    url = dsn(server, name)
-    try:
-        for service in SERVICES:  # every service's migrations, as the tests do
-            importlib.import_module(f"zikao_{service}.cli").COMMANDS.migrate(url)
-        with tempfile.TemporaryDirectory(prefix="zikao-bench-") as work:
-            return asyncio.run(start_and_drive(Path(work), url, redis_url, arguments))
-    finally:
-        asyncio.run(admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with (
+        scratch_database(server, "zikao_bench_identity") as url,
+        tempfile.TemporaryDirectory(prefix="zikao-bench-") as work,
+    ):
+        return asyncio.run(start_and_drive(Path(work), url, redis_url, arguments))
 
 
 async def start_and_drive(

@@ -21,10 +21,9 @@ import time
 import uuid
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from zikao_kit.db import create_engine, create_sessionmaker
-from zikao_records.cli import COMMANDS
+from zikao_kit.scratch import scratch_database
 from zikao_records.models import AllocationStatus
 from zikao_records.seating.runs import run_allocation
 
@@ -32,19 +31,6 @@ SITTING = "2099-04"
 SLOTS = 8
 COURSES_PER_SLOT = 5
 REGIONS = [f"01{n:02d}" for n in range(1, 39)]
-
-
-def dsn(url: str, database: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(dsn(url, "postgres"))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def generate(url: str, candidates: int, venues: int, rooms: int) -> uuid.UUID:
@@ -144,15 +130,9 @@ def main() -> int:
     if not server:
         sys.stderr.write("DATABASE_URL is not set (make bench-seats sets it)\n")
         return 2
-    name = f"zikao_bench_seats_{uuid.uuid4().hex[:10]}"
-    asyncio.run(admin(server, f'CREATE DATABASE "{name}"'))
-    try:
-        url = dsn(server, name)
-        COMMANDS.migrate(url)
+    with scratch_database(server, "zikao_bench_seats", services=("records",)) as url:
         run_id = asyncio.run(generate(url, args.candidates, args.venues, args.rooms))
         seconds, seated, unseated = asyncio.run(allocate(url, run_id))
-    finally:
-        asyncio.run(admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(f"seated {seated} sign-ups, {unseated} unseated\n")
     sys.stdout.write(

@@ -9,7 +9,6 @@ every service's migrations once; one rolled-back transaction per test; the real 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,19 +16,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
-import asyncpg
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from zikao_kit.auth import Principal
-from zikao_kit.cli import ServiceCommands
 from zikao_kit.context import Context
 from zikao_kit.db import Sessionmaker, create_engine
+from zikao_kit.scratch import SERVICES, scratch_database
 from zikao_kit.settings import ServiceSettings
-
-SERVICES = ("identity", "records", "documents")
 
 
 def _server_url() -> str:
@@ -37,19 +32,6 @@ def _server_url() -> str:
     if not url:
         pytest.exit("DATABASE_URL is not set: run the suite with `make test`", returncode=2)
     return url
-
-
-def _dsn(url: str, database: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_dsn(url, "postgres"))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -60,18 +42,9 @@ def repo_root(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh database with every service's schema migrated; dropped after the session."""
-    server = _server_url()
-    name = f"zikao_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    url = _dsn(server, name)
-    try:
-        services = os.environ.get("ZIKAO_TEST_SERVICES", ",".join(SERVICES)).split(",")
-        for service in services:
-            commands: ServiceCommands = importlib.import_module(f"zikao_{service}.cli").COMMANDS
-            commands.migrate(url)
+    services = os.environ.get("ZIKAO_TEST_SERVICES", ",".join(SERVICES)).split(",")
+    with scratch_database(_server_url(), "zikao_test", services) as url:
         yield url
-    finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
