@@ -33,7 +33,7 @@ import httpx
 from graphql import print_ast
 
 from zikao_devrun import Infra, free_ports, gateway_url, zikao_system
-from zikao_devrun.ports import free_port_numbers
+from zikao_devrun.zikao import isolated_env
 from zikao_identity import idnumber
 from zikao_identity.passwords import parameters
 from zikao_identity.tokens import write_private_key
@@ -139,23 +139,13 @@ async def start_and_drive(
 ) -> tuple[float, float]:
     key = work / "jwt.pem"
     write_private_key(key)
-    run_id = secrets.token_hex(6)
-    (smtp_port,) = free_port_numbers(1)
     ports = free_ports()
     system = zikao_system(
         Infra(database_url, redis_url),
         ports,
         root=ROOT,
         log_dir=work / "logs",
-        extra_env={
-            "IDENTITY_JWT_PRIVATE_KEY_FILE": str(key),
-            "IDENTITY_CAPTCHA_TEST_ANSWER": "TEST",
-            "IDENTITY_REDIS_PREFIX": f"identity-bench:{run_id}",
-            "IDENTITY_QUEUE_NAME": f"zikao:identity:bench-{run_id}",
-            "IDENTITY_SMTP_PORT": str(smtp_port),
-            "IDENTITY_MAIL_DIR": str(work / "mail"),
-            "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
-        },
+        extra_env=isolated_env(work, f"bench-{secrets.token_hex(6)}", key),
     )
     with system:
         return await drive(

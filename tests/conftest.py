@@ -10,7 +10,7 @@ import pytest
 from e2e import ROOT, RunningSystem
 
 from zikao_devrun import Infra, free_ports, gateway_url, zikao_system
-from zikao_devrun.ports import free_port_numbers
+from zikao_devrun.zikao import isolated_env
 from zikao_identity.tokens import TokenSigner, write_private_key
 
 
@@ -23,27 +23,12 @@ def zikao(
     key = work / "jwt.pem"
     write_private_key(key)
     ports = free_ports()
-    run = uuid.uuid4().hex[:12]
-    (smtp_port,) = free_port_numbers(1)
     system = zikao_system(
         Infra(database_url, redis_url),
         ports,
         root=ROOT,
         log_dir=work / "logs",
-        extra_env={
-            "IDENTITY_JWT_PRIVATE_KEY_FILE": str(key),
-            "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
-            # Queues, Redis keys and SMTP sink of this session's own (the Redis server is shared
-            # with other test sessions, whose workers would take our jobs), and the captcha
-            # answer the tests type.
-            "RECORDS_QUEUE_NAME": f"zikao:records:test-{run}",
-            "DOCUMENTS_QUEUE_NAME": f"zikao:documents:test-{run}",
-            "IDENTITY_QUEUE_NAME": f"zikao:identity:test-{run}",
-            "IDENTITY_REDIS_PREFIX": f"identity-test:{run}",
-            "IDENTITY_SMTP_PORT": str(smtp_port),
-            "IDENTITY_MAIL_DIR": str(work / "mail"),
-            "IDENTITY_CAPTCHA_TEST_ANSWER": "TEST",
-        },
+        extra_env=isolated_env(work, f"test-{uuid.uuid4().hex[:12]}", key),
     )
     signer = TokenSigner.load(key, issuer="zikao-identity", audience="zikao")
     with system:

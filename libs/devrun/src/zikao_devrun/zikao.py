@@ -184,6 +184,25 @@ def process_env(
     }
 
 
+def isolated_env(work: Path, label: str, jwt_key: Path) -> dict[str, str]:
+    """Settings for a system run beside others on one machine (test sessions, benchmarks):
+    queues, Redis keys, SMTP sink port and files of its own (the Redis server is shared, and
+    another run's workers would take our jobs), identity's signing key from `jwt_key`, and the
+    captcha answer `TEST`."""
+    (smtp_port,) = free_port_numbers(1)
+    return {
+        "IDENTITY_JWT_PRIVATE_KEY_FILE": str(jwt_key),
+        "IDENTITY_CAPTCHA_TEST_ANSWER": "TEST",
+        "IDENTITY_QUEUE_NAME": f"zikao:identity:{label}",
+        "IDENTITY_REDIS_PREFIX": f"identity-{label}",
+        "IDENTITY_SMTP_PORT": str(smtp_port),
+        "IDENTITY_MAIL_DIR": str(work / "mail"),
+        "RECORDS_QUEUE_NAME": f"zikao:records:{label}",
+        "DOCUMENTS_QUEUE_NAME": f"zikao:documents:{label}",
+        "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
+    }
+
+
 def zikao_system(
     infra: Infra,
     ports: Ports,
