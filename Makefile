@@ -13,6 +13,7 @@ SUBGRAPH_URL_records := http://127.0.0.1:8002/graphql
 SUBGRAPH_URL_documents := http://127.0.0.1:8003/graphql
 
 .PHONY: help install run test lint compose hive-gateway clean-run bench-seats
+.PHONY: migrate demo shell validate-compose
 
 help:
 	@echo "make run      start PostgreSQL/Redis (embedded unless DATABASE_URL/REDIS_URL), services, worker, gateway"
@@ -20,6 +21,10 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make compose  print each subgraph's SDL and compose gateway/supergraph.graphql"
 	@echo "make hive-gateway  serve the supergraph with Hive Gateway over running subgraphs"
+	@echo "make migrate  every service's migrations (and records' catalogue) on make run's database"
+	@echo "make demo     the migrations, then make run's demo data"
+	@echo "make shell    a shell with the workspace's commands and make run's DATABASE_URL/REDIS_URL"
+	@echo "make validate-compose  check docker-compose.yml (schema and references)"
 
 .venv/.synced: uv.lock pyproject.toml
 	@command -v $(UV) >/dev/null || python3 -m pip install --user --quiet uv
@@ -30,6 +35,10 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 install: .venv/.synced node_modules/.package-lock.json
+
+# The Python commands need only the workspace (.venv/.synced installs uv when missing).
+# `zikao-run exec --database zikao` gives make run's database (embedded unless DATABASE_URL).
+ON_RUN_DATABASE := $(UV) run --no-sync zikao-run exec --database zikao --
 
 run: install
 	$(UV) run --no-sync zikao-run run
@@ -53,6 +62,19 @@ compose: install
 hive-gateway: install
 	npx --no-install hive-gateway supergraph gateway/supergraph.graphql \
 	  --config-path gateway/gateway.config.mjs --port $${GATEWAY_PORT:-4000}
+
+migrate: .venv/.synced
+	$(ON_RUN_DATABASE) bash -c 'for s in $(SUBGRAPHS); do python -m zikao_$$s migrate || exit; done'
+
+demo: .venv/.synced
+	$(ON_RUN_DATABASE) bash -c \
+	  'for s in $(SUBGRAPHS); do python -m zikao_$$s migrate && python -m zikao_$$s demo || exit; done'
+
+shell: .venv/.synced
+	$(ON_RUN_DATABASE) $${SHELL:-bash}
+
+validate-compose: .venv/.synced
+	UV=$(UV) bash .ci/validate-compose.sh
 
 clean-run:
 	rm -rf .run

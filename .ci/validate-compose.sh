@@ -7,8 +7,10 @@
 #      service uses is declared at the top level, every network is declared,
 #      every service has an image or a build, and depends_on has no cycle.
 #
-# Usage: .ci/validate-compose.sh [COMPOSE_FILE]   (default: docker-compose.yml)
-# Exit status: 0 valid, 1 invalid, 2 usage error.
+# Usage: make validate-compose (installs uv and the workspace first), or
+#        .ci/validate-compose.sh [COMPOSE_FILE]   (default: docker-compose.yml)
+# Finds uv as the Makefile does: $UV, else `uv` on PATH or in ~/.local/bin.
+# Exit status: 0 valid, 1 invalid, 2 usage error (or no uv).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,11 +22,18 @@ fi
 
 cd "$root"
 
+export PATH="$HOME/.local/bin:$PATH"
+uv="${UV:-uv}"
+if ! command -v "$uv" >/dev/null; then
+  echo "validate-compose: no $uv on PATH or in ~/.local/bin; run \`make validate-compose\`" >&2
+  exit 2
+fi
+
 echo "validate-compose: schema check of $(basename "$file")"
-uv run --frozen check-jsonschema --builtin-schema vendor.compose-spec "$file"
+"$uv" run --frozen check-jsonschema --builtin-schema vendor.compose-spec "$file"
 
 echo "validate-compose: reference check of $(basename "$file")"
-uv run --frozen python - "$file" <<'PY'
+"$uv" run --frozen python - "$file" <<'PY'
 """Cross-reference checks the Compose JSON schema cannot express."""
 
 import sys
