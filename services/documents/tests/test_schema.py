@@ -130,6 +130,25 @@ async def test_document_answers_its_owner_and_staff_only(
         assert result.data == {"document": None}
 
 
+async def test_the_download_link_is_on_documents_public_url(
+    make_request: MakeRequest,
+    db: Sessionmaker,
+    redis: Redis,
+    deps: WorkerDeps,
+    settings: DocumentsSettings,
+) -> None:
+    document = await make_request()
+    assert await render_document({"deps": deps}, str(document.id)) == "ready"
+    public = settings.model_copy(update={"public_url": "https://files.zikao.example/docs/"})
+    context = make_context(db, redis, public, candidate(document.candidate_id))
+    result = await schema.execute(
+        DOCUMENT, variable_values={"id": str(document.id)}, context_value=context
+    )
+    assert result.data is not None
+    url = result.data["document"]["downloadUrl"]
+    assert url.startswith(f"https://files.zikao.example/docs/documents/{document.id}/download?")
+
+
 async def test_a_ready_document_has_a_signed_download_link(
     make_request: MakeRequest, run: Any, deps: WorkerDeps, settings: DocumentsSettings
 ) -> None:

@@ -127,15 +127,20 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
+RESET_PAGE = "https://candidates.zikao.example/account/reset-password"
+
+
 def _link_token(message: email.message.Message) -> str:
+    """The token of the mail's link, which must be the site's reset page (`RESET_PAGE`)."""
     body = message.get_payload(decode=True)
     assert isinstance(body, bytes)
-    found = re.search(r"#token=([A-Za-z0-9_-]+)", body.decode())
+    found = re.search(r"(\S+)#token=([A-Za-z0-9_-]+)", body.decode())
     assert found is not None
-    return found.group(1)
+    assert found.group(1) == RESET_PAGE
+    return found.group(2)
 
 
-async def test_reset_by_email_link(
+async def test_reset_by_email_link_to_the_sites_reset_page(
     gql: Gql,
     make_candidate: MakeCandidate,
     deps: IdentityDeps,
@@ -150,7 +155,7 @@ async def test_reset_by_email_link(
     sent = (await gql(SEND_RESET_EMAIL, {"reset": started["resetId"]}))["sendPasswordResetEmail"]
     assert sent == {"__typename": "PasswordResetEmailSent", "maskedEmail": "w***@example.com"}
     mail_id = await _last_mail_id(db)
-    settings = deps.settings.model_copy(update={"smtp_port": port})
+    settings = deps.settings.model_copy(update={"smtp_port": port, "reset_link_url": RESET_PAGE})
     ctx: dict[str, Any] = {"deps": WorkerDeps(settings=settings, db=db), "job_try": 1}
     assert await send_password_reset_email(ctx, str(mail_id)) == "sent"
     assert await send_password_reset_email(ctx, str(mail_id)) == "skipped"  # a job may run twice

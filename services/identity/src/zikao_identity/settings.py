@@ -14,7 +14,9 @@ DATA_DIR = Path(__file__).parent / "data"
 DEV_DATA_KEYS = "dev1:ZGV2LW9ubHktZGF0YS1rZXktMzItYnl0ZXMtbG9uZyE="
 DEV_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ=="
 DEV_SERVICE_CLIENTS = "documents:dev-only-documents-service-secret"
-DEV_RESET_LINK_URL = "http://127.0.0.1:4000/reset-password"
+# The candidate site is not served by this repository (the gateway on :4000 serves GraphQL
+# only): a site run locally, refused in production.
+DEV_RESET_LINK_URL = "http://127.0.0.1:3000/reset-password"
 
 
 class IdentitySettings(ServiceSettings):
@@ -61,7 +63,8 @@ class IdentitySettings(ServiceSettings):
     reset_link_minutes: int = Field(default=30, ge=5, le=60)
     reset_link_url: str = Field(
         default=DEV_RESET_LINK_URL,
-        description="the site's reset page; the token travels in the fragment (#token=…)",
+        description="the candidate site's reset page; the e-mailed link is it with the one-time"
+        " token in the fragment (#token=…)",
     )
     # Mail (the identity worker speaks SMTP)
     queue_name: str = Field(default="zikao:identity")
