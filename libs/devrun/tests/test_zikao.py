@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zikao_devrun.infra import infrastructure
+from zikao_devrun.infra import Infra, infrastructure
 from zikao_devrun.process import http_ok
 from zikao_devrun.system import System
 from zikao_devrun.zikao import (
@@ -41,6 +41,17 @@ def test_gateway_command_names_its_port() -> None:
     hive = gateway_argv(4124, "hive")
     assert hive[:3] == ("npx", "--no-install", "hive-gateway")
     assert hive[-2:] == ("--port", "4124")
+
+
+def test_development_defaults_give_way_to_the_environment() -> None:
+    infra = Infra(database_url="postgresql://db", redis_url="redis://redis")
+    ports = Ports(documents=9003)
+    development = process_env(infra, ports, "development", base={})
+    assert development["IDENTITY_CAPTCHA_TEST_ANSWER"] == "TEST"
+    assert development["DOCUMENTS_PUBLIC_URL"] == "http://127.0.0.1:9003"
+    assert "IDENTITY_CAPTCHA_TEST_ANSWER" not in process_env(infra, ports, "test", base={})
+    chosen = {"IDENTITY_CAPTCHA_TEST_ANSWER": "", "DOCUMENTS_PUBLIC_URL": "https://files.example"}
+    assert process_env(infra, ports, "development", base=chosen).items() >= chosen.items()
 
 
 def test_services_and_worker_start_on_stand_ins(

@@ -21,6 +21,7 @@ WORKER_MARKER = "Starting worker"
 MAIL_SINK_MARKER = "mail sink listening"
 GATEWAY_SUPERGRAPH = "gateway/supergraph.graphql"
 GATEWAY_CONFIG = "gateway/gateway.config.mjs"
+DEMO_CAPTCHA_ANSWER = "TEST"
 _TYPENAME_QUERY = json.dumps({"query": "{__typename}"}).encode()
 
 
@@ -167,6 +168,16 @@ def zikao_specs(ports: Ports, python: str = sys.executable) -> list[ProcessSpec]
     return [*services, *workers, gateway_spec(ports, python=python)]
 
 
+def local_defaults(ports: Ports, mode: str) -> dict[str, str]:
+    """Settings the environment may override: documents' download links on the port documents
+    runs on and, in development, the captcha answer ``TEST`` (the README's log-in walkthrough;
+    production refuses it)."""
+    defaults = {"DOCUMENTS_PUBLIC_URL": base_url(ports.documents)}
+    if mode == "development":
+        defaults["IDENTITY_CAPTCHA_TEST_ANSWER"] = DEMO_CAPTCHA_ANSWER
+    return defaults
+
+
 def process_env(
     infra: Infra,
     ports: Ports,
@@ -174,8 +185,10 @@ def process_env(
     extra: Mapping[str, str] | None = None,
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """``base`` (default ``os.environ``) plus the URLs, ``ZIKAO_ENV=mode``, the JWKS URL, extra."""
+    """:func:`local_defaults`, then ``base`` (default ``os.environ``), then the URLs,
+    ``ZIKAO_ENV=mode``, the JWKS URL and ``extra``."""
     return {
+        **local_defaults(ports, mode),
         **(os.environ if base is None else base),
         **infra.env(),
         "ZIKAO_ENV": mode,
@@ -192,7 +205,7 @@ def isolated_env(work: Path, label: str, jwt_key: Path) -> dict[str, str]:
     (smtp_port,) = free_port_numbers(1)
     return {
         "IDENTITY_JWT_PRIVATE_KEY_FILE": str(jwt_key),
-        "IDENTITY_CAPTCHA_TEST_ANSWER": "TEST",
+        "IDENTITY_CAPTCHA_TEST_ANSWER": DEMO_CAPTCHA_ANSWER,
         "IDENTITY_QUEUE_NAME": f"zikao:identity:{label}",
         "IDENTITY_REDIS_PREFIX": f"identity-{label}",
         "IDENTITY_SMTP_PORT": str(smtp_port),
