@@ -93,8 +93,8 @@ async def test_sittings_are_public_and_hide_scheduled_publication(
         None,
     )
     assert [s["startsAt"] for s in october["examSlots"]] == [
-        "2026-10-15T01:00:00+00:00",
-        "2026-10-15T06:00:00+00:00",
+        "2026-10-15T09:00:00+08:00",
+        "2026-10-15T14:00:00+08:00",
     ]
     assert april["scoresPublishedAt"] is not None
     assert april["examSlots"] == []
@@ -129,8 +129,8 @@ async def test_entities_answer_every_field_with_one_query_each(
         {
             "course": {"code": "03709", "name": "马克思主义基本原理概论"},
             "slot": {
-                "startsAt": "2026-10-15T01:00:00+00:00",
-                "endsAt": "2026-10-15T03:30:00+00:00",
+                "startsAt": "2026-10-15T09:00:00+08:00",
+                "endsAt": "2026-10-15T11:30:00+08:00",
             },
             "paid": True,
             "feeYuan": 40,

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from zikao_kit.auth import Principal, Role
 from zikao_kit.errors import ForbiddenError, UnauthenticatedError
+from zikao_kit.network import FORWARDED_FOR, UNKNOWN, client_address
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -45,6 +46,15 @@ class Context:
         if roles and self.principal.role not in roles:
             raise ForbiddenError()
         return self.principal
+
+    def client_address(self) -> str:
+        """The caller's address by the one rule of `zikao_kit.network` (proxies trusted only
+        when configured)."""
+        request = self.request
+        if request is None:
+            return UNKNOWN
+        peer = request.client.host if request.client else None
+        return client_address(peer, request.headers.get(FORWARDED_FOR), self.settings.proxies)
 
     def loader(
         self, name: str, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]

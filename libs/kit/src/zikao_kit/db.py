@@ -40,9 +40,11 @@ def async_url(url: str) -> URL:
 
 
 def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
-    """An engine whose connections see `schema` first; times are always UTC."""
+    """An engine whose connections see `schema` first; times are always UTC. A failed
+    statement's parameters (names, e-mails, hashes) never reach an error message or a log."""
     return create_async_engine(
         async_url(url),
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,

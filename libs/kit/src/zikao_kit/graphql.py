@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Final
 
 import strawberry
@@ -16,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
+from zikao_kit import clock
 from zikao_kit.auth import TokenVerifier, bearer_token
 from zikao_kit.context import Context
 from zikao_kit.errors import DomainError, UnauthenticatedError
@@ -108,6 +110,7 @@ def build_schema(
         mutation=mutation,
         types=list(types),
         federation_version=FEDERATION_VERSION,
+        scalar_overrides={datetime: clock.DATETIME},
         extensions=[
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),

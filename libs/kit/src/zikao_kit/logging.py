@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import uuid
 from contextvars import ContextVar
@@ -38,6 +39,9 @@ def clean_request_id(value: str | None) -> str:
     return new_request_id()
 
 
+_PG_DETAIL = re.compile(r"^(\s*DETAIL:\s*).*$", re.MULTILINE)
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -49,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
@@ -58,8 +62,14 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and key not in entry and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def redact(text: str) -> str:
+    """PostgreSQL's error details quote the row's values (`Key (email)=(…) already exists`):
+    they never reach a log line (the statement's parameters are hidden by the engine)."""
+    return _PG_DETAIL.sub(r"\1[detail hidden]", text)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

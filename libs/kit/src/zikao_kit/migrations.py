@@ -58,7 +58,7 @@ def run_env(context: Any, metadata: MetaData, schema: str) -> None:
             context.run_migrations()
 
     async def run() -> None:
-        engine = create_async_engine(async_url(url))
+        engine = create_async_engine(async_url(url), hide_parameters=True)
         try:
             async with engine.begin() as connection:
                 await connection.run_sync(migrate)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zikao_kit.network import TrustedProxies
 
 DEV_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/zikao"
 DEV_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -50,6 +52,18 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="ZIKAO_LOG_LEVEL")
     graphiql: bool | None = Field(default=None, validation_alias="ZIKAO_GRAPHIQL")
     db_pool_size: int = Field(default=10, ge=1, validation_alias="ZIKAO_DB_POOL_SIZE")
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        validation_alias="ZIKAO_TRUSTED_PROXIES",
+        description="addresses or networks (comma separated) whose X-Forwarded-For is believed:"
+        " the gateway and load balancers in front of this process",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_in_production(self) -> Self:
@@ -72,6 +86,10 @@ class ServiceSettings(BaseSettings):
     def graphiql_enabled(self) -> bool:
         """GraphiQL on the subgraphs: on outside production unless switched off."""
         return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
 
     @property
     def is_production(self) -> bool:

@@ -21,6 +21,7 @@ from zikao_kit.auth import JwksKeySource, TokenVerifier
 from zikao_kit.context import Context
 from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
 from zikao_kit.graphql import SubgraphGraphQL
+from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
 from zikao_kit.logging import configure_logging, current_request_id, new_request_id
 from zikao_kit.settings import ServiceSettings
@@ -131,6 +132,9 @@ def create_subgraph_app(
             *health_routes({"database": database_ready, "redis": redis_ready}),
             *routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware, service=name, quiet_paths=QUIET_PATHS)],
+        middleware=[
+            Middleware(RequestIdMiddleware, service=name, quiet_paths=QUIET_PATHS),
+            Middleware(InputGuardMiddleware),
+        ],
         lifespan=lifespan,
     )
