@@ -7,8 +7,8 @@
 #
 #   docker build --target python  -t zikao .
 #   docker build --target gateway -t zikao-gateway .
-#   docker run --rm zikao uv run --no-sync uvicorn --factory zikao_identity.app:create_app \
-#       --host 0.0.0.0 --port 8001
+#   docker run --rm zikao uv run --no-sync python -m zikao_kit.serve \
+#       zikao_identity.app:create_app --host 0.0.0.0 --port 8001
 
 ARG PYTHON_IMAGE=python:3.11-slim
 ARG NODE_IMAGE=node:20-slim
@@ -61,7 +61,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 USER zikao
 ENV HOME=/home/zikao UV_NO_CACHE=1
 EXPOSE 4000 8001 8002 8003
-CMD ["uv", "run", "--no-sync", "uvicorn", "--factory", "zikao_identity.app:create_app", \
+CMD ["uv", "run", "--no-sync", "python", "-m", "zikao_kit.serve", "zikao_identity.app:create_app", \
      "--host", "0.0.0.0", "--port", "8001"]
 
 # --- gateway: Hive Gateway over the composed supergraph -------------------------

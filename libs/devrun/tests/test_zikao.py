@@ -36,7 +36,13 @@ def test_ports_from_env_and_free_ports() -> None:
 
 def test_gateway_command_names_its_port() -> None:
     argv = gateway_argv(4123)
-    assert argv[1:5] == ("-m", "uvicorn", "--factory", "zikao_gateway.app:create_app")
+    assert argv[1:6] == (
+        "-m",
+        "zikao_kit.serve",
+        "zikao_gateway.app:create_app",
+        "--proxies-env",
+        "GATEWAY_TRUSTED_PROXIES",
+    )
     assert argv[-2:] == ("--port", "4123")
     hive = gateway_argv(4124, "hive")
     assert hive[:3] == ("npx", "--no-install", "hive-gateway")

@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zikao_kit.network import TrustedProxies, client_address
+from zikao_kit.serve import trusted_proxies
 
 GATEWAY = TrustedProxies.parse("127.0.0.1, 10.0.0.0/8")
 addresses = st.ip_addresses().map(str)
@@ -40,3 +41,10 @@ def test_a_malformed_list_is_refused() -> None:
 
 def test_uvicorn_gets_the_same_list() -> None:
     assert GATEWAY.uvicorn_value == "127.0.0.1/32,10.0.0.0/8"
+
+
+def test_uvicorn_is_served_the_apps_own_proxy_setting() -> None:
+    assert trusted_proxies("ZIKAO_TRUSTED_PROXIES", {}).trusts("127.0.0.1")
+    assert not trusted_proxies("GATEWAY_TRUSTED_PROXIES", {}).networks
+    env = {"ZIKAO_TRUSTED_PROXIES": "172.28.0.40"}
+    assert trusted_proxies("ZIKAO_TRUSTED_PROXIES", env).uvicorn_value == "172.28.0.40/32"

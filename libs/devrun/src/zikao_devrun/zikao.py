@@ -22,6 +22,9 @@ MAIL_SINK_MARKER = "mail sink listening"
 GATEWAY_SUPERGRAPH = "gateway/supergraph.graphql"
 GATEWAY_CONFIG = "gateway/gateway.config.mjs"
 DEMO_CAPTCHA_ANSWER = "TEST"
+# uvicorn believing X-Forwarded-For from the same proxies as the app (zikao_kit.serve).
+SERVE = ("-m", "zikao_kit.serve")
+GATEWAY_PROXIES_ENV = "GATEWAY_TRUSTED_PROXIES"
 _TYPENAME_QUERY = json.dumps({"query": "{__typename}"}).encode()
 
 
@@ -38,7 +41,7 @@ def gateway_argv(port: int, kind: str = "zikao", python: str = sys.executable) -
         )  # fmt: skip
     if kind != "zikao":
         raise DevrunError(f"zikao: unknown gateway {kind!r} (one of {', '.join(GATEWAYS)})")
-    app = ("-m", "uvicorn", "--factory", "zikao_gateway.app:create_app")
+    app = (*SERVE, "zikao_gateway.app:create_app", "--proxies-env", GATEWAY_PROXIES_ENV)
     return (python, *app, "--host", LOOPBACK, "--port", str(port))
 
 
@@ -93,7 +96,7 @@ def gateway_url(ports: Ports) -> str:
 
 def service_spec(name: str, port: int, python: str = sys.executable) -> ProcessSpec:
     """uvicorn serving ``zikao_<name>.app:create_app``, ready when /readyz answers 200."""
-    argv = (python, "-m", "uvicorn", "--factory", f"zikao_{name}.app:create_app")
+    argv = (python, *SERVE, f"zikao_{name}.app:create_app")
     return ProcessSpec(
         name=name,
         argv=(*argv, "--host", LOOPBACK, "--port", str(port)),
