@@ -27,7 +27,9 @@ help:
 	@echo "make validate-compose  check docker-compose.yml (schema and references)"
 
 .venv/.synced: uv.lock pyproject.toml
-	@command -v $(UV) >/dev/null || python3 -m pip install --user --quiet uv
+	@# A Python marked externally managed (Debian's) refuses --user installs without the flag.
+	@command -v $(UV) >/dev/null || python3 -m pip install --user --quiet uv \
+	  || python3 -m pip install --user --quiet --break-system-packages uv
 	$(UV) sync --frozen
 	@touch $@
 
