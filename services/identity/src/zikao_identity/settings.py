@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from zikao_kit import regions
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -36,7 +37,7 @@ class IdentitySettings(ServiceSettings):
         default=None, description="Ed25519 PEM signing access tokens; generated per run if unset"
     )
     access_token_minutes: int = Field(default=15, ge=1, le=120)
-    region_file: Path = Field(default=DATA_DIR / "regions" / "chongqing.csv")
+    region_file: Path = Field(default=regions.CHONGQING)
     common_passwords_file: Path = Field(default=DATA_DIR / "common-passwords.txt")
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     redis_prefix: str = Field(default="identity", description="prefix of identity's Redis keys")
