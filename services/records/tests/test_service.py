@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import models, service
 from zikao_records.models import PlanCategory, ResultSource
@@ -42,19 +41,7 @@ PLAN = [
 ]
 
 
-# --- who reads -----------------------------------------------------------------------------
-
-
-def test_a_candidate_reads_only_their_own_records() -> None:
-    me = Principal(subject=str(ONE), role=Role.CANDIDATE)
-    assert service.can_read_records(me, ONE)
-    assert not service.can_read_records(me, uuid.uuid4())
-
-
-def test_staff_admins_and_services_read_records_auditors_do_not() -> None:
-    for role in (Role.STAFF, Role.ADMIN, Role.SERVICE):
-        assert service.can_read_records(Principal(subject="x", role=role), ONE)
-    assert not service.can_read_records(Principal(subject="x", role=Role.AUDITOR), ONE)
+# --- publication -------------------------------------------------------------------------
 
 
 def test_a_publication_time_shows_only_once_it_has_come() -> None:

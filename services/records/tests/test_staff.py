@@ -166,7 +166,7 @@ async def test_payments_recorded_by_hand_keep_to_the_region(
         "reference": "RCPT-9",
     }
     refused = await run(db, redis, settings, BEIBEI, PAY, i=payment)
-    assert refused["recordPayment"]["code"] == "out_of_region"
+    assert refused["recordPayment"]["code"] == "forbidden"
     recorded = await run(db, redis, settings, YUZHONG, PAY, i=payment)
     assert recorded["recordPayment"] == {
         "__typename": "PaymentRecorded",

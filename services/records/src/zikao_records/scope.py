@@ -1,31 +1,28 @@
-"""Who may act on what: admins everywhere, provincial staff (no region) everywhere, district
-staff only on their region's venues and candidates.
+"""Who may act on what. Candidates' data follows the one rule of `zikao_kit.access` (the
+candidate themself; staff of the candidate's region; provincial staff, admins, services);
+venues belong to the region of their district staff (`staff_region`: None for province-wide
+staff and admins).
 
 Records knows a candidate's region from identity's signed token: the `region` claim, stored
-with the major choice and on each sign-up. A candidate whose region records has never seen is
-left to provincial staff and admins."""
+with the major choice and on each sign-up; the latest one named counts (`candidate_regions`).
+A candidate whose region records has never seen is left to themself and the province-wide
+roles."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_kit import access
 from zikao_kit.auth import Principal, Role
 from zikao_kit.errors import ForbiddenError
 from zikao_records.errors import OutOfRegionError
-from zikao_records.models import CandidateMajor, Venue
+from zikao_records.models import Venue
+from zikao_records.repository.candidates import CandidateRepository
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
-
-
-def region_scope(principal: Principal) -> str | None:
-    """The one region a staff member may act in; None for the whole province."""
-    if principal.role is Role.ADMIN:
-        return None
-    if principal.role is Role.STAFF:
-        return principal.region_code
-    raise ForbiddenError()
 
 
 def ensure_admin(principal: Principal) -> None:
@@ -35,12 +32,13 @@ def ensure_admin(principal: Principal) -> None:
 
 def ensure_provincial(principal: Principal) -> None:
     """Province-wide operations (seat allocation, publishing): admins and provincial staff."""
-    if region_scope(principal) is not None:
+    if access.staff_region(principal) is not None:
         raise OutOfRegionError("仅限省级工作人员操作")
 
 
 def ensure_region(principal: Principal, region_code: str | None) -> None:
-    scope = region_scope(principal)
+    """Staff act on things of `region_code` (a venue's region) only in their own region."""
+    scope = access.staff_region(principal)
     if scope is not None and scope != region_code:
         raise OutOfRegionError()
 
@@ -49,11 +47,17 @@ def ensure_venue(principal: Principal, venue: Venue) -> None:
     ensure_region(principal, venue.region_code)
 
 
+async def candidate_regions(
+    session: AsyncSession, candidate_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The region records knows for each candidate (left out when unknown), in one query."""
+    return await CandidateRepository(session).regions(candidate_ids)
+
+
 async def ensure_candidate(
     session: AsyncSession, principal: Principal, candidate_id: uuid.UUID
 ) -> None:
-    """District staff act on a candidate only when records knows them to be of the region."""
-    if region_scope(principal) is None:
-        return
-    choice = await session.get(CandidateMajor, candidate_id)
-    ensure_region(principal, choice.region_code if choice else None)
+    """`ForbiddenError` unless `principal` may read (and, as staff, act on) the candidate's
+    data."""
+    region = (await candidate_regions(session, [candidate_id])).get(candidate_id)
+    access.ensure_may_read_candidate(principal, candidate_id, region)

@@ -1,4 +1,4 @@
-"""Records' rules: who reads a candidate's records, what shows when, the best pass of each
+"""Records' rules: what shows when, the best pass of each
 course, and the graduation audit."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_kit.auth import Principal, Role
+from zikao_kit import clock
 from zikao_records.models import (
     Course,
     ExamRegistration,
@@ -33,10 +33,6 @@ from zikao_records.repository import (
     ReviewRepository,
 )
 
-# China has kept UTC+8 without daylight saving since 1991: no tz database needed.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-# Staff are not scoped to their region here yet: records does not hold candidates' regions.
-READER_ROLES = frozenset({Role.STAFF, Role.ADMIN, Role.SERVICE})
 # Orders practice grades against each other and against theory scores (pass mark 60).
 GRADE_MARKS = {"优秀": 90, "良好": 80, "中等": 70, "及格": 60, "合格": 60, "不及格": 0, "不合格": 0}
 UNMARKED = -1  # a pass without score or grade (an exemption) ranks below any marked pass
@@ -116,20 +112,13 @@ class GraduationAudit:
         return not self.missing
 
 
-def can_read_records(principal: Principal, candidate_id: uuid.UUID) -> bool:
-    """The candidate themself, staff, admins and internal services."""
-    if principal.role is Role.CANDIDATE:
-        return principal.subject == str(candidate_id)
-    return principal.role in READER_ROLES
-
-
 def published_by(moment: datetime | None, now: datetime) -> datetime | None:
     """A publication time if it has come by `now`; a scheduled one stays hidden until then."""
     return moment if moment is not None and moment <= now else None
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+    return clock.in_beijing(moment).date()
 
 
 def pass_date(result: ExamResult) -> date:

@@ -12,6 +12,7 @@ import strawberry
 from arq.connections import ArqRedis
 from strawberry.types import Info
 
+from zikao_kit import access
 from zikao_kit.auth import Principal
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
@@ -88,7 +89,7 @@ class StaffQuery:
         self, info: Info[Context, None], region_code: str | None = None
     ) -> list[StaffVenue]:
         principal = _staff(info)
-        region = scope.region_scope(principal) or region_code
+        region = access.staff_region(principal) or region_code
         async with info.context.db() as session:
             repository = VenueRepository(session)
             venues = await repository.all(region)
