@@ -90,5 +90,6 @@ async def test_a_finished_run_is_left_alone_and_seats_are_published_after_it(
         sitting = await session.get(models.Sitting, SITTING)
         assert sitting is not None
         assert sitting.seats_published_at is not None
+    async with db() as session:
         actions = (await session.execute(select(models.AuditEntry.action))).scalars().all()
     assert sorted(actions) == ["seats.allocation_started", "seats.published"]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_records.models import (
     AuditEntry,
@@ -25,7 +26,7 @@ from zikao_records.models import (
     PaymentStatus,
     RegistrationStatus,
 )
-from zikao_records.repository.payments import AuditRepository, PaymentRepository
+from zikao_records.repository.payments import PaymentRepository
 from zikao_records.repository.signup import SignupRepository
 from zikao_records.signup import get_sitting
 
@@ -114,20 +115,18 @@ async def record_payment_by_hand(
         recorded_by=staff.subject,
     )
     if not outcome.repeated:
-        await AuditRepository(session).add(
-            AuditEntry(
-                at=now,
-                actor=staff.subject,
-                actor_role=staff.role.value,
-                action="payment.recorded",
-                target=f"candidate:{notice.candidate_id}",
-                detail={
-                    "sitting": notice.sitting_code,
-                    "courses": list(notice.course_codes),
-                    "amountYuan": notice.amount_yuan,
-                    "transactionId": notice.transaction_id,
-                    "status": outcome.payment.status.value,
-                },
-            )
+        audit.record(
+            session,
+            AuditEntry,
+            staff,
+            "payment.recorded",
+            candidate_id=notice.candidate_id,
+            target=f"sitting:{notice.sitting_code}",
+            detail={
+                "courses": list(notice.course_codes),
+                "amountYuan": notice.amount_yuan,
+                "transactionId": notice.transaction_id,
+                "status": outcome.payment.status.value,
+            },
         )
     return outcome

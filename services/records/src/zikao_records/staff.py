@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_kit.audit import record
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 from zikao_records import errors, scope
@@ -24,7 +25,6 @@ from zikao_records.models import (
     Venue,
 )
 from zikao_records.repository import CourseRepository, MajorRepository, SittingRepository
-from zikao_records.repository.payments import AuditRepository
 from zikao_records.repository.seating import VenueRepository
 from zikao_records.settings import RecordsSettings
 
@@ -32,14 +32,7 @@ from zikao_records.settings import RecordsSettings
 async def audit(
     session: AsyncSession, staff: Principal, action: str, target: str, detail: dict[str, Any]
 ) -> None:
-    entry = AuditEntry(
-        actor=staff.subject,
-        actor_role=staff.role.value,
-        action=action,
-        target=target,
-        detail=detail,
-    )
-    await AuditRepository(session).add(entry)
+    record(session, AuditEntry, staff, action, target=target, detail=detail)
 
 
 async def save_course(

@@ -1,4 +1,4 @@
-"""SQL of payments and of the audit trail."""
+"""SQL of payments (audit entries are written with `zikao_kit.audit.record`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from zikao_records.models import AuditEntry, ExamRegistration, Payment, RegistrationStatus
+from zikao_records.models import ExamRegistration, Payment, RegistrationStatus
 
 
 class PaymentRepository:
@@ -33,16 +33,3 @@ class PaymentRepository:
             .where(col(ExamRegistration.id).in_(list(registration_ids)))
             .values(status=RegistrationStatus.PAID, paid_at=now, payment_id=payment_id)
         )
-
-
-class AuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, entry: AuditEntry) -> None:
-        self.session.add(entry)
-        await self.session.flush()
-
-    async def recent(self, limit: int = 100) -> Sequence[AuditEntry]:
-        statement = select(AuditEntry).order_by(col(AuditEntry.at).desc()).limit(limit)
-        return (await self.session.execute(statement)).scalars().all()

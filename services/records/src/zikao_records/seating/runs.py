@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import errors
 from zikao_records.models import AllocationStatus, AuditEntry, SeatAllocation, Sitting
-from zikao_records.repository.payments import AuditRepository
 from zikao_records.repository.seating import AllocationRepository, SeatWriter, VenueRepository
 from zikao_records.repository.signup import SignupRepository
 from zikao_records.seating.allocator import Seat, SlotPlan, allocate_slot
@@ -46,7 +46,7 @@ async def start_allocation(
         requested_at=now,
     )
     await AllocationRepository(session).add(run)
-    await _audit(session, staff, "seats.allocation_started", sitting_code, now, run)
+    _audit(session, staff, "seats.allocation_started", sitting_code, run)
     return run
 
 
@@ -68,27 +68,17 @@ async def publish_seats(
     if run is None or run.status is not AllocationStatus.DONE:
         raise errors.AllocationNotReadyError()
     sitting.seats_published_at = now
-    await _audit(session, staff, "seats.published", sitting_code, now, run)
+    _audit(session, staff, "seats.published", sitting_code, run)
     return now
 
 
-async def _audit(
-    session: AsyncSession,
-    staff: Principal,
-    action: str,
-    sitting_code: str,
-    now: datetime,
-    run: SeatAllocation,
+def _audit(
+    session: AsyncSession, staff: Principal, action: str, sitting_code: str, run: SeatAllocation
 ) -> None:
-    entry = AuditEntry(
-        at=now,
-        actor=staff.subject,
-        actor_role=staff.role.value,
-        action=action,
-        target=f"sitting:{sitting_code}",
-        detail={"run": str(run.id), "seed": run.seed},
+    detail = {"run": str(run.id), "seed": run.seed}
+    audit.record(
+        session, AuditEntry, staff, action, target=f"sitting:{sitting_code}", detail=detail
     )
-    await AuditRepository(session).add(entry)
 
 
 async def run_allocation(db: Sessionmaker, run_id: uuid.UUID) -> SeatAllocation | None:
