@@ -194,6 +194,18 @@ async def test_the_route_refuses_bad_signatures_and_bad_bodies(
     assert signed.json() == {"code": "bad_notice", "field": "candidateId"}
 
 
+@pytest.mark.parametrize(
+    "signature", ["签名".encode(), "é".encode("latin-1"), b"\xff" * 64, "ａ".encode() * 32]
+)
+async def test_a_signature_that_is_not_ascii_is_a_bad_signature(
+    records_http: httpx.AsyncClient, signature: bytes
+) -> None:
+    forged = await records_http.post(
+        "/payments/notify", content=b"{}", headers={"x-signature": signature}
+    )
+    assert (forged.status_code, forged.json()) == (401, {"code": "bad_signature"})
+
+
 def test_production_refuses_the_development_notify_key() -> None:
     production = {
         "ZIKAO_ENV": "production",

@@ -19,13 +19,12 @@ import re
 import uuid
 from typing import Any
 
+from zikao_records import text
 from zikao_records.payments import PaymentNotice
 
 SIGNATURE_HEADER = "x-signature"
 MAX_BODY_BYTES = 16 * 1024
-_TRANSACTION = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_SITTING = re.compile(r"^\d{4}-\d{2}$")
-_COURSE = re.compile(r"^\d{5}$")
+_TRANSACTION = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class BadNoticeError(ValueError):
@@ -38,7 +37,11 @@ def sign(key: str, body: bytes) -> str:
 
 
 def signature_is_valid(key: str, body: bytes, signature: str | None) -> bool:
-    return signature is not None and hmac.compare_digest(sign(key, body), signature.strip().lower())
+    """Whether `signature` (the header as sent) is the signature of `body`; a header that is not
+    ASCII (which no hex signature is) is simply not it."""
+    if signature is None or not signature.isascii():
+        return False
+    return hmac.compare_digest(sign(key, body), signature.strip().lower())
 
 
 def parse_notice(body: bytes) -> PaymentNotice:
@@ -49,7 +52,7 @@ def parse_notice(body: bytes) -> PaymentNotice:
         return PaymentNotice(
             transaction_id=_matching(data.get("transactionId"), _TRANSACTION, "transactionId"),
             candidate_id=_candidate(data.get("candidateId")),
-            sitting_code=_matching(data.get("sitting"), _SITTING, "sitting"),
+            sitting_code=_matching(data.get("sitting"), text.SITTING_CODE, "sitting"),
             course_codes=tuple(_courses(data.get("courseCodes"))),
             amount_yuan=_amount(data.get("amountYuan")),
         )
@@ -60,7 +63,7 @@ def parse_notice(body: bytes) -> PaymentNotice:
 
 
 def _matching(value: object, pattern: re.Pattern[str], name: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not (value.isascii() and pattern.fullmatch(value)):
         raise BadNoticeError(name)
     return value
 
@@ -75,7 +78,7 @@ def _candidate(value: object) -> uuid.UUID:
 def _courses(value: object) -> list[str]:
     if not isinstance(value, list) or not value:
         raise BadNoticeError("courseCodes")
-    return [_matching(code, _COURSE, "courseCodes") for code in value]
+    return [_matching(code, text.COURSE_CODE, "courseCodes") for code in value]
 
 
 def _amount(value: object) -> int:
