@@ -44,3 +44,14 @@ def test_a_tampered_link_is_refused() -> None:
     assert not link_is_valid("another-key-entirely-000", document, expires, signature, now=NOW)
     assert not link_is_valid(KEY, document, "-1", signature, now=NOW)
     assert not link_is_valid(KEY, document, "", "", now=NOW)
+
+
+def test_only_the_ascii_spelling_of_a_link_counts() -> None:
+    document_id = uuid.uuid4()
+    url = signed_download_url("https://zikao.example", KEY, document_id, ttl_seconds=60, now=NOW)
+    _, expires, signature = _parts(url)
+    assert link_is_valid(KEY, document_id, expires, signature, now=NOW)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in expires)  # full-width digits: int() takes them
+    assert not link_is_valid(KEY, document_id, wide, signature, now=NOW)
+    assert not link_is_valid(KEY, document_id, expires, signature + "😀", now=NOW)
+    assert not link_is_valid(KEY, document_id, expires, "A" * 10_000, now=NOW)

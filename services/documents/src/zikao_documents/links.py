@@ -9,6 +9,10 @@ import time
 import uuid
 from urllib.parse import urlencode
 
+from zikao_documents.inputs import is_ascii_number
+
+MAX_SIGNATURE = 64  # 43 characters of base64 for a SHA-256 HMAC
+
 
 def _signature(key: str, document_id: uuid.UUID, expires: int) -> str:
     message = f"download:{document_id}:{expires}".encode()
@@ -33,8 +37,11 @@ def link_is_valid(
     key: str, document_id: uuid.UUID, expires: str, signature: str, *, now: float | None = None
 ) -> bool:
     """True when `signature` was made with `key` for this document and expiry, and the expiry
-    has not passed."""
-    if not expires.isdigit() or len(expires) > 12:
+    has not passed. Only the spelling this module writes counts: ASCII digits (not full-width
+    ones, which `int` would take) and an ASCII signature of sane length."""
+    if not is_ascii_number(expires):
+        return False
+    if len(signature) > MAX_SIGNATURE or not signature.isascii():
         return False
     expected = _signature(key, document_id, int(expires))
     if not hmac.compare_digest(expected.encode(), signature.encode()):
