@@ -1,10 +1,12 @@
 import re
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from zikao_documents.content import AdmissionTicketContent
-from zikao_documents.layouts import admission_ticket, exam_row
+from zikao_documents.content import AdmissionTicketContent, ResultsContent
+from zikao_documents.layouts import admission_ticket, exam_row, results_sheet
 from zikao_documents.models import DocumentKind
 from zikao_documents.render import RenderError, format_code, render_pdf
 from zikao_documents.testing import results_content, ticket_content
@@ -77,3 +79,26 @@ def test_the_ticket_layout_shows_local_times_in_order() -> None:
 
 def test_verification_codes_print_in_groups_of_four() -> None:
     assert format_code("ABCD2345WXYZ") == "ABCD-2345-WXYZ"
+
+
+@pytest.fixture
+def new_york_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone far from both UTC and Beijing."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("new_york_machine")
+def test_printed_dates_are_beijing_dates_whatever_the_machine() -> None:
+    late_utc = datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # 23 October 23:00 in Beijing
+    naive_utc = late_utc.replace(tzinfo=None)  # as a database without offsets would hand it
+    after_midnight = datetime(2026, 10, 23, 17, 30, tzinfo=UTC)  # 24 October 01:30 in Beijing
+    ticket = AdmissionTicketContent.model_validate(ticket_content())
+    for issued_at, day in ((late_utc, 23), (naive_utc, 23), (after_midnight, 24)):
+        assert ("生成日期", f"2026年10月{day}日") in admission_ticket(ticket, issued_at).fields
+    results = ResultsContent.model_validate(results_content())
+    sheet = results_sheet(results, naive_utc, title="成绩单")
+    assert ("出具日期", "2026年10月23日") in sheet.fields

@@ -4,7 +4,7 @@ kind means adding a function here, not touching the drawing code."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from zikao_documents.content import (
     AdmissionTicketContent,
@@ -15,9 +15,8 @@ from zikao_documents.content import (
     ResultsContent,
 )
 from zikao_documents.models import DocumentKind
+from zikao_kit.clock import in_beijing
 
-# Asia/Shanghai has been UTC+8 without daylight saving since 1991: no tz database needed.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"
 BLANK = "—"
 
@@ -72,7 +71,9 @@ SOURCES = {"EXAM": "考试", "PRACTICE": "实践考核", "THESIS": "毕业论文
 
 
 def local(moment: datetime) -> datetime:
-    return moment.astimezone(SHANGHAI)
+    """What a document prints: Beijing time, whatever the offset it was given in (a naive time
+    is UTC, as the database keeps it, not the machine's local time)."""
+    return in_beijing(moment)
 
 
 def exam_row(exam: ExamEntry) -> tuple[str, ...]:
