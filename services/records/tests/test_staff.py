@@ -98,7 +98,7 @@ async def test_admins_run_sittings_and_timetables(
     refused = await run(db, redis, settings, YUZHONG, SAVE_SITTING, i=SITTING_INPUT)
     assert refused["saveSitting"]["code"] == "forbidden"
     bad = await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT | {"code": "2031-13"})
-    assert bad["saveSitting"]["code"] == "invalid_input"
+    assert bad["saveSitting"]["code"] == "bad_format"
 
 
 async def test_admins_edit_the_catalogue_and_staff_cannot(
@@ -177,3 +177,129 @@ async def test_payments_recorded_by_hand_keep_to_the_region(
     async with db() as session:
         actions = (await session.execute(select(models.AuditEntry.action))).scalars().all()
     assert "payment.recorded" in actions
+
+
+async def sitting_codes(db: Sessionmaker) -> list[str]:
+    async with db() as session:
+        return sorted((await session.execute(select(models.Sitting.code))).scalars())
+
+
+async def test_a_malformed_sitting_code_is_a_problem_not_an_error(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    before = await sitting_codes(db)
+    for code in ("2030-ab", "2030-1", "２０３０-１０", "2030-10\n", "2030-00"):
+        refused = await run(
+            db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT | {"code": code}
+        )
+        assert refused["saveSitting"]["__typename"] == "InvalidInput", code
+        assert refused["saveSitting"]["code"] == "bad_format"
+    assert await sitting_codes(db) == before
+
+
+async def test_a_time_without_offset_is_a_clear_coercion_error(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT)
+    naive = {
+        "courseCode": "03708",
+        "startsAt": "2031-04-12T09:00:00",
+        "endsAt": "2031-04-12T11:30:00",
+    }
+    context = make_context(db, redis, settings, ADMIN)
+    result = await schema.execute(
+        TIMETABLE, variable_values={"s": "2031-04", "e": [naive]}, context_value=context
+    )
+    assert result.data is None
+    assert result.errors
+    for error in result.errors:
+        assert "时区" in error.message
+        assert (error.extensions or {}).get("code") != "internal"
+
+
+def entry(code: str, starts: str, ends: str) -> dict[str, str]:
+    return {
+        "courseCode": code,
+        "startsAt": f"2031-04-12T{starts}+08:00",
+        "endsAt": f"2031-04-12T{ends}+08:00",
+    }
+
+
+async def test_the_same_course_twice_in_a_timetable_is_refused(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT)
+    twice = [entry("03708", "09:00", "11:30"), entry("03708", "14:30", "17:00")]
+    refused = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=twice)
+    assert refused["setTimetable"] == {"__typename": "InvalidInput", "code": "duplicate_course"}
+    same = [entry("03708", "09:00", "11:30")] * 2
+    refused = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=same)
+    assert refused["setTimetable"]["code"] == "duplicate_course"
+    async with db() as session:
+        assert (await session.execute(select(models.ExamSlot.id))).all() == []
+
+
+async def slot_times(db: Sessionmaker) -> list[tuple[str, str]]:
+    async with db() as session:
+        slots = (await session.execute(select(models.ExamSlot))).scalars()
+        return sorted((f"{s.starts_at:%H:%M}", f"{s.ends_at:%H:%M}") for s in slots)
+
+
+async def test_two_slots_of_a_sitting_never_overlap(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT)
+    morning = [entry("03708", "09:00", "11:30"), entry("00015", "09:00", "11:30")]
+    shared = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=morning)
+    assert shared["setTimetable"]["courses"] == 2
+    overlapping = [entry("03709", "11:00", "13:30")]
+    refused = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=overlapping)
+    assert refused["setTimetable"] == {"__typename": "InvalidInput", "code": "overlapping_slots"}
+    both = [entry("03709", "14:00", "16:30"), entry("00037", "16:00", "18:00")]
+    refused = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=both)
+    assert refused["setTimetable"]["code"] == "overlapping_slots"
+    back_to_back = [entry("03709", "11:30", "14:00")]
+    fine = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=back_to_back)
+    assert fine["setTimetable"]["courses"] == 1
+    assert await slot_times(db) == [("01:00", "03:30"), ("03:30", "06:00")]  # UTC
+
+
+async def test_a_slot_no_course_uses_any_more_is_deleted(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT)
+    first = [entry("03708", "09:00", "11:30"), entry("03709", "14:30", "17:00")]
+    await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=first)
+    moved = [entry("03709", "09:00", "11:30")]
+    done = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=moved)
+    assert done["setTimetable"]["sitting"]["examSlots"] == [
+        {"startsAt": "2031-04-12T09:00:00+08:00"}
+    ]
+    assert await slot_times(db) == [("01:00", "03:30")]
+
+
+async def test_a_course_with_sign_ups_keeps_its_slot(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings
+) -> None:
+    await run(db, redis, settings, ADMIN, SAVE_SITTING, i=SITTING_INPUT)
+    await run(
+        db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=[entry("03708", "09:00", "11:30")]
+    )
+    async with db() as session:
+        slot = (await session.execute(select(models.ExamSlot))).scalar_one()
+    registration = models.ExamRegistration(
+        candidate_id=uuid.uuid4(),
+        sitting_code="2031-04",
+        course_code="03708",
+        slot_id=slot.id,
+        fee_yuan=40,
+        status=models.RegistrationStatus.CANCELLED,
+    )
+    await add(db, registration)
+    later = [entry("03708", "14:30", "17:00")]
+    refused = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=later)
+    assert refused["setTimetable"] == {"__typename": "Conflict", "code": "slot_in_use"}
+    assert await slot_times(db) == [("01:00", "03:30")]
+    again = [entry("03708", "09:00", "11:30"), entry("00015", "14:30", "17:00")]
+    fine = await run(db, redis, settings, ADMIN, TIMETABLE, s="2031-04", e=again)
+    assert fine["setTimetable"]["courses"] == 2

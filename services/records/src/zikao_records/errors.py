@@ -85,3 +85,34 @@ class OutOfRegionError(ForbiddenError):
 class AllocationNotReadyError(ConflictError):
     code = "allocation_not_ready"
     default_message = "本考次尚未完成考场编排"
+
+
+class SlotInUseError(ConflictError):
+    """Sign-ups hold the slot a timetable change would move their course from (or delete)."""
+
+    code = "slot_in_use"
+
+    def __init__(self, course_codes: Sequence[str]) -> None:
+        codes = "、".join(course_codes)
+        super().__init__(f"以下课程已有考生报考，不能更改考试时间：{codes}")
+        self.course_codes = list(course_codes)
+
+
+class VenueExistsError(ConflictError):
+    code = "venue_exists"
+    default_message = "本区县已有同名考点"
+
+
+class VenueInUseError(ConflictError):
+    code = "venue_in_use"
+    default_message = "考点已编排考生座位，不能删除"
+
+
+class RoomNotFoundError(NotFoundError):
+    code = "room_not_found"
+    default_message = "考场不存在"
+
+
+class RoomInUseError(ConflictError):
+    code = "room_in_use"
+    default_message = "考场已编排考生座位，不能删除或减少座位"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from zikao_kit.regions import CHONGQING, Region, load_regions
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -51,12 +55,36 @@ class RecordsSettings(ServiceSettings):
     catalogue_dir: Path = Field(
         default=DATA_DIR, description="folder of courses.csv and majors.json (the catalogue)"
     )
+    region_file: Path = Field(
+        default=CHONGQING,
+        description="CSV of code,name,city: the regions venues stand in (another province is"
+        " another file)",
+    )
+
+    @field_validator("region_file")
+    @classmethod
+    def _region_file_loads(cls, value: Path) -> Path:
+        try:
+            _regions(value)
+        except OSError as error:
+            raise ValueError(f"RECORDS_REGION_FILE cannot be read: {error}") from error
+        return value
+
+    @property
+    def regions(self) -> Mapping[str, Region]:
+        """The province's regions by code (read once per file)."""
+        return _regions(self.region_file)
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.payment_notify_key == DEV_PAYMENT_NOTIFY_KEY:
             problems.append("RECORDS_PAYMENT_NOTIFY_KEY is the development default")
         return problems
+
+
+@lru_cache(maxsize=4)
+def _regions(path: Path) -> Mapping[str, Region]:
+    return MappingProxyType(load_regions(path))
 
 
 def get_settings() -> RecordsSettings:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_records import errors
+from zikao_records import errors, text
 from zikao_records.models import (
     Course,
     CourseKind,
@@ -87,6 +87,7 @@ async def choose_major(
     now: datetime,
 ) -> Major:
     """Records the major (a change keeps every pass: passes count by course code)."""
+    major_code = text.code(major_code, "majorCode", text.MAJOR_CODE)
     major = (await MajorRepository(session).get_many([major_code])).get(major_code)
     if major is None:
         raise errors.MajorNotFoundError()
@@ -162,7 +163,7 @@ def _distinct(course_codes: Sequence[str]) -> list[str]:
     codes = list(dict.fromkeys(code.strip() for code in course_codes))
     if not codes or any(not code for code in codes):
         raise errors.CourseNotOfferedError(["（未选择课程）"])
-    return codes
+    return text.codes(codes, "courseCodes", text.COURSE_CODE)
 
 
 async def _offered(
@@ -207,6 +208,7 @@ async def cancel_registration(
     lapse: timedelta,
 ) -> ExamRegistration:
     """Cancels a live sign-up before the window closes; a paid one becomes REFUNDED."""
+    course_code = text.code(course_code, "courseCode", text.COURSE_CODE)
     repository = SignupRepository(session)
     ensure_open(await get_sitting(session, sitting_code), now)
     await repository.lock_choice(candidate_id)

@@ -1,38 +1,33 @@
-"""Staff operations on the catalogue, sittings, venues and rooms (audited)."""
+"""Staff operations on the catalogue, sittings and timetables (audited). Venues and rooms are in
+`venues`."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_kit.audit import record
+from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
-from zikao_records import errors, scope
+from zikao_records import errors, scope, text, timetable
 from zikao_records.models import (
     AuditEntry,
     CourseKind,
     GradeScheme,
     MajorLevel,
     PlanCategory,
-    Room,
     Sitting,
-    Venue,
 )
 from zikao_records.repository import CourseRepository, MajorRepository, SittingRepository
-from zikao_records.repository.seating import VenueRepository
+from zikao_records.repository.signup import SignupRepository
 from zikao_records.settings import RecordsSettings
 
-
-async def audit(
-    session: AsyncSession, staff: Principal, action: str, target: str, detail: dict[str, Any]
-) -> None:
-    record(session, AuditEntry, staff, action, target=target, detail=detail)
+MAX_FEE_YUAN = 10_000
+MAX_CREDITS = 50
+MAX_COURSES = 20
 
 
 async def save_course(
@@ -46,8 +41,9 @@ async def save_course(
     grade_scheme: GradeScheme | None,
 ) -> None:
     scope.ensure_admin(staff)
-    if not (len(code) == 5 and code.isdigit()):
-        raise InvalidInputError("code", "课程代码应为5位数字")
+    code = text.code(code, "code", text.COURSE_CODE)
+    name = text.plain(name, "name", 100)
+    text.within(credits, "credits", 0, MAX_CREDITS)
     if (kind is CourseKind.PRACTICE) != (grade_scheme is not None):
         raise InvalidInputError("gradeScheme", "实践课程须有等级制，理论课程不设等级制")
     row = {
@@ -58,28 +54,68 @@ async def save_course(
         "grade_scheme": grade_scheme,
     }
     await CourseRepository(session).upsert([row])
-    await audit(session, staff, "catalogue.course_saved", f"course:{code}", {"name": name})
+    audit.record(session, AuditEntry, staff, "catalogue.course_saved", target=f"course:{code}")
 
 
-async def save_major(
-    session: AsyncSession,
-    staff: Principal,
-    *,
-    columns: Mapping[str, Any],
-    plan: Mapping[str, PlanCategory],
-) -> None:
-    """Creates or updates a major and makes `plan` its whole plan."""
+@dataclass(frozen=True)
+class MajorInput:
+    code: str
+    name: str
+    level: MajorLevel
+    school: str
+    elective_credits_needed: int
+    parts: Mapping[PlanCategory, Sequence[str]]  # course codes per part of the plan
+
+
+async def save_major(session: AsyncSession, staff: Principal, data: MajorInput) -> str:
+    """Creates or updates a major and makes its parts its whole plan; returns its code."""
     scope.ensure_admin(staff)
+    data = _checked_major(data)
+    plan = _plan(data.parts)
     known = await CourseRepository(session).get_many(plan)
     unknown = sorted(set(plan) - set(known))
     if unknown:
         raise InvalidInputError("plan", f"以下课程不存在：{'、'.join(unknown)}")
     majors = MajorRepository(session)
-    await majors.upsert([dict(columns) | {"level": MajorLevel(columns["level"])}])
-    await majors.replace_plan(columns["code"], plan)
-    await audit(
-        session, staff, "catalogue.major_saved", f"major:{columns['code']}", {"courses": len(plan)}
+    columns = {
+        "code": data.code,
+        "name": data.name,
+        "level": data.level,
+        "school": data.school,
+        "elective_credits_needed": data.elective_credits_needed,
+    }
+    await majors.upsert([columns])
+    await majors.replace_plan(data.code, plan)
+    target = f"major:{data.code}"
+    audit.record(session, AuditEntry, staff, "catalogue.major_saved", target=target)
+    return data.code
+
+
+def _checked_major(data: MajorInput) -> MajorInput:
+    text.within(data.elective_credits_needed, "electiveCreditsNeeded", 0, 10 * MAX_CREDITS)
+    parts = {
+        part: text.codes(list(codes), part.value.lower(), text.COURSE_CODE)
+        for part, codes in data.parts.items()
+    }
+    return replace(
+        data,
+        code=text.code(data.code, "code", text.MAJOR_CODE),
+        name=text.plain(data.name, "name", 100),
+        school=text.plain(data.school, "school", 100),
+        parts=parts,
     )
+
+
+def _plan(parts: Mapping[PlanCategory, Sequence[str]]) -> dict[str, PlanCategory]:
+    """Course code → part; a course named twice (in one part or two) is refused."""
+    plan: dict[str, PlanCategory] = {}
+    for part, codes in parts.items():
+        for code in codes:
+            if code in plan:
+                message = f"课程{code}在考试计划中出现了两次"
+                raise InvalidInputError("plan", message, code="duplicate_course")
+            plan[code] = part
+    return plan
 
 
 @dataclass(frozen=True)
@@ -101,10 +137,7 @@ async def save_sitting(
 ) -> Sitting:
     """Creates or updates a sitting; fees and the maximum default to the settings."""
     scope.ensure_admin(staff)
-    if not (len(data.code) == 7 and data.code[4] == "-" and 1 <= int(data.code[5:] or 0) <= 12):
-        raise InvalidInputError("code", "考次格式应为 YYYY-MM，如 2026-10")
-    if data.registration_closes_at <= data.registration_opens_at:
-        raise InvalidInputError("registrationClosesAt", "报考截止时间须晚于开始时间")
+    data = _checked_sitting(data)
     existing = (await SittingRepository(session).get_many([data.code])).get(data.code)
     row = {
         "code": data.code,
@@ -125,10 +158,27 @@ async def save_sitting(
         ),
     }
     await SittingRepository(session).upsert(row, [])
-    await audit(session, staff, "sitting.saved", f"sitting:{data.code}", {})
+    audit.record(session, AuditEntry, staff, "sitting.saved", target=f"sitting:{data.code}")
     saved = (await SittingRepository(session).get_many([data.code]))[data.code]
     await session.refresh(saved)
     return saved
+
+
+def _checked_sitting(data: SittingInput) -> SittingInput:
+    checked = replace(
+        data,
+        code=text.code(data.code, "code", text.SITTING_CODE),
+        name=text.plain(data.name, "name", 50),
+    )
+    if data.registration_closes_at <= data.registration_opens_at:
+        raise InvalidInputError("registrationClosesAt", "报考截止时间须晚于开始时间")
+    fees = (("theoryFeeYuan", data.theory_fee_yuan), ("practiceFeeYuan", data.practice_fee_yuan))
+    for field, fee in fees:
+        if fee is not None:
+            text.within(fee, field, 0, MAX_FEE_YUAN)
+    if data.max_courses is not None:
+        text.within(data.max_courses, "maxCourses", 1, MAX_COURSES)
+    return checked
 
 
 def _pick(given: int | None, existing: Sitting | None, name: str, default: int) -> int:
@@ -145,76 +195,37 @@ async def set_timetable(
     entries: Sequence[tuple[str, datetime, datetime]],
 ) -> int:
     """Puts each course (code, starts, ends) in the sitting's slot of those times, making the
-    slot when new. Returns the number of courses timetabled."""
+    slot when new; courses not named keep their slot. Refused: a course named twice, a slot
+    ending before it starts, two different slots that overlap, and moving a course that has
+    sign-ups (they hold its slot). Slots no course uses any more are deleted. Returns the
+    number of courses timetabled."""
     scope.ensure_admin(staff)
-    sittings = SittingRepository(session)
-    if not await sittings.get_many([sitting_code]):
+    wanted = timetable.entries_of(
+        [(text.code(c, "entries", text.COURSE_CODE), s, e) for c, s, e in entries]
+    )
+    if await SignupRepository(session).sitting(sitting_code, lock=True) is None:
         raise errors.SittingNotFoundError()
-    slots = {(s.starts_at, s.ends_at): s.id for s in await sittings.slots([sitting_code])}
-    new_slots = []
-    for _, starts, ends in entries:
-        if ends <= starts:
-            raise InvalidInputError("entries", "考试结束时间须晚于开始时间")
-        if (starts, ends) not in slots:
-            slots[starts, ends] = uuid.uuid4()
-            new_slots.append(
-                {
-                    "id": slots[starts, ends],
-                    "sitting_code": sitting_code,
-                    "starts_at": starts,
-                    "ends_at": ends,
-                }
-            )
-    known = await CourseRepository(session).get_many(code for code, _, _ in entries)
-    unknown = sorted({code for code, _, _ in entries} - set(known))
+    known = await CourseRepository(session).get_many(wanted)
+    unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise InvalidInputError("entries", f"以下课程不存在：{'、'.join(unknown)}")
-    rows = [
-        {"sitting_code": sitting_code, "course_code": code, "slot_id": slots[starts, ends]}
-        for code, starts, ends in entries
-    ]
-    await sittings.upsert_slots(new_slots)
-    await sittings.upsert_courses(rows)
-    await audit(
-        session, staff, "sitting.timetable_set", f"sitting:{sitting_code}", {"courses": len(rows)}
+    sittings = SittingRepository(session)
+    change = timetable.plan_change(
+        sitting_code,
+        slots=await sittings.slots([sitting_code]),
+        current=await sittings.timetable(sitting_code),
+        wanted=wanted,
+        signed_up=await sittings.signed_up(sitting_code),
     )
-    return len(rows)
-
-
-async def add_venue(
-    session: AsyncSession,
-    staff: Principal,
-    *,
-    name: str,
-    address: str,
-    region_code: str,
-    rooms: int,
-    seats: int,
-) -> Venue:
-    scope.ensure_region(staff, region_code)
-    if not (len(region_code) == 4 and region_code.isdigit()):
-        raise InvalidInputError("regionCode", "区县代码应为4位数字")
-    venue = Venue(name=name, address=address, region_code=region_code)
-    await VenueRepository(session).add(venue)
-    await add_rooms(session, staff, venue_id=venue.id, count=rooms, seats=seats)
-    return venue
-
-
-async def add_rooms(
-    session: AsyncSession, staff: Principal, *, venue_id: uuid.UUID, count: int, seats: int
-) -> list[Room]:
-    """Adds `count` rooms of `seats` seats, numbered after the venue's last room."""
-    venues = VenueRepository(session)
-    venue = await venues.get(venue_id)
-    if venue is None:
-        raise errors.VenueNotFoundError()
-    scope.ensure_venue(staff, venue)
-    if not (0 <= count <= 500 and 1 <= seats <= 200):
-        raise InvalidInputError("count", "考场数或座位数超出范围")
-    last = max((r.number for r in await venues.rooms([venue_id])), default=0)
-    rooms = [Room(venue_id=venue_id, number=last + n, seats=seats) for n in range(1, count + 1)]
-    await venues.add(*rooms)
-    await audit(
-        session, staff, "venue.rooms_added", f"venue:{venue_id}", {"rooms": count, "seats": seats}
+    await sittings.upsert_slots(change.new_slots)
+    await sittings.upsert_courses(change.courses)
+    await sittings.remove_slots(change.orphans)
+    audit.record(
+        session,
+        AuditEntry,
+        staff,
+        "sitting.timetable_set",
+        target=f"sitting:{sitting_code}",
+        detail={"courses": sorted(wanted), "slotsRemoved": len(change.orphans)},
     )
-    return rooms
+    return len(wanted)

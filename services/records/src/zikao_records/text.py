@@ -1,4 +1,5 @@
-"""What text records accepts from callers, checked before anything is read or written.
+"""What text (and numbers) records accepts from callers, checked before anything is read or
+written.
 
 Codes and ids are ASCII of a fixed shape (full-width digits, a trailing newline or a right-to-left
 mark make a different code, so they are refused, not guessed at). Names, addresses and references
@@ -22,6 +23,7 @@ BLANK = "blank"
 TOO_LONG = "too_long"
 BAD_CHARACTERS = "bad_characters"
 BAD_FORMAT = "bad_format"
+OUT_OF_RANGE = "out_of_range"
 
 SITTING_CODE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 COURSE_CODE = re.compile(r"[0-9]{5}")
@@ -62,6 +64,13 @@ def plain(value: str, field: str, max_length: int) -> str:
     if len(text) > max_length:
         raise InvalidInputError(field, f"最多{max_length}个字符", code=TOO_LONG)
     return text
+
+
+def within(value: int, field: str, low: int, high: int) -> int:
+    """`value`, when `low <= value <= high` (numbers have bounds too)."""
+    if not low <= value <= high:
+        raise InvalidInputError(field, f"应在{low}至{high}之间", code=OUT_OF_RANGE)
+    return value
 
 
 def _refused(char: str) -> bool:

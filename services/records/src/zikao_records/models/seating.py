@@ -14,9 +14,13 @@ from zikao_records.models.enums import AllocationStatus
 
 
 class Venue(RecordsModel, table=True):
-    """An exam venue (考点)."""
+    """An exam venue (考点); its name is unique in its region."""
 
-    __table_args__ = (CheckConstraint("region_code ~ '^[0-9]{4}$'", name="region_digits"),)
+    __table_args__ = (
+        CheckConstraint("region_code ~ '^[0-9]{4}$'", name="region_digits"),
+        CheckConstraint("btrim(name) <> '' AND btrim(address) <> ''", name="not_blank"),
+        UniqueConstraint("region_code", "name"),
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=100)
     address: str = Field(max_length=200)

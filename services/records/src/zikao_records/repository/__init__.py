@@ -176,6 +176,27 @@ class SittingRepository:
         """Which slot examines which course (`sitting_code`, `course_code`, `slot_id`)."""
         await _upsert(self.session, SittingCourse, rows, ["sitting_code", "course_code"])
 
+    async def timetable(self, sitting_code: str) -> dict[str, uuid.UUID]:
+        """The slot of each course examined in the sitting."""
+        statement = select(col(SittingCourse.course_code), col(SittingCourse.slot_id)).where(
+            col(SittingCourse.sitting_code) == sitting_code
+        )
+        return {code: slot for code, slot in await self.session.execute(statement)}
+
+    async def signed_up(self, sitting_code: str) -> set[tuple[str, uuid.UUID]]:
+        """(course, slot) of every sign-up of the sitting, of any status: sign-ups are kept, and
+        each names the slot its course had when it was made."""
+        statement = (
+            select(col(ExamRegistration.course_code), col(ExamRegistration.slot_id))
+            .where(col(ExamRegistration.sitting_code) == sitting_code)
+            .distinct()
+        )
+        return {(code, slot) for code, slot in await self.session.execute(statement)}
+
+    async def remove_slots(self, slot_ids: Collection[uuid.UUID]) -> None:
+        if slot_ids:
+            await self.session.execute(delete(ExamSlot).where(col(ExamSlot.id).in_(slot_ids)))
+
 
 class VenueRepository:
     def __init__(self, session: AsyncSession) -> None:

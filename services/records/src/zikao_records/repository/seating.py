@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,6 +18,7 @@ from zikao_records.models import (
     ExamSlot,
     Room,
     SeatAllocation,
+    SeatAssignment,
     Venue,
 )
 from zikao_records.seating.allocator import RoomSpec, Seat, Seatable
@@ -29,8 +30,19 @@ class VenueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, venue_id: uuid.UUID) -> Venue | None:
-        return await self.session.get(Venue, venue_id)
+    async def get(self, venue_id: uuid.UUID, *, lock: bool = False) -> Venue | None:
+        """The venue; locked, one change of it and its rooms at a time (an allocation run holds
+        a share lock on every venue while it seats candidates)."""
+        statement = select(Venue).where(col(Venue.id) == venue_id)
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def named(self, region_code: str, name: str) -> Venue | None:
+        statement = select(Venue).where(
+            col(Venue.region_code) == region_code, col(Venue.name) == name
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def all(self, region_code: str | None = None) -> Sequence[Venue]:
         statement = select(Venue).order_by(col(Venue.region_code), col(Venue.name))
@@ -50,10 +62,36 @@ class VenueRepository:
         self.session.add_all(rows)
         await self.session.flush()
 
+    async def seats_taken(self, venue_id: uuid.UUID) -> dict[int, int]:
+        """The highest seat number assigned in each room of the venue that holds any (of any
+        sitting)."""
+        statement = (
+            select(col(SeatAssignment.room), func.max(col(SeatAssignment.seat)))
+            .where(col(SeatAssignment.venue_id) == venue_id)
+            .group_by(col(SeatAssignment.room))
+        )
+        return {room: seat for room, seat in await self.session.execute(statement)}
+
+    async def remove_rooms(self, venue_id: uuid.UUID, numbers: Iterable[int] | None = None) -> None:
+        """Deletes the venue's rooms `numbers` (all of them when None)."""
+        statement = delete(Room).where(col(Room.venue_id) == venue_id)
+        if numbers is not None:
+            statement = statement.where(col(Room.number).in_(list(numbers)))
+        await self.session.execute(statement)
+
+    async def remove(self, venue: Venue) -> None:
+        await self.remove_rooms(venue.id)
+        await self.session.delete(venue)
+        await self.session.flush()
+
     async def room_specs(self) -> list[RoomSpec]:
-        statement = select(
-            col(Room.venue_id), col(Venue.region_code), col(Room.number), col(Room.seats)
-        ).join(Venue, col(Venue.id) == col(Room.venue_id))
+        """Every room, with a share lock on the venues: rooms cannot change or go while a run
+        seats candidates in them."""
+        statement = (
+            select(col(Room.venue_id), col(Venue.region_code), col(Room.number), col(Room.seats))
+            .join(Venue, col(Venue.id) == col(Room.venue_id))
+            .with_for_update(read=True, of=Venue)
+        )
         return [RoomSpec(*row) for row in await self.session.execute(statement)]
 
 

@@ -18,7 +18,7 @@ from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
 from zikao_kit.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from zikao_records import models, scope, staff
+from zikao_records import models, scope, staff, text, venues
 from zikao_records.jobs import enqueue_allocation
 from zikao_records.payments import PaymentNotice, record_payment_by_hand
 from zikao_records.repository import CourseRepository, MajorRepository
@@ -42,18 +42,23 @@ from zikao_records.schema.staff_types import (
     StaffVenue,
     TimetableEntryInput,
     TimetableSet,
+    VenueEditInput,
     VenueInput,
+    VenueRemoved,
     VenueSaved,
 )
 from zikao_records.seating import runs
 from zikao_records.settings import records_settings
 
+MAX_REFERENCE = 50  # a manual payment's transaction id is `manual:<reference>`, at most 64
+MAX_AMOUNT_YUAN = 100_000
 Problems = InvalidInput | Unauthenticated | Forbidden | NotFound | Conflict
 SaveCourseResult = Annotated[CourseSaved | Problems, strawberry.union("SaveCourseResult")]
 SaveMajorResult = Annotated[MajorSaved | Problems, strawberry.union("SaveMajorResult")]
 SaveSittingResult = Annotated[SittingSaved | Problems, strawberry.union("SaveSittingResult")]
 SetTimetableResult = Annotated[TimetableSet | Problems, strawberry.union("SetTimetableResult")]
 SaveVenueResult = Annotated[VenueSaved | Problems, strawberry.union("SaveVenueResult")]
+RemoveVenueResult = Annotated[VenueRemoved | Problems, strawberry.union("RemoveVenueResult")]
 StartSeatAllocationResult = Annotated[
     SeatAllocationStarted | Problems, strawberry.union("StartSeatAllocationResult")
 ]
@@ -74,11 +79,13 @@ def _id(value: strawberry.ID) -> uuid.UUID:
 
 
 async def _venue(info: Info[Context, None], venue_id: uuid.UUID) -> StaffVenue:
+    """The venue as just saved (its transaction committed)."""
     async with info.context.db() as session:
         repository = VenueRepository(session)
         venue = await repository.get(venue_id)
-        assert venue is not None
         rooms = list(await repository.rooms([venue_id]))
+    if venue is None:
+        raise NotFoundError()
     return StaffVenue.from_model(venue, rooms)
 
 
@@ -89,6 +96,8 @@ class StaffQuery:
         self, info: Info[Context, None], region_code: str | None = None
     ) -> list[StaffVenue]:
         principal = _staff(info)
+        if region_code is not None:
+            region_code = text.code(region_code, "regionCode", text.REGION_CODE)
         region = access.staff_region(principal) or region_code
         async with info.context.db() as session:
             repository = VenueRepository(session)
@@ -131,23 +140,22 @@ class StaffMutation:
     @strawberry.mutation(description="Admin: create or update a major and its whole plan.")
     async def save_major(self, info: Info[Context, None], input: MajorInput) -> SaveMajorResult:
         async def run() -> MajorSaved:
-            columns = {
-                "code": input.code,
-                "name": input.name,
-                "level": input.level.name,
-                "school": input.school,
-                "elective_credits_needed": input.elective_credits_needed,
-            }
-            parts = {
-                models.PlanCategory.REQUIRED: input.required,
-                models.PlanCategory.ELECTIVE: input.elective,
-                models.PlanCategory.PRACTICE: input.practice,
-                models.PlanCategory.THESIS: input.thesis,
-            }
-            plan = {code: part for part, codes in parts.items() for code in codes}
+            data = staff.MajorInput(
+                code=input.code,
+                name=input.name,
+                level=models.MajorLevel[input.level.name],
+                school=input.school,
+                elective_credits_needed=input.elective_credits_needed,
+                parts={
+                    models.PlanCategory.REQUIRED: input.required,
+                    models.PlanCategory.ELECTIVE: input.elective,
+                    models.PlanCategory.PRACTICE: input.practice,
+                    models.PlanCategory.THESIS: input.thesis,
+                },
+            )
             async with info.context.db.begin() as session:
-                await staff.save_major(session, _staff(info), columns=columns, plan=plan)
-                major = (await MajorRepository(session).get_many([input.code]))[input.code]
+                code = await staff.save_major(session, _staff(info), data)
+                major = (await MajorRepository(session).get_many([code]))[code]
             return MajorSaved(major=Major.from_model(major))
 
         return await answer(run)
@@ -171,11 +179,12 @@ class StaffMutation:
     ) -> SetTimetableResult:
         async def run() -> TimetableSet:
             rows = [(e.course_code, e.starts_at, e.ends_at) for e in entries]
+            code = parse_sitting(sitting)
             async with info.context.db.begin() as session:
                 count = await staff.set_timetable(
-                    session, _staff(info), sitting_code=parse_sitting(sitting), entries=rows
+                    session, _staff(info), sitting_code=code, entries=rows
                 )
-                saved = await runs.get_sitting(session, sitting)
+                saved = await runs.get_sitting(session, code)
             return TimetableSet(sitting=Sitting.from_model(saved, utc_now()), courses=count)
 
         return await answer(run)
@@ -183,8 +192,9 @@ class StaffMutation:
     @strawberry.mutation(description="Staff: add a venue (考点) with rooms, in their region.")
     async def add_venue(self, info: Info[Context, None], input: VenueInput) -> SaveVenueResult:
         async def run() -> VenueSaved:
+            regions = records_settings(info.context.settings).regions
             async with info.context.db.begin() as session:
-                venue = await staff.add_venue(
+                venue = await venues.add_venue(
                     session,
                     _staff(info),
                     name=input.name,
@@ -192,8 +202,37 @@ class StaffMutation:
                     region_code=input.region_code,
                     rooms=input.rooms,
                     seats=input.seats,
+                    regions=regions,
                 )
             return VenueSaved(venue=await _venue(info, venue.id))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: correct a venue's name or address (audited).")
+    async def edit_venue(
+        self, info: Info[Context, None], venue_id: strawberry.ID, input: VenueEditInput
+    ) -> SaveVenueResult:
+        async def run() -> VenueSaved:
+            async with info.context.db.begin() as session:
+                venue = await venues.edit_venue(
+                    session,
+                    _staff(info),
+                    venue_id=_id(venue_id),
+                    name=input.name,
+                    address=input.address,
+                )
+            return VenueSaved(venue=await _venue(info, venue.id))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: remove a venue and its rooms while no seat uses them.")
+    async def remove_venue(
+        self, info: Info[Context, None], venue_id: strawberry.ID
+    ) -> RemoveVenueResult:
+        async def run() -> VenueRemoved:
+            async with info.context.db.begin() as session:
+                await venues.remove_venue(session, _staff(info), venue_id=_id(venue_id))
+            return VenueRemoved(id=venue_id)
 
         return await answer(run)
 
@@ -203,8 +242,34 @@ class StaffMutation:
     ) -> SaveVenueResult:
         async def run() -> VenueSaved:
             async with info.context.db.begin() as session:
-                await staff.add_rooms(
+                await venues.add_rooms(
                     session, _staff(info), venue_id=_id(venue_id), count=count, seats=seats
+                )
+            return VenueSaved(venue=await _venue(info, _id(venue_id)))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: change a room's seats (never below a seat in use).")
+    async def set_room_seats(
+        self, info: Info[Context, None], venue_id: strawberry.ID, number: int, seats: int
+    ) -> SaveVenueResult:
+        async def run() -> VenueSaved:
+            async with info.context.db.begin() as session:
+                await venues.set_room_seats(
+                    session, _staff(info), venue_id=_id(venue_id), number=number, seats=seats
+                )
+            return VenueSaved(venue=await _venue(info, _id(venue_id)))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Staff: remove a room while no seat assignment uses it.")
+    async def remove_room(
+        self, info: Info[Context, None], venue_id: strawberry.ID, number: int
+    ) -> SaveVenueResult:
+        async def run() -> VenueSaved:
+            async with info.context.db.begin() as session:
+                await venues.remove_room(
+                    session, _staff(info), venue_id=_id(venue_id), number=number
                 )
             return VenueSaved(venue=await _venue(info, _id(venue_id)))
 
@@ -253,12 +318,13 @@ class StaffMutation:
         async def run() -> PaymentRecorded:
             principal = _staff(info)
             candidate_id = _id(input.candidate_id)
+            reference = text.plain(input.reference, "reference", MAX_REFERENCE)
             notice = PaymentNotice(
-                transaction_id=f"manual:{input.reference.strip()[:50]}",
+                transaction_id=f"manual:{reference}",
                 candidate_id=candidate_id,
                 sitting_code=parse_sitting(input.sitting),
-                course_codes=tuple(input.course_codes),
-                amount_yuan=input.amount_yuan,
+                course_codes=tuple(text.codes(input.course_codes, "courseCodes", text.COURSE_CODE)),
+                amount_yuan=text.within(input.amount_yuan, "amountYuan", 0, MAX_AMOUNT_YUAN),
             )
             lapse = timedelta(minutes=records_settings(info.context.settings).unpaid_lapse_minutes)
             async with info.context.db.begin() as session:

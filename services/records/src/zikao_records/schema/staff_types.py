@@ -145,6 +145,12 @@ class VenueInput:
     seats: int = strawberry.field(default=30, description="seats of each room")
 
 
+@strawberry.input(description="Corrections of a venue; a field left out stays as it is.")
+class VenueEditInput:
+    name: str | None = None
+    address: str | None = None
+
+
 @strawberry.input(description="A payment staff saw (counter, bank transfer); audited.")
 class ManualPaymentInput:
     candidate_id: strawberry.ID
@@ -178,6 +184,11 @@ class TimetableSet:
 @strawberry.type
 class VenueSaved:
     venue: StaffVenue
+
+
+@strawberry.type
+class VenueRemoved:
+    id: strawberry.ID
 
 
 @strawberry.type
