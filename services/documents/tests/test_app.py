@@ -2,19 +2,22 @@ import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
+from sqlmodel import col
 
 from zikao_documents.app import create_app
 from zikao_documents.links import signed_download_url
 from zikao_documents.models import DocumentRequest
 from zikao_documents.settings import DocumentsSettings
 from zikao_documents.storage import LocalStorage
-from zikao_documents.testing import MakeRequest
+from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest
 from zikao_documents.worker import WorkerDeps, render_document
 from zikao_kit.auth import JwksKeySource, StaticKeySource, TokenVerifier
 from zikao_kit.db import Sessionmaker
@@ -23,12 +26,16 @@ from zikao_kit.subgraph import ServiceState
 KEY = Ed25519PrivateKey.generate()
 
 
-def token(settings: DocumentsSettings, subject: str, role: str = "candidate") -> dict[str, str]:
+def token(
+    settings: DocumentsSettings, subject: str, role: str = "candidate", region: str | None = None
+) -> dict[str, str]:
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "sub": subject, "role": role, "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "iat": now, "exp": now + 300,
     }  # fmt: skip
+    if region is not None:
+        claims["region"] = region
     signed = jwt.encode(claims, KEY, algorithm="EdDSA", headers={"kid": "test"})
     return {"authorization": f"Bearer {signed}"}
 
@@ -54,7 +61,8 @@ async def client(settings: DocumentsSettings, db: Sessionmaker) -> AsyncIterator
 
 @pytest.fixture
 async def ready(make_request: MakeRequest, deps: WorkerDeps) -> DocumentRequest:
-    document = await make_request()
+    """A rendered admission ticket of a candidate of 万州区."""
+    document = await make_request(region=WANZHOU)
     assert await render_document({"deps": deps}, str(document.id)) == "ready"
     return document
 
@@ -109,10 +117,17 @@ async def test_a_link_for_another_document_is_refused(
     assert response.status_code == 403
 
 
-async def test_the_owner_and_staff_download_with_their_token(
+async def test_the_owner_and_staff_of_the_candidate_download_with_their_token(
     client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
 ) -> None:
-    for headers in (token(settings, str(ready.candidate_id)), token(settings, "s1", "staff")):
+    readers = [
+        token(settings, str(ready.candidate_id), region=WANZHOU),
+        token(settings, "s-wanzhou", "staff", WANZHOU),
+        token(settings, "s-province", "staff"),
+        token(settings, "a1", "admin"),
+        token(settings, "records", "service"),
+    ]
+    for headers in readers:
         response = await client.get(path(ready), headers=headers)
         assert response.status_code == 200
         assert response.content.startswith(b"%PDF")
@@ -124,8 +139,78 @@ async def test_others_are_refused(
     assert (await client.get(path(ready))).status_code == 401
     bad = {"authorization": "Bearer not-a-token"}
     assert (await client.get(path(ready), headers=bad)).status_code == 401
-    someone = token(settings, str(uuid.uuid4()))
-    assert (await client.get(path(ready), headers=someone)).status_code == 403
+    for someone in (
+        token(settings, str(uuid.uuid4())),
+        token(settings, "s-yuzhong", "staff", YUZHONG),
+        token(settings, "auditor-1", "auditor"),
+    ):
+        response = await client.get(path(ready), headers=someone)
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+
+
+def fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in text)
+
+
+HOSTILE = ["x" * 10_000, "\u202e", "\u200b", "😀", "%00", "\x00", "\ufeff", "' OR 1=1 --"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+async def test_a_hostile_path_is_not_found(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings, text: str
+) -> None:
+    staff = token(settings, "s-province", "staff")
+    for document_id in (text, f"{ready.id}{text}", f"{text}{ready.id}"):
+        response = await client.get(f"/documents/{quote(document_id)}/download", headers=staff)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+DIGITS_ONLY = uuid.UUID("12345678-1234-4234-8234-123456789012")
+
+
+async def test_a_full_width_spelling_of_an_id_names_no_document(
+    client: httpx.AsyncClient, make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker,
+    settings: DocumentsSettings,
+) -> None:  # fmt: skip
+    document = await make_request()
+    async with db.begin() as session:  # an id of digits only, which int() also reads full-width
+        await session.execute(
+            update(DocumentRequest)
+            .where(col(DocumentRequest.id) == document.id)
+            .values(id=DIGITS_ONLY)
+        )
+    assert await render_document({"deps": deps}, str(DIGITS_ONLY)) == "ready"
+    staff = token(settings, "s-province", "staff")
+    assert (await client.get(path(DIGITS_ONLY), headers=staff)).status_code == 200
+    response = await client.get(f"/documents/{fullwidth(str(DIGITS_ONLY))}/download", headers=staff)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+async def test_hostile_link_parameters_are_refused(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings, text: str
+) -> None:
+    query = parse_qs(urlsplit(signed(settings, ready.id)).query)
+    expires, signature = query["expires"][0], query["signature"][0]
+    for bad in (f"expires={quote(text)}&signature={signature}",
+                f"expires={expires}&signature={quote(text)}",
+                f"expires={expires}{quote(text)}&signature={signature}",
+                f"expires={expires}&signature={signature}{quote(text)}"):  # fmt: skip
+        response = await client.get(f"{path(ready)}?{bad}")
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+
+
+async def test_a_link_with_a_full_width_expiry_is_refused(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    query = parse_qs(urlsplit(signed(settings, ready.id)).query)
+    wide = quote(fullwidth(query["expires"][0]))
+    response = await client.get(f"{path(ready)}?expires={wide}&signature={query['signature'][0]}")
+    assert response.status_code == 403
 
 
 async def test_unknown_and_unfinished_documents(

@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zikao_documents.links import link_is_valid
 from zikao_documents.schema import schema
 from zikao_documents.settings import DocumentsSettings
-from zikao_documents.testing import MakeRequest
+from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest
 from zikao_documents.worker import WorkerDeps, render_document
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
@@ -29,7 +29,12 @@ def candidate(candidate_id: uuid.UUID) -> Principal:
     return Principal(subject=str(candidate_id), role=Role.CANDIDATE)
 
 
-STAFF = Principal(subject="staff-1", role=Role.STAFF, region_code="0106")
+def staff(region: str | None) -> Principal:
+    return Principal(subject=f"staff-{region or 'province'}", role=Role.STAFF, region_code=region)
+
+
+YUZHONG_STAFF, WANZHOU_STAFF, PROVINCIAL = staff(YUZHONG), staff(WANZHOU), staff(None)
+ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
 
 
 @pytest.fixture
@@ -75,12 +80,44 @@ async def test_another_candidates_documents_are_forbidden(
     assert isinstance(result.errors[0].original_error, ForbiddenError)
 
 
-async def test_staff_read_any_candidates_documents(make_request: MakeRequest, run: Any) -> None:
-    owner = uuid.uuid4()
-    document = await make_request(owner)
-    result = await run(ENTITIES, STAFF, r=representations(owner))
+async def _listed(run: Any, principal: Principal, owner: uuid.UUID) -> list[str]:
+    result = await run(ENTITIES, principal, r=representations(owner))
     assert result.errors is None
-    assert result.data["_entities"][0]["documents"][0]["id"] == str(document.id)
+    return [d["id"] for d in result.data["_entities"][0]["documents"]]
+
+
+async def test_district_staff_see_their_districts_documents_only(
+    make_request: MakeRequest, run: Any
+) -> None:
+    wanzhou, yuzhong = uuid.uuid4(), uuid.uuid4()
+    in_wanzhou = await make_request(wanzhou, region=WANZHOU)
+    in_yuzhong = await make_request(yuzhong, region=YUZHONG)
+    assert await _listed(run, YUZHONG_STAFF, wanzhou) == []
+    assert await _listed(run, YUZHONG_STAFF, yuzhong) == [str(in_yuzhong.id)]
+    assert await _listed(run, WANZHOU_STAFF, wanzhou) == [str(in_wanzhou.id)]
+    for province_wide in (PROVINCIAL, ADMIN):
+        assert await _listed(run, province_wide, wanzhou) == [str(in_wanzhou.id)]
+        assert await _listed(run, province_wide, yuzhong) == [str(in_yuzhong.id)]
+
+
+async def test_a_document_of_unknown_region_is_for_province_wide_roles_only(
+    make_request: MakeRequest, run: Any
+) -> None:
+    owner = uuid.uuid4()
+    document = await make_request(owner, region=None)
+    for district in (YUZHONG_STAFF, WANZHOU_STAFF):
+        assert await _listed(run, district, owner) == []
+        assert (await run(DOCUMENT, district, id=str(document.id))).data == {"document": None}
+    assert await _listed(run, PROVINCIAL, owner) == [str(document.id)]
+    assert await _listed(run, candidate(owner), owner) == [str(document.id)]
+
+
+async def test_auditors_may_not_list_documents(make_request: MakeRequest, run: Any) -> None:
+    owner = uuid.uuid4()
+    await make_request(owner)
+    auditor = Principal(subject="auditor-1", role=Role.AUDITOR)
+    result = await run(ENTITIES, auditor, r=representations(owner))
+    assert isinstance(result.errors[0].original_error, ForbiddenError)
 
 
 async def test_documents_need_a_signed_in_caller(make_request: MakeRequest, run: Any) -> None:
@@ -110,24 +147,73 @@ async def test_many_candidates_cost_one_query(
     for owner in owners:
         await make_request(owner)
     select_count.clear()
-    result = await run(ENTITIES, STAFF, r=representations(*owners))
+    result = await run(ENTITIES, PROVINCIAL, r=representations(*owners))
     assert result.errors is None
     assert [len(e["documents"]) for e in result.data["_entities"]] == [1] * 5
     assert len(select_count) == 1
 
 
-async def test_document_answers_its_owner_and_staff_only(
-    make_request: MakeRequest, run: Any
-) -> None:
-    document = await make_request()
+async def test_document_answers_by_the_one_read_rule(make_request: MakeRequest, run: Any) -> None:
+    document = await make_request(region=WANZHOU)
     owner = candidate(document.candidate_id)
-    for principal, visible in ((owner, True), (STAFF, True), (candidate(uuid.uuid4()), False)):
+    readers = {
+        owner: True,
+        WANZHOU_STAFF: True,
+        PROVINCIAL: True,
+        ADMIN: True,
+        YUZHONG_STAFF: False,
+        candidate(uuid.uuid4()): False,
+        Principal(subject="auditor-1", role=Role.AUDITOR): False,
+    }
+    for principal, visible in readers.items():
         result = await run(DOCUMENT, principal, id=str(document.id))
         assert result.errors is None
-        assert (result.data["document"] is not None) is visible
-    for unknown in (str(uuid.uuid4()), "not-a-uuid"):
-        result = await run(DOCUMENT, owner, id=unknown)
-        assert result.data == {"document": None}
+        assert (result.data["document"] is not None) is visible, principal
+    result = await run(DOCUMENT, owner, id=str(uuid.uuid4()))
+    assert result.data == {"document": None}
+
+
+def fullwidth(text: str) -> str:
+    """ASCII digits and letters as their full-width forms (０-９, ａ-ｆ)."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in text)
+
+
+SPELLINGS: dict[str, Callable[[uuid.UUID], str]] = {
+    "words": lambda _: "not-a-uuid",
+    "empty": lambda _: "",
+    "huge": lambda _: "x" * 10_000,
+    "right-to-left": lambda i: f"\u202e{i}",
+    "zero-width": lambda i: f"{i}\u200b",
+    "full-width": lambda i: fullwidth(str(i)),
+    "emoji": lambda i: f"{i}😀",
+    "braces": lambda i: f"{{{i}}}",
+    "urn": lambda i: f"urn:uuid:{i}",
+    "no hyphens": lambda i: i.hex,
+}
+
+
+@pytest.mark.parametrize("spell", SPELLINGS.values(), ids=SPELLINGS.keys())
+async def test_an_id_that_is_not_a_uuid_is_invalid_input(
+    make_request: MakeRequest, run: Any, spell: Callable[[uuid.UUID], str]
+) -> None:
+    document = await make_request()
+    result = await run(DOCUMENT, candidate(document.candidate_id), id=spell(document.id))
+    assert result.data == {"document": None}
+    [error] = result.errors
+    assert error.extensions["code"] == "invalid_id"
+
+
+async def test_times_are_answered_in_beijing_time(
+    make_request: MakeRequest, run: Any, deps: WorkerDeps
+) -> None:
+    document = await make_request()
+    assert await render_document({"deps": deps}, str(document.id)) == "ready"
+    result = await run(DOCUMENT, candidate(document.candidate_id), id=str(document.id))
+    found = result.data["document"]
+    for name in ("requestedAt", "readyAt"):
+        assert found[name].endswith("+08:00"), found[name]
+    answered = datetime.fromisoformat(found["requestedAt"])
+    assert answered == document.requested_at
 
 
 async def test_the_download_link_is_on_documents_public_url(

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from zikao_documents import service
+from zikao_documents.inputs import maybe_id
 from zikao_documents.links import link_is_valid
 from zikao_documents.models import DocumentRequest
 from zikao_documents.schema import schema
@@ -57,16 +58,15 @@ async def _document_file(request: Request, document_id: uuid.UUID) -> tuple[Docu
         document = await service.get_document(session, document_id)
     if document is None:
         raise NotFoundError("文件不存在")
-    if principal is not None and not service.can_read(principal, document):
+    if principal is not None and not service.may_read(principal, document):
         raise ForbiddenError("只能下载本人的文件")
     return document, await service.read_file(state.extras["storage"], document)
 
 
 async def download(request: Request) -> Response:
     """`GET /documents/{id}/download`: the PDF, checked against its recorded sha256."""
-    try:
-        document_id = uuid.UUID(request.path_params["document_id"])
-    except ValueError:
+    document_id = maybe_id(request.path_params["document_id"])
+    if document_id is None:
         return _problem(NotFoundError("文件不存在"))
     try:
         document, pdf = await _document_file(request, document_id)

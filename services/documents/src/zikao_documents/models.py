@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -69,10 +69,17 @@ class DocumentRequest(DocumentsModel, table=True):
             "requested_at",
             postgresql_where=text("status IN ('PENDING', 'RENDERING')"),
         ),
+        CheckConstraint("region_code ~ '^[0-9]{4}$'", name="region_digits"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     candidate_id: uuid.UUID = Field(description="identity's Candidate id (no FK across schemas)")
+    region_code: str | None = Field(
+        default=None,
+        max_length=4,
+        description="the candidate's region when asked for (district staff of it may read the "
+        "document); null when the asker did not know it: then only province-wide roles may",
+    )
     kind: DocumentKind = Field(sa_type=SAEnum(DocumentKind, name="document_kind"))
     sitting: str | None = Field(default=None, max_length=16)
     status: DocumentStatus = Field(

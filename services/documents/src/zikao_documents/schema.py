@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from zikao_documents import models, service
+from zikao_documents.inputs import maybe_id, parse_id
 from zikao_documents.links import signed_download_url
 from zikao_documents.settings import documents_settings
+from zikao_kit.auth import Principal
 from zikao_kit.context import Context
 from zikao_kit.errors import ForbiddenError
 from zikao_kit.graphql import build_schema
@@ -33,10 +35,6 @@ class DocumentStatus(Enum):
     FAILED = "FAILED"
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None else None
-
-
 @strawberry.type(description="A document a candidate asked for (admission ticket, certificate…).")
 class Document:
     id: strawberry.ID
@@ -53,11 +51,12 @@ class Document:
     def download_url(self, info: Info[Context, None]) -> str | None:
         if self.status is not DocumentStatus.READY:
             return None
+        document_id = uuid.UUID(str(self.id))
         settings = documents_settings(info.context.settings)
         return signed_download_url(
             settings.download_base_url,
             settings.link_key,
-            uuid.UUID(str(self.id)),
+            document_id,
             ttl_seconds=settings.link_ttl_seconds,
         )
 
@@ -68,28 +67,22 @@ class Document:
             kind=DocumentKind(document.kind.value),
             status=DocumentStatus(document.status.value),
             sitting=document.sitting,
-            requested_at=document.requested_at.astimezone(UTC),
-            ready_at=_utc(document.ready_at),
+            # Stored in UTC; the DateTime scalar answers them in Beijing time (+08:00).
+            requested_at=document.requested_at,
+            ready_at=document.ready_at,
             sha256=document.sha256 if document.status is models.DocumentStatus.READY else None,
         )
 
 
 def _load_documents(
-    context: Context,
+    context: Context, reader: Principal
 ) -> Callable[[Sequence[uuid.UUID]], Awaitable[list[list[Document]]]]:
     async def load(candidate_ids: Sequence[uuid.UUID]) -> list[list[Document]]:
         async with context.db() as session:
-            found = await service.documents_by_candidate(session, candidate_ids)
+            found = await service.documents_by_candidate(session, reader, candidate_ids)
         return [[Document.from_model(d) for d in found.get(i, [])] for i in candidate_ids]
 
     return load
-
-
-def _uuid(value: strawberry.ID) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @strawberry.federation.type(keys=["id"])
@@ -101,16 +94,17 @@ class Candidate:
     @strawberry.field(description="The candidate's documents, newest first.")
     async def documents(self, info: Info[Context, None]) -> list[Document]:
         principal = info.context.require_principal()
-        candidate_id = _uuid(self.id)
-        if candidate_id is None or not service.can_read_candidate(principal, candidate_id):
+        candidate_id = maybe_id(str(self.id))
+        if candidate_id is None or not service.may_look_for(principal, candidate_id):
             raise ForbiddenError("只能查看本人的文件")
-        loader = info.context.loader("documents_by_candidate", _load_documents(info.context))
-        documents: list[Document] = await loader.load(candidate_id)
+        load = _load_documents(info.context, principal)
+        documents: list[Document] = await info.context.loader("documents", load).load(candidate_id)
         return documents
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Candidate | None:
-        return cls(id=id) if _uuid(id) is not None else None
+        # Like identity: a malformed reference (the gateway sends none) resolves to null.
+        return cls(id=id) if maybe_id(str(id)) is not None else None
 
 
 @strawberry.type
@@ -118,9 +112,7 @@ class Query:
     @strawberry.field(description="One document; null when it does not exist or is not yours.")
     async def document(self, info: Info[Context, None], id: strawberry.ID) -> Document | None:
         principal = info.context.require_principal()
-        document_id = _uuid(id)
-        if document_id is None:
-            return None
+        document_id = parse_id(str(id))  # `invalid_id` for text that is not a UUID
         async with info.context.db() as session:
             found = await service.readable_document(session, principal, document_id)
         return Document.from_model(found) if found is not None else None

@@ -13,19 +13,21 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_documents.content import content_json, content_sha256, parse_content
+from zikao_documents.inputs import check_region, check_sitting, is_region
 from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.repository import DocumentRequestRepository
 from zikao_documents.storage import Storage, StoredFileMissingError
+from zikao_kit.access import ensure_may_read_candidate, may_read_candidate
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import utc_now
-from zikao_kit.errors import ConflictError, InvalidInputError
+from zikao_kit.errors import ConflictError, ForbiddenError, InvalidInputError
+from zikao_kit.guard import RequestRefusedError, check_value
 
 logger = logging.getLogger("zikao.documents")
 
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 60 random bits
-READER_ROLES = (Role.STAFF, Role.ADMIN, Role.SERVICE)
 
 
 class DocumentNotReadyError(ConflictError):
@@ -44,25 +46,59 @@ def new_verification_code() -> str:
 
 def _checked_content(kind: DocumentKind, content: dict[str, Any]) -> dict[str, Any]:
     try:
+        # NUL and lone surrogates: JSONB refuses the one, the content hash cannot encode the other.
+        check_value(content)
         return content_json(parse_content(kind, content))
-    except ValidationError as error:
+    except (ValidationError, RequestRefusedError) as error:
         raise InvalidInputError("content", "文件内容不完整", code="invalid_content") from error
+
+
+def request_region(by: Principal, candidate_id: uuid.UUID, known: str | None) -> str | None:
+    """The candidate's region to keep on a request `by` makes for them: a candidate's own
+    token says it; staff and services pass what their path knows (`known`, None when nothing).
+    `ForbiddenError` unless `by` may act on the candidate's data by the one read rule."""
+    if by.role is Role.CANDIDATE:
+        if by.subject != str(candidate_id):
+            raise ForbiddenError("只能申请本人的文件")
+        # A malformed claim is identity's fault: keep no region, the narrowest access.
+        return by.region_code if is_region(by.region_code) else None
+    region = check_region(known)
+    ensure_may_read_candidate(by, candidate_id, region)
+    return region
 
 
 async def request_document(
     session: AsyncSession,
     *,
+    by: Principal,
     candidate_id: uuid.UUID,
     kind: DocumentKind,
     sitting: str | None,
     content: dict[str, Any],
+    region_code: str | None = None,
 ) -> DocumentRequest:
     """A new PENDING request, or the live (not FAILED) one asked for before with the same
-    candidate, kind, sitting and content. The caller enqueues the render after its commit."""
+    candidate, kind, sitting and content. `by` asks: the candidate, or staff or a service for
+    them (who may pass the candidate's `region_code` when their path knows it). The caller
+    enqueues the render after its commit."""
+    region = request_region(by, candidate_id, region_code)
     if kind is DocumentKind.ADMISSION_TICKET and not sitting:
         raise InvalidInputError("sitting", "准考证须指定考次", code="sitting_required")
+    check_sitting(sitting)
     checked = _checked_content(kind, content)
     digest = content_sha256(checked)
+    return await _live_or_new(session, candidate_id, kind, sitting, checked, digest, region)
+
+
+async def _live_or_new(
+    session: AsyncSession,
+    candidate_id: uuid.UUID,
+    kind: DocumentKind,
+    sitting: str | None,
+    checked: dict[str, Any],
+    digest: str,
+    region: str | None,
+) -> DocumentRequest:
     requests = DocumentRequestRepository(session)
     existing = await requests.live(candidate_id, kind, sitting, digest)
     if existing is not None:
@@ -71,6 +107,7 @@ async def request_document(
         {
             "id": uuid.uuid4(),
             "candidate_id": candidate_id,
+            "region_code": region,
             "kind": kind,
             "sitting": sitting,
             "status": DocumentStatus.PENDING,
@@ -88,24 +125,25 @@ async def request_document(
     return found
 
 
-def can_read_candidate(principal: Principal, candidate_id: uuid.UUID) -> bool:
-    """The candidate themself, staff, admins and internal services."""
-    if principal.role is Role.CANDIDATE:
-        return principal.subject == str(candidate_id)
-    return principal.role in READER_ROLES
+def may_read(principal: Principal, document: DocumentRequest) -> bool:
+    """The one read rule (`zikao_kit.access`), with the region kept on the request."""
+    return may_read_candidate(principal, document.candidate_id, document.region_code)
 
 
-def can_read(principal: Principal, document: DocumentRequest) -> bool:
-    return can_read_candidate(principal, document.candidate_id)
+def may_look_for(principal: Principal, candidate_id: uuid.UUID) -> bool:
+    """Whether `principal` may ask for a candidate's documents at all: everyone `may_read` lets
+    in somewhere (district staff then see those of their own region only)."""
+    return principal.role is Role.STAFF or may_read_candidate(principal, candidate_id, None)
 
 
 async def documents_by_candidate(
-    session: AsyncSession, candidate_ids: Iterable[uuid.UUID]
+    session: AsyncSession, principal: Principal, candidate_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[DocumentRequest]]:
-    """Each candidate's requests, newest first (one query for all of them)."""
+    """Each candidate's requests that `principal` may read, newest first (one query for all)."""
     found: dict[uuid.UUID, list[DocumentRequest]] = {}
     for document in await DocumentRequestRepository(session).for_candidates(candidate_ids):
-        found.setdefault(document.candidate_id, []).append(document)
+        if may_read(principal, document):
+            found.setdefault(document.candidate_id, []).append(document)
     return found
 
 
@@ -118,7 +156,7 @@ async def readable_document(
 ) -> DocumentRequest | None:
     """The request, if it exists and `principal` may read it."""
     document = await get_document(session, document_id)
-    return document if document is not None and can_read(principal, document) else None
+    return document if document is not None and may_read(principal, document) else None
 
 
 async def read_file(storage: Storage, document: DocumentRequest) -> bytes:

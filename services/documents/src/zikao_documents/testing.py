@@ -11,6 +11,7 @@ from typing import Any
 from zikao_documents.models import DocumentRequest
 
 MakeRequest = Callable[..., Awaitable[DocumentRequest]]
+WANZHOU, YUZHONG = "0101", "0103"  # 万州区, 渝中区: two districts' region codes
 
 
 def tiny_png(width: int = 30, height: int = 40) -> bytes:
