@@ -9,12 +9,13 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import col
 
+from zikao_documents import service
 from zikao_documents.app import create_app
 from zikao_documents.links import signed_download_url
-from zikao_documents.models import DocumentRequest
+from zikao_documents.models import AuditEntry, DocumentRequest
 from zikao_documents.settings import DocumentsSettings
 from zikao_documents.storage import LocalStorage
 from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest
@@ -149,6 +150,31 @@ async def test_others_are_refused(
         assert response.json()["code"] == "forbidden"
 
 
+async def _entries(db: Sessionmaker) -> list[AuditEntry]:
+    async with db() as session:
+        return list((await session.execute(select(AuditEntry))).scalars().all())
+
+
+async def test_staff_downloads_are_audited_and_the_candidates_own_are_not(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings,
+    db: Sessionmaker,
+) -> None:  # fmt: skip
+    await client.get(path(ready), headers=token(settings, str(ready.candidate_id)))
+    await client.get(signed(settings, ready.id))
+    await client.get(path(ready), headers=token(settings, "s-yuzhong", "staff", YUZHONG))
+    assert await _entries(db) == []
+    response = await client.get(path(ready), headers=token(settings, "s-wanzhou", "staff", WANZHOU))
+    assert response.status_code == 200
+    [entry] = await _entries(db)
+    assert (entry.actor, entry.actor_role, entry.action) == (
+        "s-wanzhou",
+        "staff",
+        service.DOWNLOAD_DOCUMENT,
+    )
+    assert (entry.candidate_id, entry.target) == (ready.candidate_id, str(ready.id))
+    assert entry.detail == {"kind": "ADMISSION_TICKET", "sitting": "2026-10"}
+
+
 def fullwidth(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in text)
 
@@ -238,3 +264,42 @@ async def test_a_file_that_no_longer_matches_its_hash_is_not_served(
     assert response.status_code == 409
     assert response.json()["code"] == "document_integrity"
     assert "does not match its sha256" in caplog.text
+
+
+AUDIT = "/internal/audit"
+
+
+async def test_the_audit_trail_answers_internal_callers_with_filters(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    for who in ("s-wanzhou", "s-wanzhou-2"):
+        staff = token(settings, who, "staff", WANZHOU)
+        assert (await client.get(path(ready), headers=staff)).status_code == 200
+    caller = token(settings, "identity", "service")
+    query = {"candidate_id": str(ready.candidate_id), "action": service.DOWNLOAD_DOCUMENT}
+    response = await client.post(AUDIT, json=query, headers=caller)
+    assert response.status_code == 200
+    entries = response.json()["entries"]
+    assert [e["actor"] for e in entries] == ["s-wanzhou-2", "s-wanzhou"]  # newest first
+    assert {e["service"] for e in entries} == {"documents"}
+    assert {e["target"] for e in entries} == {str(ready.id)}
+    one = await client.post(AUDIT, json={**query, "actor": "s-wanzhou"}, headers=caller)
+    assert [e["actor"] for e in one.json()["entries"]] == ["s-wanzhou"]
+    other = await client.post(AUDIT, json={"candidate_id": str(uuid.uuid4())}, headers=caller)
+    assert other.json()["entries"] == []
+
+
+async def test_the_audit_trail_is_for_internal_callers_only(
+    client: httpx.AsyncClient, ready: DocumentRequest, settings: DocumentsSettings
+) -> None:
+    assert (await client.post(AUDIT, json={})).status_code == 401
+    for headers in (
+        token(settings, "s-province", "staff"),
+        token(settings, "a1", "admin"),
+        token(settings, "auditor-1", "auditor"),
+        token(settings, str(ready.candidate_id), region=WANZHOU),
+    ):
+        response = await client.post(AUDIT, json={}, headers=headers)
+        assert response.status_code == 403
+    bad = await client.post(AUDIT, content=b"{", headers=token(settings, "identity", "service"))
+    assert bad.status_code == 400

@@ -6,13 +6,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
 
+from zikao_documents import service
 from zikao_documents.links import link_is_valid
+from zikao_documents.models import AuditEntry, DocumentKind
 from zikao_documents.schema import schema
 from zikao_documents.settings import DocumentsSettings
-from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest
+from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest, results_content
 from zikao_documents.worker import WorkerDeps, render_document
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
@@ -214,6 +217,41 @@ async def test_times_are_answered_in_beijing_time(
         assert found[name].endswith("+08:00"), found[name]
     answered = datetime.fromisoformat(found["requestedAt"])
     assert answered == document.requested_at
+
+
+async def _audited(db: Sessionmaker, action: str) -> list[AuditEntry]:
+    async with db() as session:
+        statement = select(AuditEntry).where(col(AuditEntry.action) == action)
+        return list((await session.execute(statement)).scalars().all())
+
+
+async def test_download_links_handed_to_staff_are_audited(
+    make_request: MakeRequest, run: Any, deps: WorkerDeps, db: Sessionmaker
+) -> None:
+    document = await make_request(region=WANZHOU)
+    assert await render_document({"deps": deps}, str(document.id)) == "ready"
+    twice = """query($id: ID!) { a: document(id: $id) { downloadUrl }
+      b: document(id: $id) { id downloadUrl } }"""
+    assert (await run(twice, candidate(document.candidate_id), id=str(document.id))).errors is None
+    assert await _audited(db, service.ISSUE_DOWNLOAD_LINK) == []
+    result = await run(twice, WANZHOU_STAFF, id=str(document.id))
+    assert result.errors is None
+    assert result.data["a"]["downloadUrl"] is not None
+    [entry] = await _audited(db, service.ISSUE_DOWNLOAD_LINK)
+    assert (entry.actor, entry.actor_role) == (WANZHOU_STAFF.subject, "staff")
+    assert (entry.candidate_id, entry.target) == (document.candidate_id, str(document.id))
+    assert entry.detail == {"kind": "ADMISSION_TICKET", "sitting": "2026-10"}
+
+
+async def test_unfinished_documents_hand_out_no_link_and_leave_no_entry(
+    make_request: MakeRequest, run: Any, db: Sessionmaker
+) -> None:
+    owner = uuid.uuid4()
+    await make_request(owner, DocumentKind.TRANSCRIPT, None, results_content())
+    assert await _listed(run, ADMIN, owner) != []
+    async with db() as session:
+        count = await session.scalar(select(func.count()).select_from(AuditEntry))
+    assert count == 0
 
 
 async def test_the_download_link_is_on_documents_public_url(

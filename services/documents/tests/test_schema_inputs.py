@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from zikao_documents.inputs import maybe_id
-from zikao_documents.models import DocumentRequest
+from zikao_documents.models import AuditEntry, DocumentRequest
 from zikao_documents.schema import schema
 from zikao_documents.settings import DocumentsSettings
 from zikao_documents.testing import WANZHOU, YUZHONG, MakeRequest
@@ -79,9 +79,11 @@ def _string_arguments() -> Iterator[Target]:
 TARGETS = list(_string_arguments())
 
 
-async def _rows(db: Sessionmaker) -> int | None:
+async def _rows(db: Sessionmaker) -> tuple[int | None, int | None]:
     async with db() as session:
-        return await session.scalar(select(func.count()).select_from(DocumentRequest))
+        requests = await session.scalar(select(func.count()).select_from(DocumentRequest))
+        entries = await session.scalar(select(func.count()).select_from(AuditEntry))
+    return requests, entries
 
 
 def test_every_string_argument_is_a_target() -> None:

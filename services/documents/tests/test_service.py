@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from zikao_documents import service
-from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
+from zikao_documents.models import AuditEntry, DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.storage import LocalStorage
 from zikao_documents.testing import (
     WANZHOU,
@@ -143,22 +143,34 @@ async def _request(db: Sessionmaker, by: Principal, candidate_id: uuid.UUID, **k
         )
 
 
+async def _entries(db: Sessionmaker) -> list[AuditEntry]:
+    async with db() as session:
+        return list((await session.execute(select(AuditEntry))).scalars().all())
+
+
 async def test_a_candidates_request_keeps_the_region_of_their_token(
-    make_request: MakeRequest,
+    make_request: MakeRequest, db: Sessionmaker
 ) -> None:
     assert (await make_request(region=YUZHONG)).region_code == YUZHONG
     assert (await make_request(region=None)).region_code is None
     # A claim that is no region code (identity's fault) is kept as no region: narrowest.
     assert (await make_request(region="１２３４")).region_code is None
+    assert await _entries(db) == []  # a candidate's own request is not audited
 
 
-async def test_staff_and_services_keep_the_region_their_path_knows(
+async def test_staff_and_services_keep_the_region_their_path_knows_and_are_audited(
     db: Sessionmaker,
 ) -> None:
     wanzhou_staff = Principal(subject="staff-wanzhou", role=Role.STAFF, region_code=WANZHOU)
     first = await _request(db, wanzhou_staff, uuid.uuid4(), region_code=WANZHOU)
     second = await _request(db, SERVICE, uuid.uuid4())
     assert (first.region_code, second.region_code) == (WANZHOU, None)
+    entries = sorted(await _entries(db), key=lambda e: e.actor)
+    assert [(e.actor, e.action, e.target) for e in entries] == [
+        ("records", service.REQUEST_DOCUMENT, str(second.id)),
+        ("staff-wanzhou", service.REQUEST_DOCUMENT, str(first.id)),
+    ]
+    assert entries[1].candidate_id == first.candidate_id
 
 
 @pytest.mark.parametrize(
@@ -181,7 +193,8 @@ async def test_only_who_may_act_on_the_candidate_may_ask_for_their_documents(
 async def _count(db: Sessionmaker) -> int:
     async with db() as session:
         requests = await session.scalar(select(func.count()).select_from(DocumentRequest))
-    return requests or 0
+        entries = await session.scalar(select(func.count()).select_from(AuditEntry))
+    return (requests or 0) + (entries or 0)
 
 
 HOSTILE = [

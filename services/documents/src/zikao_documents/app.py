@@ -13,10 +13,11 @@ from starlette.routing import Route
 from zikao_documents import service
 from zikao_documents.inputs import maybe_id
 from zikao_documents.links import link_is_valid
-from zikao_documents.models import DocumentRequest
+from zikao_documents.models import AuditEntry, DocumentRequest
 from zikao_documents.schema import schema
 from zikao_documents.settings import DocumentsSettings, documents_settings, get_settings
 from zikao_documents.storage import LocalStorage
+from zikao_kit.audit import audit_route
 from zikao_kit.auth import Principal, bearer_token
 from zikao_kit.errors import (
     DomainError,
@@ -60,7 +61,11 @@ async def _document_file(request: Request, document_id: uuid.UUID) -> tuple[Docu
         raise NotFoundError("文件不存在")
     if principal is not None and not service.may_read(principal, document):
         raise ForbiddenError("只能下载本人的文件")
-    return document, await service.read_file(state.extras["storage"], document)
+    pdf = await service.read_file(state.extras["storage"], document)
+    if principal is not None and service.is_audited(principal):
+        async with state.db.begin() as session:
+            service.record_download(session, principal, document)
+    return document, pdf
 
 
 async def download(request: Request) -> Response:
@@ -84,17 +89,25 @@ async def download(request: Request) -> Response:
 def create_app(settings: DocumentsSettings | None = None) -> Starlette:
     settings = settings or get_settings()
     storage = LocalStorage(settings.storage_dir)
+    running: dict[str, ServiceState] = {}
 
     async def keep(state: ServiceState) -> None:
         # The arq client shares the service's Redis pool (closed with it at shutdown).
         queue = ArqRedis(connection_pool=state.redis.connection_pool)
         state.extras.update(storage=storage, queue=queue)
+        running["state"] = state
 
+    trail = audit_route(
+        service="documents",
+        model=AuditEntry,
+        db=lambda: running["state"].db,
+        verifier=lambda: running["state"].verifier,
+    )
     return create_subgraph_app(
         name="documents",
         schema_name="documents",
         settings=settings,
         schema=schema,
-        routes=[Route("/documents/{document_id}/download", download, methods=["GET"])],
+        routes=[Route("/documents/{document_id}/download", download, methods=["GET"]), trail],
         on_startup=[keep],
     )

@@ -12,6 +12,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from zikao_kit.audit import AuditColumns
 from zikao_kit.db import schema_registry, utc_column, utc_now
 
 SCHEMA = "documents"
@@ -101,3 +102,9 @@ class DocumentRequest(DocumentsModel, table=True):
     def is_done(self) -> bool:
         """READY or FAILED: a render job has nothing left to do."""
         return self.status in (DocumentStatus.READY, DocumentStatus.FAILED)
+
+
+class AuditEntry(AuditColumns, DocumentsModel, table=True):
+    """What staff and internal services did with a candidate's documents (ids, never content)."""
+
+    __tablename__ = "audit_entry"

@@ -25,6 +25,12 @@ class DocumentRequestRepository:
     async def get(self, document_id: uuid.UUID) -> DocumentRequest | None:
         return await self.session.get(DocumentRequest, document_id)
 
+    async def many(self, document_ids: Iterable[uuid.UUID]) -> Sequence[DocumentRequest]:
+        result = await self.session.execute(
+            select(DocumentRequest).where(col(DocumentRequest.id).in_(set(document_ids)))
+        )
+        return result.scalars().all()
+
     async def lock(self, document_id: uuid.UUID) -> DocumentRequest | None:
         """The request, row-locked until the transaction ends (`SELECT … FOR UPDATE`)."""
         result = await self.session.execute(

@@ -48,10 +48,14 @@ class Document:
     @strawberry.field(
         description="A short-lived link to the PDF (no login needed while valid); null until READY."
     )
-    def download_url(self, info: Info[Context, None]) -> str | None:
+    async def download_url(self, info: Info[Context, None]) -> str | None:
         if self.status is not DocumentStatus.READY:
             return None
         document_id = uuid.UUID(str(self.id))
+        principal = info.context.require_principal()
+        if service.is_audited(principal):
+            issue = info.context.loader("issued_links", _issue_links(info.context, principal))
+            await issue.load(document_id)
         settings = documents_settings(info.context.settings)
         return signed_download_url(
             settings.download_base_url,
@@ -72,6 +76,19 @@ class Document:
             ready_at=document.ready_at,
             sha256=document.sha256 if document.status is models.DocumentStatus.READY else None,
         )
+
+
+def _issue_links(
+    context: Context, reader: Principal
+) -> Callable[[Sequence[uuid.UUID]], Awaitable[list[None]]]:
+    """Audits the links a request hands to staff or a service: one transaction for all."""
+
+    async def issue(document_ids: Sequence[uuid.UUID]) -> list[None]:
+        async with context.db.begin() as session:
+            await service.record_links_issued(session, reader, document_ids)
+        return [None] * len(document_ids)
+
+    return issue
 
 
 def _load_documents(

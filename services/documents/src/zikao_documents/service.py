@@ -1,4 +1,5 @@
-"""Documents' rules: requesting a document, who may read it, handing out its file."""
+"""Documents' rules: requesting a document, who may read it, handing out its file, and the
+audit entries of what staff and internal services do with a candidate's documents."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_documents.content import content_json, content_sha256, parse_content
 from zikao_documents.inputs import check_region, check_sitting, is_region
-from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
+from zikao_documents.models import AuditEntry, DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.repository import DocumentRequestRepository
 from zikao_documents.storage import Storage, StoredFileMissingError
+from zikao_kit import audit
 from zikao_kit.access import ensure_may_read_candidate, may_read_candidate
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import utc_now
@@ -28,6 +30,10 @@ logger = logging.getLogger("zikao.documents")
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 60 random bits
+# Audit actions (what staff and internal services did; a candidate's own acts are not audited).
+REQUEST_DOCUMENT = "request_document"
+DOWNLOAD_DOCUMENT = "download_document"
+ISSUE_DOWNLOAD_LINK = "issue_download_link"
 
 
 class DocumentNotReadyError(ConflictError):
@@ -51,6 +57,12 @@ def _checked_content(kind: DocumentKind, content: dict[str, Any]) -> dict[str, A
         return content_json(parse_content(kind, content))
     except (ValidationError, RequestRefusedError) as error:
         raise InvalidInputError("content", "文件内容不完整", code="invalid_content") from error
+
+
+def is_audited(principal: Principal) -> bool:
+    """Staff, admins and internal services leave audit entries; candidates acting on their own
+    documents do not."""
+    return principal.role is not Role.CANDIDATE
 
 
 def request_region(by: Principal, candidate_id: uuid.UUID, known: str | None) -> str | None:
@@ -79,15 +91,18 @@ async def request_document(
 ) -> DocumentRequest:
     """A new PENDING request, or the live (not FAILED) one asked for before with the same
     candidate, kind, sitting and content. `by` asks: the candidate, or staff or a service for
-    them (who may pass the candidate's `region_code` when their path knows it). The caller
-    enqueues the render after its commit."""
+    them (who may pass the candidate's `region_code` when their path knows it; audited). The
+    caller enqueues the render after its commit."""
     region = request_region(by, candidate_id, region_code)
     if kind is DocumentKind.ADMISSION_TICKET and not sitting:
         raise InvalidInputError("sitting", "准考证须指定考次", code="sitting_required")
     check_sitting(sitting)
     checked = _checked_content(kind, content)
     digest = content_sha256(checked)
-    return await _live_or_new(session, candidate_id, kind, sitting, checked, digest, region)
+    found = await _live_or_new(session, candidate_id, kind, sitting, checked, digest, region)
+    if is_audited(by):
+        _record(session, by, REQUEST_DOCUMENT, found)
+    return found
 
 
 async def _live_or_new(
@@ -174,3 +189,35 @@ async def read_file(storage: Storage, document: DocumentRequest) -> bytes:
         )
         raise DocumentIntegrityError()
     return data
+
+
+def _record(
+    session: AsyncSession, actor: Principal, action: str, document: DocumentRequest
+) -> None:
+    detail = {"kind": document.kind.value, "sitting": document.sitting}
+    audit.record(
+        session,
+        AuditEntry,
+        actor,
+        action,
+        candidate_id=document.candidate_id,
+        target=str(document.id),
+        detail=detail,
+    )
+
+
+def record_download(session: AsyncSession, reader: Principal, document: DocumentRequest) -> None:
+    """Audits `reader` (staff or a service) downloading a candidate's document."""
+    if is_audited(reader):
+        _record(session, reader, DOWNLOAD_DOCUMENT, document)
+
+
+async def record_links_issued(
+    session: AsyncSession, reader: Principal, document_ids: Iterable[uuid.UUID]
+) -> None:
+    """Audits download links handed to `reader` (staff or a service): whoever holds a link may
+    download without signing in, so handing it out is the read to account for."""
+    if not is_audited(reader):
+        return
+    for document in await DocumentRequestRepository(session).many(document_ids):
+        _record(session, reader, ISSUE_DOWNLOAD_LINK, document)
