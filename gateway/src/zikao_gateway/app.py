@@ -46,7 +46,8 @@ def client_address(request: Request | WebSocket, trusted_proxies: int) -> str:
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
-    parse or validate, bad variables) then answers 400; `application/json` clients get 200.
+    parse or validate or is too large, bad variables) then answers 400; `application/json`
+    clients get 200.
     Subgraphs get the caller's token, the request id and the caller's address (for identity's
     per-client limits) in `X-Forwarded-For`."""
 
@@ -108,7 +109,12 @@ def create_app(
         max_connections=settings.max_connections,
         transport=transport,
     )
-    gateway = Gateway(supergraph, client, cache_size=settings.cache_size)
+    gateway = Gateway(
+        supergraph,
+        client,
+        cache_size=settings.cache_size,
+        max_selections=settings.max_selections,
+    )
     view = GatewayGraphQL(
         GatewaySchema(gateway),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

@@ -26,6 +26,7 @@ from zikao_gateway.operation import condition_variables, select_operation
 from zikao_gateway.plan import Forward, Plan
 from zikao_gateway.planner import Planner
 from zikao_gateway.shaping import Shaper
+from zikao_gateway.sizing import MAX_SELECTIONS, document_size
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 from zikao_gateway.supergraph import Supergraph
 
@@ -85,30 +86,43 @@ class Request:
 
 
 class Gateway:
-    """Answers operations over the supergraph's subgraphs."""
+    """Answers operations over the supergraph's subgraphs.
+
+    A document that holds more than ``max_selections`` field selections once its fragments are
+    expanded is refused before it is validated or planned.
+    """
 
     def __init__(
-        self, supergraph: Supergraph, client: SubgraphClient, *, cache_size: int = 1000
+        self,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        *,
+        cache_size: int = 1000,
+        max_selections: int = MAX_SELECTIONS,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
         self.schema = derive_api_schema(supergraph.document)
         self.planner = Planner(supergraph, self.schema)
+        self.max_selections = max_selections
         self._documents: LruCache[str, Document] = LruCache(cache_size)
         self.plans: LruCache[tuple[str, str | None, tuple[bool, ...]], Plan] = LruCache(cache_size)
 
     def document(self, query: str) -> Document:
+        """``query`` parsed, sized and validated (once: documents are cached)."""
         cached = self._documents.get(query)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else self._documents.put(query, self._read(query))
+
+    def _read(self, query: str) -> Document:
         try:
             node = parse(query)
         except GraphQLSyntaxError as error:
-            return self._documents.put(query, Document(None, (_request_error(error, "PARSE"),)))
+            return Document(None, (_request_error(error, "PARSE"),))
+        size = document_size(node)
+        if size > self.max_selections:  # before validation, which may cost more
+            return Document(None, (_too_large(size, self.max_selections),))
         errors = tuple(_request_error(e, "VALIDATION") for e in validate(self.schema, node))
-        if errors:
-            return self._documents.put(query, Document(None, errors))
-        return self._documents.put(query, Document(node, (), condition_variables(node)))
+        return Document(None, errors) if errors else Document(node, (), condition_variables(node))
 
     def operation(self, query: str, name: str | None) -> OperationDefinitionNode | None:
         """The operation a request would run; None for a document that does not validate
@@ -176,6 +190,11 @@ class Gateway:
 
 def _request_error(error: GraphQLError, kind: str) -> Json:
     return _with_code(error, f"GRAPHQL_{kind}_FAILED")
+
+
+def _too_large(size: int, limit: int) -> Json:
+    message = f"操作过大：展开片段后有 {size} 个字段选择，上限为 {limit} 个"
+    return {"message": message, "extensions": {"code": "operation_too_large"}}
 
 
 def _bad_variables(error: GraphQLError) -> Json:

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zikao_gateway.sizing import MAX_SELECTIONS
 from zikao_kit.settings import Environment
 
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[2] / "supergraph.graphql"
@@ -26,6 +27,16 @@ class GatewaySettings(BaseSettings):
     )
     max_connections: int = Field(default=200, ge=1, validation_alias="GATEWAY_MAX_CONNECTIONS")
     cache_size: int = Field(default=1000, ge=1, validation_alias="GATEWAY_CACHE_SIZE")
+    max_selections: int = Field(
+        default=MAX_SELECTIONS,
+        ge=1,
+        validation_alias="GATEWAY_MAX_SELECTIONS",
+        description=(
+            "most field selections a document may hold, its operations' fragments expanded "
+            "(more is refused as operation_too_large); the largest operation of "
+            "clients/candidate.graphql holds 17, graphql-core's introspection query 232"
+        ),
+    )
     trusted_proxies: int = Field(
         default=0,
         ge=0,

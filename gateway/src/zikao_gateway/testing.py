@@ -307,6 +307,15 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
         return calls
 
 
+def doubling_fragments(levels: int) -> str:
+    """An operation over fragments that each spread the one before twice (`F1` spreads `F0`
+    twice, `F2` spreads `F1` twice, ...): 2^levels copies of `F0`, two fields each."""
+    fragments = ["fragment F0 on Query { books(first: 1) { title } }"]
+    for n in range(1, levels + 1):
+        fragments.append(f"fragment F{n} on Query {{ ...F{n - 1} ...F{n - 1} }}")
+    return f"query Doubling {{ ...F{levels} }}\n" + "\n".join(fragments)
+
+
 def compose_library(work: Path, out: Path = LIBRARY_SUPERGRAPH) -> None:
     """Prints each library subgraph's SDL into ``work`` and composes them into ``out`` with
     Zikao's composer (`gateway/compose.mjs`)."""
