@@ -26,7 +26,9 @@ def subgraphs() -> InProcessSubgraphs:
 @pytest.fixture
 async def gateway(supergraph: Supergraph, subgraphs: InProcessSubgraphs) -> AsyncIterator[Gateway]:
     client = SubgraphClient(supergraph.subgraphs, timeout=0.5, transport=subgraphs)
-    yield Gateway(supergraph, client, cache_size=8)
+    gateway = Gateway(supergraph, client, cache_size=8)
+    yield gateway
+    await gateway.aclose()
     await client.aclose()
 
 

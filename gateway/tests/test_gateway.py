@@ -1,7 +1,9 @@
-"""The engine's guards: a document too large to plan is refused before planning."""
+"""The engine's guards: a document too large to plan is refused before planning, and plans
+are made off the event loop, so that one slow plan does not hold every other caller."""
 
 from __future__ import annotations
 
+import asyncio
 import resource
 import signal
 import time
@@ -14,22 +16,39 @@ from pathlib import Path
 import httpx
 
 from zikao_gateway.app import create_app
-from zikao_gateway.gateway import Gateway
+from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS, Gateway
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.sizing import MAX_SELECTIONS
-from zikao_gateway.testing import LIBRARY_SUPERGRAPH, InProcessSubgraphs, doubling_fragments
+from zikao_gateway.testing import LIBRARY_SUPERGRAPH, Ask, InProcessSubgraphs, doubling_fragments
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MIB = 2**20
+OTHER = "{ books(first: 2) { title stock } }"
+OTHER_ANSWER = {
+    "data": {"books": [{"title": "Book 1", "stock": 1}, {"title": "Book 2", "stock": 2}]}
+}
+
+
+def wide(aliases: int) -> str:
+    """A small document with a slow plan: each alias of an entity field is a path of its own
+    in the `_entities` call (1,500 of them take the planner a second or more)."""
+    fields = " ".join(f'b{n}: book(isbn: "978-0001") {{ stock }}' for n in range(aliases))
+    return f"query Slow {{ {fields} }}"
 
 
 @asynccontextmanager
 async def serve(
     subgraphs: InProcessSubgraphs,
     max_selections: int = MAX_SELECTIONS,
+    plan_timeout: float = PLAN_TIMEOUT_SECONDS,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Gateway]]:
-    """The app over the in-process subgraphs, its lifespan run."""
-    settings = GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, max_selections=max_selections)
+    """The app over the in-process subgraphs, its lifespan run (leaving it waits for plans
+    still running in their threads)."""
+    settings = GatewaySettings(
+        supergraph=LIBRARY_SUPERGRAPH,
+        max_selections=max_selections,
+        plan_timeout_seconds=plan_timeout,
+    )
     app = create_app(settings, transport=subgraphs)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -115,3 +134,47 @@ async def test_the_limit_is_a_setting(subgraphs: InProcessSubgraphs) -> None:
     async with serve(subgraphs, max_selections=2 * 2**4) as (http, _):
         assert (await post(http, doubling_fragments(4))).status_code == 200
         assert code(await post(http, doubling_fragments(5))) == "operation_too_large"
+
+
+async def test_other_callers_are_answered_while_a_plan_is_slow(
+    subgraphs: InProcessSubgraphs,
+) -> None:
+    slow_query = wide(1500)
+    async with serve(subgraphs, max_selections=10_000, plan_timeout=60) as (http, gateway):
+        gateway.document(slow_query)  # parsed and validated beforehand: only its plan is slow
+        with bounded(30, 128 * MIB):
+            started = time.perf_counter()
+            slow = asyncio.create_task(post(http, slow_query))
+            bomb = asyncio.create_task(post(http, doubling_fragments(40)))
+            await asyncio.sleep(0.05)
+            other = await post(http, OTHER)
+            answered = time.perf_counter() - started
+            slow_pending = not slow.done()
+            responses = await asyncio.gather(slow, bomb)
+            finished = time.perf_counter() - started
+    assert other.json() == OTHER_ANSWER
+    assert slow_pending
+    assert code(responses[1]) == "operation_too_large"
+    assert responses[0].json()["data"]["b1499"] == {"stock": 1}
+    # On the loop, the slow plan would have held the other caller until it was made.
+    assert answered < finished / 3, (answered, finished)
+
+
+async def test_a_plan_past_the_timeout_is_refused_and_still_cached(
+    subgraphs: InProcessSubgraphs,
+) -> None:
+    async with serve(subgraphs, max_selections=10_000, plan_timeout=0.1) as (http, gateway):
+        response = await post(http, wide(1500))
+        assert response.status_code == 400
+        assert code(response) == "plan_timeout"
+        assert subgraphs.requests == []
+    assert len(gateway.plans) == 1  # the plan went on in its thread, and was kept
+
+
+async def test_concurrent_misses_of_one_plan_are_answered_alike(
+    ask: Ask, gateway: Gateway, subgraphs: InProcessSubgraphs
+) -> None:
+    outcomes = await asyncio.gather(*(ask(OTHER) for _ in range(4)))
+    assert [o.data for o in outcomes] == [OTHER_ANSWER["data"]] * 4
+    assert len(gateway.plans) == 1
+    assert subgraphs.count() == {"catalog": 4, "inventory": 4}

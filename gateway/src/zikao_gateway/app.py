@@ -46,8 +46,8 @@ def client_address(request: Request | WebSocket, trusted_proxies: int) -> str:
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
-    parse or validate or is too large, bad variables) then answers 400; `application/json`
-    clients get 200.
+    parse or validate or is too large, bad variables, a plan past its timeout) then answers
+    400; `application/json` clients get 200.
     Subgraphs get the caller's token, the request id and the caller's address (for identity's
     per-client limits) in `X-Forwarded-For`."""
 
@@ -114,6 +114,7 @@ def create_app(
         client,
         cache_size=settings.cache_size,
         max_selections=settings.max_selections,
+        plan_timeout=settings.plan_timeout_seconds,
     )
     view = GatewayGraphQL(
         GatewaySchema(gateway),
@@ -128,6 +129,7 @@ def create_app(
         try:
             yield
         finally:
+            await gateway.aclose()
             await client.aclose()
 
     async def supergraph_loaded() -> None:

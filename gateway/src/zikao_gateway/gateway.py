@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import asyncio
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
     GraphQLSyntaxError,
@@ -21,6 +23,7 @@ from graphql import execute as execute_locally
 from graphql.execution.values import get_variable_values
 
 from zikao_gateway.api_schema import derive_api_schema
+from zikao_gateway.cache import LruCache
 from zikao_gateway.executor import Execution, Failed, Json, subgraph_error, unavailable_error
 from zikao_gateway.operation import condition_variables, select_operation
 from zikao_gateway.plan import Forward, Plan
@@ -30,32 +33,10 @@ from zikao_gateway.sizing import MAX_SELECTIONS, document_size
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 from zikao_gateway.supergraph import Supergraph
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class LruCache(Generic[K, V]):
-    """A bounded mapping that forgets the least recently used entry first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> V:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
+PlanKey = tuple[str, str | None, tuple[bool, ...]]
+"""A plan's cache key: the query text, the operation's name and the values of its conditions."""
+PLANNING_THREADS = 4
+PLAN_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +70,9 @@ class Gateway:
     """Answers operations over the supergraph's subgraphs.
 
     A document that holds more than ``max_selections`` field selections once its fragments are
-    expanded is refused before it is validated or planned.
+    expanded is refused before it is validated or planned. Plans missing from the cache are
+    made in a small pool of threads, so that the event loop serves other callers meanwhile; a
+    caller waits ``plan_timeout`` seconds at most. Call `aclose` when done.
     """
 
     def __init__(
@@ -99,14 +82,22 @@ class Gateway:
         *,
         cache_size: int = 1000,
         max_selections: int = MAX_SELECTIONS,
+        plan_timeout: float = PLAN_TIMEOUT_SECONDS,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
         self.schema = derive_api_schema(supergraph.document)
         self.planner = Planner(supergraph, self.schema)
         self.max_selections = max_selections
+        self.plan_timeout = plan_timeout
         self._documents: LruCache[str, Document] = LruCache(cache_size)
-        self.plans: LruCache[tuple[str, str | None, tuple[bool, ...]], Plan] = LruCache(cache_size)
+        self.plans: LruCache[PlanKey, Plan] = LruCache(cache_size)
+        self._planning = ThreadPoolExecutor(PLANNING_THREADS, thread_name_prefix="gateway-plan")
+        self._pending: dict[PlanKey, asyncio.Future[Plan]] = {}
+
+    async def aclose(self) -> None:
+        """Takes no more plans, and waits (off the loop) for those still running in a thread."""
+        await asyncio.to_thread(self._planning.shutdown, wait=True, cancel_futures=True)
 
     def document(self, query: str) -> Document:
         """``query`` parsed, sized and validated (once: documents are cached)."""
@@ -145,8 +136,41 @@ class Gateway:
         plan = self.plans.get(key)
         if plan is None:
             values = dict(zip(document.conditions, conditions, strict=True))
-            plan = self.plans.put(key, self.planner.plan(operation, fragments, values))
+            try:
+                plan = await self._plan(key, operation, fragments, values)
+            except TimeoutError:
+                return Outcome(None, [_plan_timeout(self.plan_timeout)], request_error=True)
         return await self._run(plan, request)
+
+    async def _plan(
+        self,
+        key: PlanKey,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        conditions: Mapping[str, bool],
+    ) -> Plan:
+        """The plan, made in a worker thread and cached there; concurrent misses of one key
+        wait for the same planning. A thread cannot be stopped: past the timeout the caller
+        gets `plan_timeout` while the plan goes on (and is cached) in its thread, holding one
+        of the pool's threads. What keeps every plan short is the selection limit, checked
+        before; the timeout only bounds the wait."""
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.get_running_loop().run_in_executor(
+                self._planning, self._plan_and_cache, key, operation, fragments, conditions
+            )
+            self._pending[key] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.wait_for(asyncio.shield(pending), self.plan_timeout)
+
+    def _plan_and_cache(
+        self,
+        key: PlanKey,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        conditions: Mapping[str, bool],
+    ) -> Plan:
+        return self.plans.put(key, self.planner.plan(operation, fragments, conditions))
 
     async def _run(self, plan: Plan, request: Request) -> Outcome:
         execution = Execution(plan, self.client, request.variables, request.headers)
@@ -195,6 +219,11 @@ def _request_error(error: GraphQLError, kind: str) -> Json:
 def _too_large(size: int, limit: int) -> Json:
     message = f"操作过大：展开片段后有 {size} 个字段选择，上限为 {limit} 个"
     return {"message": message, "extensions": {"code": "operation_too_large"}}
+
+
+def _plan_timeout(seconds: float) -> Json:
+    message = f"操作规划超时（超过 {seconds:g} 秒）"
+    return {"message": message, "extensions": {"code": "plan_timeout"}}
 
 
 def _bad_variables(error: GraphQLError) -> Json:

@@ -64,6 +64,7 @@ class Planner:
 
     def field_set(self, text: str) -> tuple[Selection, ...]:
         """A `@key`/`@requires`/`@provides` field set as selections."""
+        # Planning threads may fill one entry at once; they fill it alike, and one stays.
         cached = self._field_sets.get(text)
         if cached is None:
             operation = parse("{" + text + "}").definitions[0]

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS
 from zikao_gateway.sizing import MAX_SELECTIONS
 from zikao_kit.settings import Environment
 
@@ -36,6 +37,12 @@ class GatewaySettings(BaseSettings):
             "(more is refused as operation_too_large); the largest operation of "
             "clients/candidate.graphql holds 17, graphql-core's introspection query 232"
         ),
+    )
+    plan_timeout_seconds: float = Field(
+        default=PLAN_TIMEOUT_SECONDS,
+        gt=0,
+        validation_alias="GATEWAY_PLAN_TIMEOUT_SECONDS",
+        description="longest wait for a plan not in the cache (made off the event loop)",
     )
     trusted_proxies: int = Field(
         default=0,
