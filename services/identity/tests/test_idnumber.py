@@ -68,3 +68,51 @@ def test_known_number_and_mask() -> None:
 def test_rejections_say_what_is_wrong(number: str, reason: str) -> None:
     with pytest.raises(InvalidInputError, match=reason):
         idnumber.validate(number, today=TODAY)
+
+
+# Digits of other scripts (NFKC leaves them as they are) and forms NFKC turns into ASCII.
+OTHER_DIGITS = (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1040, 0x07C0)
+ASCII_UNDER_NFKC = (0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6)
+HIDDEN = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f", "\u202e", "\u061c")
+
+
+def _in_script(number: str, zero: int) -> str:
+    return "".join(chr(zero + int(c)) if c.isdigit() else c for c in number)
+
+
+@given(valid_numbers(), st.sampled_from(ASCII_UNDER_NFKC))
+def test_compatibility_digits_read_as_the_same_number(number: str, zero: int) -> None:
+    assert idnumber.validate(_in_script(number, zero), today=TODAY) == number
+    assert idnumber.validate(_in_script(number.lower(), zero) + "\u3000", today=TODAY) == number
+
+
+@given(valid_numbers(), st.sampled_from(OTHER_DIGITS), st.integers(0, 17))
+def test_digits_of_other_scripts_are_refused(number: str, zero: int, at: int) -> None:
+    mixed = number[:at] + _in_script(number[at], zero) + number[at + 1 :]
+    if mixed == number:  # a final X stays X
+        return
+    with pytest.raises(InvalidInputError, match="18位"):
+        idnumber.validate(mixed, today=TODAY)
+
+
+@given(valid_numbers(), st.sampled_from((*HIDDEN, " ", "\u00a0", "\t")), st.integers(1, 17))
+def test_marks_and_spaces_inside_are_refused(number: str, mark: str, at: int) -> None:
+    with pytest.raises(InvalidInputError):
+        idnumber.validate(number[:at] + mark + number[at:], today=TODAY)
+    ticket = number[:12]
+    inside = ticket[: min(at, 11)] + mark + ticket[min(at, 11) :]
+    assert not idnumber.has_ticket_shape(idnumber.normalize(inside))
+
+
+@given(valid_numbers(), st.sampled_from(HIDDEN))
+def test_hidden_marks_around_are_refused(number: str, mark: str) -> None:
+    for variant in (mark + number, number + mark):
+        with pytest.raises(InvalidInputError):
+            idnumber.validate(variant, today=TODAY)
+
+
+def test_ticket_numbers_are_read_the_same_way() -> None:
+    assert idnumber.ticket_number(" ０１０６２６２０００４２ ") == "010626200042"
+    for bad in ("٠١٠٦٢٦٢٠٠٠٤٢", "0106262\u200b00042", "01062620004", "010626200042\n0"):
+        with pytest.raises(InvalidInputError, match="12位"):
+            idnumber.ticket_number(bad)

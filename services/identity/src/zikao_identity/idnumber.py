@@ -1,8 +1,10 @@
-"""Resident ID numbers (GB 11643-1999): validation, normalisation, masking."""
+"""Resident ID numbers (GB 11643-1999) and admission ticket numbers: how either is read when
+typed anywhere (`normalize`), validation, masking."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from zikao_kit.errors import InvalidInputError
@@ -14,7 +16,9 @@ PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
     "61 62 63 64 65 71 81 82".split()
 )
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: `\d` would also match Arabic-Indic, Devanagari, … digits.
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_TICKET_SHAPE = re.compile(r"[0-9]{12}")
 
 
 def check_char(first17: str) -> str:
@@ -24,13 +28,36 @@ def check_char(first17: str) -> str:
 
 
 def normalize(raw: str) -> str:
-    return raw.strip().upper()
+    """An ID or ticket number as typed anywhere (registration, log-in, recovery, reset, staff
+    search), read one way: NFKC (full-width digits and other compatibility forms become ASCII),
+    surrounding white space dropped, `x` → `X`. Whatever is then not ASCII digits (and a final
+    `X`) fails the shape checks: other scripts' digits, zero-width and direction marks, inner
+    spaces. So no look-alike of a number is a second number."""
+    return unicodedata.normalize("NFKC", raw).strip().upper()
+
+
+def has_id_shape(number: str) -> bool:
+    """Whether a normalised value is 17 ASCII digits and a digit or `X`."""
+    return _ID_SHAPE.fullmatch(number) is not None
+
+
+def has_ticket_shape(number: str) -> bool:
+    """Whether a normalised value is 12 ASCII digits."""
+    return _TICKET_SHAPE.fullmatch(number) is not None
+
+
+def ticket_number(raw: str, *, field: str = "ticketNumber") -> str:
+    """The normalised ticket number, or `InvalidInputError` when it is not 12 digits."""
+    number = normalize(raw)
+    if not has_ticket_shape(number):
+        raise InvalidInputError(field, "准考证号应为12位数字")
+    return number
 
 
 def validate(raw: str, *, today: date, field: str = "idNumber") -> str:
     """The normalised number, or `InvalidInputError` naming what is wrong (never the number)."""
     number = normalize(raw)
-    if not _SHAPE.match(number):
+    if not has_id_shape(number):
         raise InvalidInputError(field, "身份证号应为18位，前17位为数字，末位为数字或X")
     if number[:2] not in PROVINCES:
         raise InvalidInputError(field, "身份证号的地区码无效")
