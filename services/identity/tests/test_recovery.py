@@ -5,6 +5,7 @@ import email
 import re
 import socket
 from collections.abc import Iterator
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import text
 
+from zikao_identity import models
 from zikao_identity.deps import IdentityDeps
 from zikao_identity.testing import (
     LOG_IN,
@@ -163,6 +165,7 @@ async def test_reset_by_email_link_to_the_sites_reset_page(
     (message,) = inbox.messages
     assert message["To"] == "wangwu@example.com"
     token = _link_token(message)
+    assert _deadline(message) == await _link_expiry_in_beijing(db, mail_id)
 
     async def reset(token: str, new: str = NEW) -> Any:
         return (await gql(RESET_WITH_TOKEN, {"token": token, "new": new}))["resetPasswordWithToken"]
@@ -192,3 +195,20 @@ async def _last_mail_id(db: Sessionmaker) -> Any:
                 text("SELECT id FROM identity.password_reset_mail ORDER BY created_at DESC LIMIT 1")
             )
         ).scalar_one()
+
+
+def _deadline(message: email.message.Message) -> str:
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    found = re.search(r"北京时间 (\d{4}-\d\d-\d\d \d\d:\d\d)前", body.decode())
+    assert found is not None, "the mail says until when its link works, in Beijing time"
+    return found.group(1)
+
+
+async def _link_expiry_in_beijing(db: Sessionmaker, mail_id: Any) -> str:
+    async with db() as session:
+        mail = await session.get(models.PasswordResetMail, mail_id)
+    assert mail is not None
+    assert mail.expires_at is not None
+    beijing = mail.expires_at.astimezone(timezone(timedelta(hours=8)))
+    return f"{beijing:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_identity.repository import CandidateRepository, ResetMailRepository
 from zikao_identity.service.sessions import token_hash
 from zikao_identity.settings import IdentitySettings
+from zikao_kit.clock import in_beijing
 
 SUBJECT = "自考服务：重置密码"
 
@@ -23,6 +24,7 @@ class ResetMail:
     link: str
     minutes: int
     name: str
+    expires_at: datetime
 
     def message(self, sender: str) -> EmailMessage:
         message = EmailMessage()
@@ -31,11 +33,17 @@ class ResetMail:
         message["Subject"] = SUBJECT
         message.set_content(
             f"{self.name}，您好：\n\n"
-            f"请在{self.minutes}分钟内打开下面的链接设置新密码（链接只能使用一次）：\n\n"
+            f"请在{self.minutes}分钟内（{deadline(self.expires_at)}前）打开下面的链接设置新密码"
+            "（链接只能使用一次）：\n\n"
             f"{self.link}\n\n"
             "如果不是您本人申请，请忽略本邮件，您的密码不会改变。\n"
         )
         return message
+
+
+def deadline(moment: datetime) -> str:
+    """A time as candidates read it: Beijing time, to the minute, said to be so."""
+    return f"北京时间 {in_beijing(moment):%Y-%m-%d %H:%M}"
 
 
 async def issue_reset_mail(
@@ -56,8 +64,8 @@ async def issue_reset_mail(
     token = secrets.token_urlsafe(32)
     mail.token_hash = token_hash(token)
     mail.sent_at = now
-    mail.expires_at = now + timedelta(minutes=minutes)
+    mail.expires_at = expires_at = now + timedelta(minutes=minutes)
     await session.flush()
     # The token travels in the fragment: browsers never send it to a server or log it.
     link = f"{settings.reset_link_url}#token={token}"
-    return ResetMail(candidate.email, link, minutes, candidate.name)
+    return ResetMail(candidate.email, link, minutes, candidate.name, expires_at)
