@@ -26,14 +26,37 @@ async def test_a_window_allows_its_limit_then_refuses(redis: Redis) -> None:
     await limits.hit("recover-id", "other", limit=3, window_seconds=60)
 
 
-async def test_failures_lock_an_account_until_cleared(redis: Redis) -> None:
+async def test_reservations_lock_an_account_until_cleared(redis: Redis) -> None:
     limits = _limits(redis)
     backoff = Backoff(free_failures=2, base_seconds=30, max_seconds=60, window_seconds=600)
-    await limits.fail("candidate:1", backoff)
-    await limits.ensure_unlocked("candidate:1")
-    await limits.fail("candidate:1", backoff)
+    await limits.reserve(("candidate:1", backoff))
+    second = await limits.reserve(("candidate:1", backoff))  # the last free one locks at once
+    assert second.locked == (True,)
     with pytest.raises(RateLimitedError) as raised:
-        await limits.ensure_unlocked("client:x", "candidate:1")
+        await limits.reserve(("client:x", backoff), ("candidate:1", backoff))
     assert 0 < raised.value.retry_after_seconds <= 30
+    await limits.reserve(("client:x", backoff))  # the refusal above counted nothing
     await limits.clear("candidate:1")
-    await limits.ensure_unlocked("candidate:1")
+    await limits.reserve(("candidate:1", backoff))
+
+
+async def test_locks_follow_the_backoff(redis: Redis) -> None:
+    prefix = f"limits-test:{uuid.uuid4().hex}"
+    limits = Limits(redis, prefix)
+    backoff = Backoff(free_failures=2, base_seconds=10, max_seconds=25, window_seconds=600)
+    lock = f"{prefix}:limit:lock:k"
+    for attempt in range(1, 6):
+        await redis.delete(lock)  # as if the last wait were over
+        await limits.reserve(("k", backoff))
+        ttl = int(await redis.ttl(lock))
+        expected = backoff.lock_seconds(attempt)
+        assert expected - 1 <= ttl <= expected if expected else ttl == -2
+
+
+async def test_a_released_attempt_does_not_count(redis: Redis) -> None:
+    limits = _limits(redis)
+    backoff = Backoff(free_failures=2, base_seconds=30, max_seconds=60, window_seconds=600)
+    for _ in range(5):
+        reservation = await limits.reserve(("client:y", backoff))
+        await limits.release(reservation, "client:y")
+    await limits.reserve(("client:y", backoff))

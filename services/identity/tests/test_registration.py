@@ -4,9 +4,26 @@ import logging
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+from sqlalchemy import update
+from sqlmodel import col
 
-from zikao_identity.testing import NEW_CAPTCHA, REGISTER, Gql, an_id_number, registration
+from zikao_identity import models
+from zikao_identity.deps import IdentityDeps
+from zikao_identity.schema import schema
+from zikao_identity.testing import (
+    NEW_CAPTCHA,
+    REGISTER,
+    Gql,
+    MakeCandidate,
+    an_id_number,
+    http_request,
+    registration,
+)
 from zikao_kit.auth import Principal, Role
+from zikao_kit.db import Sessionmaker
+from zikao_kit.logging import JsonFormatter
+from zikao_kit.testing import make_context
 
 ME = "{ me { ticketNumber name maskedIdNumber maskedPhone email gender hasPhoto } }"
 
@@ -86,3 +103,90 @@ async def test_no_personal_data_in_the_logs(gql: Gql, caplog: pytest.LogCaptureF
     text = caplog.text
     for secret in (number, "13712345678", "a secret for the logs", "沙坪坝"):
         assert secret not in text
+
+
+@pytest.fixture
+def strict(deps: IdentityDeps, redis: Redis) -> IdentityDeps:
+    changes = {"registration_per_client": 3, "registration_per_id": 2}
+    return IdentityDeps.create(
+        deps.settings.model_copy(update=changes), redis, deps.vault, deps.signer
+    )
+
+
+async def _register_from(
+    db: Sessionmaker, redis: Redis, deps: IdentityDeps, peer: str, number: str, **changes: Any
+) -> Any:
+    async def run(query: str, variables: dict[str, Any]) -> Any:
+        extras = {"vault": deps.vault, "deps": deps}
+        context = make_context(db, redis, deps.settings, extras=extras)
+        context.request = http_request(peer)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    captcha = (await run(NEW_CAPTCHA, {}))["newCaptcha"]
+    form = registration(number, captcha["id"], "TEST", **changes)
+    return (await run(REGISTER, {"input": form}))["registerCandidate"]
+
+
+async def test_registration_attempts_are_limited_per_client(
+    db: Sessionmaker, redis: Redis, strict: IdentityDeps
+) -> None:
+    """Each attempt that gets past the form's checks counts (an unknown region is found only
+    then); a client is refused past its limit, whatever number it tries."""
+    peer = "203.0.113.21"
+    for i in range(3):
+        refused = await _register_from(
+            db, redis, strict, peer, an_id_number(231 + 2 * i), regionCode="9999"
+        )
+        assert refused["field"] == "regionCode"
+    limited = await _register_from(db, redis, strict, peer, an_id_number(241))
+    assert limited["__typename"] == "RateLimited"
+    typo = await _register_from(db, redis, strict, peer, an_id_number(241), phone="12")
+    assert typo["field"] == "phone"  # a form refused before counting still says why
+    other = await _register_from(db, redis, strict, "203.0.113.22", an_id_number(241))
+    assert other["__typename"] == "CandidateRegistered"
+
+
+async def test_one_id_number_cannot_be_probed_from_many_clients(
+    db: Sessionmaker, redis: Redis, strict: IdentityDeps, make_candidate: MakeCandidate
+) -> None:
+    number = an_id_number(251)
+    await make_candidate(number)
+    answers = [
+        await _register_from(db, redis, strict, f"198.51.100.{i}", number.lower()) for i in range(3)
+    ]
+    assert [a["__typename"] for a in answers] == ["Conflict", "Conflict", "RateLimited"]
+
+
+async def test_a_failed_insert_logs_no_personal_value(
+    gql: Gql,
+    db: Sessionmaker,
+    redis: Redis,
+    deps: IdentityDeps,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A ticket number handed out twice (the sequence set back by hand) fails the insert on a
+    unique index: not a conflict the candidate can act on but a fault, answered as an internal
+    error and logged with its traceback, which holds none of the values sent (the engine hides
+    statement parameters, kit's formatter PostgreSQL's DETAIL lines)."""
+    assert (await _register(gql, an_id_number(261)))["__typename"] == "CandidateRegistered"
+    async with db.begin() as session:
+        sequence = models.TicketSequence
+        await session.execute(
+            update(sequence)
+            .where(col(sequence.region_code) == "0106")
+            .values(last_value=col(sequence.last_value) - 1)
+        )
+    number, phone, email = an_id_number(263), "13698765432", "ouyang.nana@example.com"
+    personal = {"name": "欧阳娜娜", "phone": phone, "email": email, "securityAnswer": "解放碑"}
+    caplog.set_level(logging.DEBUG)
+    context = make_context(db, redis, deps.settings, extras={"vault": deps.vault, "deps": deps})
+    captcha = (await gql(NEW_CAPTCHA))["newCaptcha"]["id"]
+    form = registration(number, captcha, "TEST", password="a secret for the logs", **personal)
+    result = await schema.execute(REGISTER, {"input": form}, context_value=context)
+    assert [e.extensions["code"] for e in result.errors or []] == ["internal"]
+    lines = [JsonFormatter("identity").format(record) for record in caplog.records]
+    assert any("uq_candidate_ticket_number" in line for line in lines), "the fault was logged"
+    secrets = [number, number[-8:], *personal.values(), "a secret for the logs", "$argon2"]
+    assert [s for s in secrets if any(s in line for line in lines)] == []

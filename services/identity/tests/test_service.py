@@ -112,6 +112,7 @@ def test_who_may_read_a_candidate() -> None:
     assert not service.can_read_candidate(Principal("s", Role.STAFF, region_code="0103"), candidate)
     assert service.can_read_candidate(Principal("a", Role.ADMIN), candidate)
     assert not service.can_read_candidate(Principal("x", Role.AUDITOR), candidate)
+    assert service.can_read_candidate(Principal("p", Role.STAFF), candidate)  # provincial office
 
 
 async def test_200_concurrent_registrations_never_share_a_ticket_number(database_url: str) -> None:
@@ -138,3 +139,27 @@ async def test_200_concurrent_registrations_never_share_a_ticket_number(database
     for region in regions:
         mine = sorted(int(n[-5:]) for n in numbers if n.startswith(region + "982"))
         assert mine == list(range(1, 51))
+
+
+async def test_one_id_number_registered_twice_at_once_is_one_candidate(database_url: str) -> None:
+    """Both registrations pass the look-up before either commits; the unique index decides and
+    the loser gets the conflict the candidate can act on, not an internal error."""
+    engine = create_engine(database_url, schema="identity", pool_size=2)
+    sessions = create_sessionmaker(engine)
+    settings = IdentitySettings(database_url=database_url)
+    vault = Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
+    number = an_id_number(1, born="19790707", region="510105")
+
+    async def register(phone: str) -> str:
+        data = new_candidate(number, phone=phone, region_code="0243")
+        async with sessions.begin() as session:
+            created = await service.create_candidate(session, vault, data, today=date(2097, 3, 1))
+            return created.ticket_number
+
+    try:
+        outcomes = await asyncio.gather(
+            register("13700000001"), register("13700000002"), return_exceptions=True
+        )
+    finally:
+        await engine.dispose()
+    assert sorted(type(o).__name__ for o in outcomes) == ["DuplicateIdNumberError", "str"]

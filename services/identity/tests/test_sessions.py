@@ -1,12 +1,13 @@
 """LogIn, RefreshSession, LogOut and ChangePassword through identity's schema."""
 
+import asyncio
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from zikao_identity.deps import IdentityDeps
-from zikao_identity.service import login
+from zikao_identity.service import login, staff
 from zikao_identity.testing import (
     CHANGE_PASSWORD,
     LOG_IN,
@@ -47,6 +48,7 @@ async def test_log_in_by_ticket_or_id_number(
     for value in (candidate.ticket_number, number, number.lower()):
         session = await _log_in(gql, value)
         assert session["__typename"] == "LoggedIn"
+        assert session["expiresAt"].endswith("+08:00")  # Beijing time
         principal = await _principal(deps, session["accessToken"])
         assert (principal.subject, principal.role) == (str(candidate.id), Role.CANDIDATE)
         assert principal.region_code == candidate.region_code  # records seats and scopes by it
@@ -175,3 +177,45 @@ async def test_wrong_passwords_back_off_per_client(
     with pytest.raises(RateLimitedError):
         await attempt(accounts[3].ticket_number, PASSWORD)
     await attempt(accounts[3].ticket_number, PASSWORD, client="10.0.0.8")
+
+
+@pytest.mark.parametrize("kind", ["candidate", "staff"])
+async def test_parallel_wrong_passwords_get_no_more_verified_than_the_limit(
+    db: Sessionmaker,
+    make_candidate: MakeCandidate,
+    deps: IdentityDeps,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """50 wrong passwords at once on one account: at most the free attempts reach the (slow)
+    verifier, the rest are refused as rate limited without hashing."""
+    if kind == "candidate":
+        candidate = await make_candidate(an_id_number(351))
+        key = login.account_key(deps, kind, candidate.ticket_number, candidate.id)
+        hashed = candidate.password_hash
+    else:
+        async with db.begin() as session:
+            account = await staff.create_staff(
+                session,
+                deps.blocklist,
+                Principal("admin-1", Role.ADMIN),
+                staff.NewStaff("zhou.yz", "周老师", Role.STAFF, "0103", "staff secret 2026"),
+            )
+        key = login.account_key(deps, kind, account.username, account.id)
+        hashed = account.password_hash
+    verified = 0
+    real_verify = login.verify_password
+
+    async def counting(hashed: str | None, password: str) -> bool:
+        nonlocal verified
+        verified += 1
+        return await real_verify(hashed, password)
+
+    monkeypatch.setattr(login, "verify_password", counting)
+    wrong = "wrong password here"
+    attempts = [login.check_password(deps, key, "10.0.0.9", hashed, wrong) for _ in range(50)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    limited = [r for r in results if isinstance(r, RateLimitedError)]
+    refused = [r for r in results if isinstance(r, login.InvalidCredentialsError)]
+    assert verified == len(refused) == deps.settings.login_free_failures
+    assert len(limited) == 50 - verified

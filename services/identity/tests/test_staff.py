@@ -2,6 +2,7 @@
 
 import base64
 import io
+import uuid
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ ADMIN = Principal("admin-1", Role.ADMIN)
 SHAPINGBA = Principal("staff-1", Role.STAFF, region_code="0106")
 YUZHONG = Principal("staff-2", Role.STAFF, region_code="0103")
 AUDITOR = Principal("auditor-1", Role.AUDITOR)
+PROVINCIAL = Principal("staff-3", Role.STAFF)  # the provincial office: no region
 SERVICE = Principal("service:documents", Role.SERVICE)
 
 CREATE = """mutation($input: CreateStaffInput!) { createStaff(input: $input) {
@@ -164,13 +166,22 @@ async def test_photo_upload_and_who_reads_it(gql: Gql, make_candidate: MakeCandi
     assert seen["contentBase64"] == photo
 
 
-async def test_a_candidate_cannot_read_photos_through_the_entity(
-    gql: Gql, make_candidate: MakeCandidate
-) -> None:
+async def test_photos_follow_the_one_read_rule(gql: Gql, make_candidate: MakeCandidate) -> None:
+    """The candidate, staff of the region and province-wide roles read a photo; staff of
+    another region, other candidates and auditors get no record."""
     candidate = await make_candidate(an_id_number(507))
-    reps = {"r": [{"__typename": "Candidate", "id": str(candidate.id)}]}
-    with pytest.raises(AssertionError, match="forbidden"):
-        await gql(PHOTO, reps, Principal(str(candidate.id), Role.CANDIDATE))
+    photo = _image((300, 400))
+    await gql(UPLOAD, {"id": str(candidate.id), "photo": photo}, SHAPINGBA)
+
+    def reps() -> dict[str, Any]:
+        return {"r": [{"__typename": "Candidate", "id": str(candidate.id)}]}
+
+    readers = [Principal(str(candidate.id), Role.CANDIDATE), SHAPINGBA, PROVINCIAL, ADMIN]
+    for reader in readers:
+        seen = (await gql(PHOTO, reps(), reader))["_entities"][0]
+        assert seen["photo"]["contentBase64"] == photo
+    for outsider in (YUZHONG, Principal(str(uuid.uuid4()), Role.CANDIDATE), AUDITOR):
+        assert (await gql(PHOTO, reps(), outsider))["_entities"] == [None]
 
 
 async def test_reissue_keeps_the_number(gql: Gql, make_candidate: MakeCandidate) -> None:
@@ -195,3 +206,16 @@ async def test_service_tokens_by_client_credentials(gql: Gql) -> None:
     assert ok["serviceToken"]["__typename"] == "ServiceTokenIssued"
     bad = await gql(SERVICE_TOKEN, {"id": "documents", "secret": "guess"})
     assert bad["serviceToken"]["code"] == "invalid_client"
+
+
+async def test_service_token_guesses_back_off_per_client(gql: Gql, deps: IdentityDeps) -> None:
+    right = {"id": "documents", "secret": "dev-only-documents-service-secret"}
+    for _ in range(2 * deps.settings.service_token_free_failures):  # right ones do not count
+        assert (await gql(SERVICE_TOKEN, right))["serviceToken"]["__typename"] == (
+            "ServiceTokenIssued"
+        )
+    for _ in range(deps.settings.service_token_free_failures):
+        wrong = await gql(SERVICE_TOKEN, {"id": "documents", "secret": "a guess"})
+        assert wrong["serviceToken"]["code"] == "invalid_client"
+    locked = (await gql(SERVICE_TOKEN, right))["serviceToken"]
+    assert locked == {"__typename": "RateLimited", "code": "rate_limited"}

@@ -61,6 +61,16 @@ class IdentityDeps:
         )
 
     @property
+    def service_backoff(self) -> Backoff:
+        s = self.settings
+        return Backoff(
+            s.service_token_free_failures,
+            s.login_backoff_seconds,
+            s.login_backoff_max_seconds,
+            s.failure_window_seconds,
+        )
+
+    @property
     def client_backoff(self) -> Backoff:
         s = self.settings
         return Backoff(

@@ -41,10 +41,6 @@ class IdentitySettings(ServiceSettings):
     common_passwords_file: Path = Field(default=DATA_DIR / "common-passwords.txt")
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     redis_prefix: str = Field(default="identity", description="prefix of identity's Redis keys")
-    client_address_header: str | None = Field(
-        default="x-forwarded-for",
-        description="header whose last address is the client's (set by the gateway)",
-    )
     # Captcha
     captcha_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     captcha_test_answer: str | None = Field(
@@ -59,6 +55,9 @@ class IdentitySettings(ServiceSettings):
     # Ticket recovery and password reset: attempts per hour
     recovery_per_id: int = Field(default=5, ge=1)
     recovery_per_client: int = Field(default=50, ge=1)
+    # Registration answers whether an ID number is registered: attempts per hour
+    registration_per_id: int = Field(default=5, ge=1)
+    registration_per_client: int = Field(default=50, ge=1)
     reset_session_minutes: int = Field(default=15, ge=1, le=60)
     reset_answer_tries: int = Field(default=3, ge=1, le=3)
     reset_link_minutes: int = Field(default=30, ge=5, le=60)
@@ -80,6 +79,9 @@ class IdentitySettings(ServiceSettings):
     service_clients: str = Field(
         default=DEV_SERVICE_CLIENTS,
         description="internal callers' credentials: `client:secret` pairs, comma separated",
+    )
+    service_token_free_failures: int = Field(
+        default=10, ge=1, description="wrong client secrets per client before backoff"
     )
     photo_max_bytes: int = Field(default=1_000_000, ge=10_000)
     photo_min_size: tuple[int, int] = (240, 320)

@@ -6,11 +6,20 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from starlette.requests import Request
+
 from zikao_identity import idnumber, models, service
 
 TODAY = date(2026, 11, 25)
 MakeCandidate = Callable[..., Awaitable[models.Candidate]]
 Gql = Callable[..., Awaitable[Any]]
+
+
+def http_request(peer: str, forwarded: str | None = None) -> Request:
+    """A request from `peer` (with `X-Forwarded-For: forwarded`), for a resolver context."""
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded is not None else []
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": headers}
+    return Request({**scope, "query_string": b"", "client": (peer, 50123)})
 
 
 def an_id_number(sequence: int, born: str = "19900101", region: str = "500106") -> str:

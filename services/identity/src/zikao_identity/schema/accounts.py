@@ -16,7 +16,6 @@ from zikao_identity.schema.common import (
     Problems,
     answer,
     check_captcha,
-    client_of,
     deps,
     today,
 )
@@ -90,10 +89,10 @@ def _new_candidate(data: RegisterCandidateInput) -> service.NewCandidate:
     return service.NewCandidate(
         name=data.name,
         id_number=data.id_number,
-        phone=data.phone.strip(),
-        email=data.email.strip() if data.email and data.email.strip() else None,
+        phone=data.phone,
+        email=data.email,
         password=data.password,
-        region_code=data.region_code.strip(),
+        region_code=data.region_code,
         security_question=data.security_question,
         security_answer=data.security_answer,
     )
@@ -101,9 +100,10 @@ def _new_candidate(data: RegisterCandidateInput) -> service.NewCandidate:
 
 async def _register(info: Info[Context, None], data: RegisterCandidateInput) -> CandidateRegistered:
     found = deps(info)
-    new = _new_candidate(data)
-    service.validate_new_candidate(new, today(), found.blocklist)  # before using the captcha up
+    # The fields first, so that a typo does not use the captcha up nor count as an attempt.
+    new = service.validate_new_candidate(_new_candidate(data), today(), found.blocklist)
     await check_captcha(info, data.captcha)
+    await service.count_registration(found, new.id_number, info.context.client_address())
     async with info.context.db.begin() as session:
         candidate = await service.create_candidate(
             session, found.vault, new, today=today(), blocklist=found.blocklist
@@ -120,7 +120,11 @@ async def _log_in(
     await check_captcha(info, captcha)
     async with info.context.db.begin() as session:
         issued = await login.log_in_candidate(
-            session, deps(info), login=login_name, password=password, client=client_of(info)
+            session,
+            deps(info),
+            login=login_name,
+            password=password,
+            client=info.context.client_address(),
         )
     return LoggedIn.of(issued)
 

@@ -16,11 +16,12 @@ from zikao_identity import models, service
 from zikao_identity.crypto import Vault
 from zikao_identity.repository import PhotoRepository, RegionRepository
 from zikao_identity.service.staff import find_by_ticket_number
+from zikao_kit.access import ensure_may_read_candidate
 from zikao_kit.auth import Principal, Role
 from zikao_kit.context import Context
 from zikao_kit.errors import NotFoundError
 
-PHOTO_READERS = (Role.STAFF, Role.ADMIN, Role.SERVICE)
+SEARCHERS = (Role.STAFF, Role.ADMIN, Role.SERVICE)
 
 
 @strawberry.enum(description="From the 17th digit of the ID number.")
@@ -80,9 +81,13 @@ class Candidate:
             raise NotFoundError("报名区县不存在")
         return region
 
-    @strawberry.field(description="Staff of the region, admins and internal services only.")
+    @strawberry.field(
+        description="For those who may read the candidate's data: the candidate, staff of the"
+        " region, provincial staff, admins and internal services."
+    )
     async def photo(self, info: Info[Context, None]) -> CandidatePhoto | None:
-        info.context.require_principal(*PHOTO_READERS)
+        principal = info.context.require_principal()
+        ensure_may_read_candidate(principal, str(self.id), self.region_code)
         loader = info.context.loader("photos", _load_photos(info.context))
         photo: CandidatePhoto | None = await loader.load(uuid.UUID(str(self.id)))
         return photo
@@ -170,11 +175,13 @@ class CandidateQuery:
         async with info.context.db() as session:
             return [Region.from_model(r) for r in await RegionRepository(session).all()]
 
-    @strawberry.field(description="Staff: a candidate of their region by ticket number.")
+    @strawberry.field(
+        description="Staff search: a candidate they may read by ticket number (null for others)."
+    )
     async def candidate_by_ticket_number(
         self, info: Info[Context, None], ticket_number: str
     ) -> Candidate | None:
-        info.context.require_principal(*PHOTO_READERS)
+        info.context.require_principal(*SEARCHERS)
         async with info.context.db() as session:
             found = await find_by_ticket_number(session, ticket_number)
         if found is None:

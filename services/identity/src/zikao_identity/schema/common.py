@@ -41,19 +41,6 @@ def today() -> date:
     return date.today()
 
 
-def client_of(info: Info[Context, None]) -> str:
-    """The caller's address for per-client limits: the address the trusted gateway appended
-    last to `X-Forwarded-For`, else the peer's."""
-    request = info.context.request
-    if request is None:
-        return "local"
-    header = deps(info).settings.client_address_header
-    forwarded = request.headers.get(header) if header else None
-    if forwarded:
-        return forwarded.split(",")[-1].strip()[:64] or "unknown"
-    return request.client.host if request.client else "unknown"
-
-
 async def check_captcha(info: Info[Context, None], captcha: CaptchaInput) -> None:
     await deps(info).captchas.check(str(captcha.id), captcha.answer)
 

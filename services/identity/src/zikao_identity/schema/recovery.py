@@ -16,7 +16,6 @@ from zikao_identity.schema.common import (
     CaptchaInput,
     Problems,
     check_captcha,
-    client_of,
     deps,
     today,
 )
@@ -67,7 +66,7 @@ async def _recover(
             deps(info),
             name=name,
             id_number=id_number,
-            client=client_of(info),
+            client=info.context.client_address(),
             today=today(),
         )
     return TicketNumberRecovered(ticket_number=ticket_number)
@@ -83,7 +82,7 @@ async def _start(
             deps(info),
             ticket_number=ticket_number,
             id_number=id_number,
-            client=client_of(info),
+            client=info.context.client_address(),
             today=today(),
         )
     return PasswordResetStarted(

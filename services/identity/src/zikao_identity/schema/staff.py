@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
 
@@ -19,7 +19,6 @@ from zikao_identity.schema.common import (
     Problems,
     answer,
     check_captcha,
-    client_of,
     deps,
 )
 from zikao_identity.service import clients, login, photos, staff
@@ -27,7 +26,7 @@ from zikao_kit.auth import Role
 from zikao_kit.context import Context
 from zikao_kit.errors import InvalidInputError, NotFoundError
 
-STAFF_WORK = (Role.STAFF, Role.ADMIN)
+STAFF_WORK = staff.STAFF_WORK
 AUDIT_READERS = (Role.AUDITOR, Role.ADMIN)
 
 
@@ -153,7 +152,11 @@ async def _staff_log_in(
     await check_captcha(info, captcha)
     async with info.context.db.begin() as session:
         issued = await login.log_in_staff(
-            session, deps(info), username=username, password=password, client=client_of(info)
+            session,
+            deps(info),
+            username=username,
+            password=password,
+            client=info.context.client_address(),
         )
     return LoggedIn.of(issued)
 
@@ -161,9 +164,11 @@ async def _staff_log_in(
 async def _service_token(
     info: Info[Context, None], client_id: str, client_secret: str
 ) -> ServiceTokenIssued:
-    issued = clients.issue_service_token(deps(info), client_id, client_secret)
+    issued = await clients.issue_service_token(
+        deps(info), client_id, client_secret, client=info.context.client_address()
+    )
     return ServiceTokenIssued(
-        access_token=issued.token, expires_at=datetime.fromtimestamp(issued.expires_at).astimezone()
+        access_token=issued.token, expires_at=datetime.fromtimestamp(issued.expires_at, UTC)
     )
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import csv
-import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_identity import idnumber
+from zikao_identity import idnumber, text
 from zikao_identity.crypto import Sealed, Vault
+from zikao_identity.deps import IdentityDeps
 from zikao_identity.models import Candidate, Gender
 from zikao_identity.password_policy import check_password, common_passwords
 from zikao_identity.passwords import hash_answer, hash_password, normalize_answer
@@ -23,14 +23,15 @@ from zikao_identity.repository import (
     RegionRepository,
     TicketSequenceRepository,
 )
-from zikao_kit.auth import Principal, Role
+from zikao_kit.access import may_read_candidate
+from zikao_kit.auth import Principal
 from zikao_kit.errors import ConflictError, InvalidInputError
 
 ID_PURPOSE = "id_number"
 PHONE_PURPOSE = "phone"
 MAX_SEQUENCE = 99_999
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+HOUR = 3600
+ID_INDEX_CONSTRAINT = "uq_candidate_id_number_index"
 
 
 class DuplicateIdNumberError(ConflictError):
@@ -98,23 +99,46 @@ async def allocate_ticket_number(session: AsyncSession, region_code: str, today:
 
 def validate_new_candidate(
     data: NewCandidate, today: date, blocklist: frozenset[str] | None = None
-) -> str:
-    """Checks the fields that need no database; returns the normalised ID number."""
-    if not 1 <= len(data.name.strip()) <= 50 or any(c.isdigit() for c in data.name):
-        raise InvalidInputError("name", "请填写与身份证一致的姓名")
+) -> NewCandidate:
+    """Checks the fields that need no database; returns them as they are kept (the ID number
+    normalised, text NFKC with white space collapsed)."""
+    name = text.person_name(data.name)
     number = idnumber.validate(data.id_number, today=today)
-    if not _PHONE.match(data.phone):
-        raise InvalidInputError("phone", "请填写11位中国大陆手机号")
-    if data.email is not None and (len(data.email) > 254 or not _EMAIL.match(data.email)):
-        raise InvalidInputError("email", "电子邮箱格式不正确")
-    check_password(data.password, blocklist=blocklist, personal=(number, data.phone))
-    if not 1 <= len(data.security_question.strip()) <= 100:
-        raise InvalidInputError("securityQuestion", "请填写密保问题（100字以内）")
-    if not 1 <= len(normalize_answer(data.security_answer)) <= 100:
+    phone = text.phone(data.phone)
+    email = text.email(data.email)
+    check_password(data.password, blocklist=blocklist, personal=(number, phone))
+    question = text.clean(
+        data.security_question,
+        field="securityQuestion",
+        max_length=100,
+        message="请填写密保问题（100字以内）",
+    )
+    answer = normalize_answer(data.security_answer[: 100 * text.RAW_FACTOR])
+    if len(data.security_answer) > 100 * text.RAW_FACTOR or not 1 <= len(answer) <= 100:
         raise InvalidInputError("securityAnswer", "请填写密保答案（100字以内）")
-    if not re.fullmatch(r"\d{4}", data.region_code):
-        raise InvalidInputError("regionCode", "请选择报名所在区县")
-    return number
+    if text.has_hidden(answer):
+        raise InvalidInputError("securityAnswer", "密保答案含有无法显示的字符")
+    region = text.region_code(data.region_code)
+    return replace(
+        data,
+        name=name,
+        id_number=number,
+        phone=phone,
+        email=email,
+        region_code=region,
+        security_question=question,
+    )
+
+
+async def count_registration(deps: IdentityDeps, id_number: str, client: str) -> None:
+    """Registration tells whether an ID number is registered: limited per number (its blind
+    index, whichever client asks) and per client, like ticket recovery."""
+    s = deps.settings
+    index = deps.vault.blind_index(id_number, ID_PURPOSE).hex()[:32]
+    await deps.limits.hit("register-id", index, limit=s.registration_per_id, window_seconds=HOUR)
+    await deps.limits.hit(
+        "register-client", client, limit=s.registration_per_client, window_seconds=HOUR
+    )
 
 
 async def create_candidate(
@@ -127,24 +151,26 @@ async def create_candidate(
 ) -> Candidate:
     """Records a new candidate with a fresh ticket number; the ID number must be new.
 
-    The slow hashes come first, so the ticket sequence row is locked only briefly."""
+    A known ID number is refused before any hash is computed; the slow hashes come before the
+    ticket sequence row is touched, so that row is locked only briefly."""
     blocklist = blocklist if blocklist is not None else common_passwords()
-    number = validate_new_candidate(data, today, blocklist)
-    password_hash = await hash_password(data.password)
-    answer_hash = await hash_answer(data.security_answer)
+    data = validate_new_candidate(data, today, blocklist)
+    number = data.id_number
     if await RegionRepository(session).get(data.region_code) is None:
         raise InvalidInputError("regionCode", "请选择报名所在区县")
     index = vault.blind_index(number, ID_PURPOSE)
     candidates = CandidateRepository(session)
     if await candidates.by_id_index(index) is not None:
         raise DuplicateIdNumberError()
+    password_hash = await hash_password(data.password)
+    answer_hash = await hash_answer(data.security_answer)
     ticket_number = await allocate_ticket_number(session, data.region_code, today)
     # A ticket number is only known now; the policy refuses a password that contains it.
     check_password(data.password, blocklist=blocklist, personal=(ticket_number,))
     sealed_id = vault.seal(number, ID_PURPOSE)
     candidate = Candidate(
         ticket_number=ticket_number,
-        name=data.name.strip(),
+        name=data.name,
         data_key_id=sealed_id.key_id,
         id_number_sealed=sealed_id.blob,
         id_number_index=index,
@@ -154,15 +180,32 @@ async def create_candidate(
         birth_date=idnumber.birth_date(number),
         region_code=data.region_code,
         password_hash=password_hash,
-        security_question=data.security_question.strip(),
+        security_question=data.security_question,
         security_answer_hash=answer_hash,
     )
     candidates.add(candidate)
+    await _insert(session)
+    return candidate
+
+
+async def _insert(session: AsyncSession) -> None:
+    """Flushes a new candidate. The same ID number registered at the same moment by another
+    transaction is the one conflict expected here; any other (a ticket number handed out
+    twice) is a fault and is raised as it is."""
     try:
         await session.flush()
-    except IntegrityError:  # the same ID number registered at the same moment
-        raise DuplicateIdNumberError() from None
-    return candidate
+    except IntegrityError as error:
+        if constraint_name(error) == ID_INDEX_CONSTRAINT:
+            raise DuplicateIdNumberError() from None
+        raise
+
+
+def constraint_name(error: IntegrityError) -> str | None:
+    """The constraint a failed statement violated, as asyncpg reports it."""
+    name = getattr(error.orig, "constraint_name", None)
+    if name is None:  # SQLAlchemy's asyncpg adapter keeps the driver's error as the cause
+        name = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    return name if isinstance(name, str) else None
 
 
 def personal_data(vault: Vault, candidate: Candidate) -> tuple[str, str]:
@@ -174,12 +217,8 @@ def personal_data(vault: Vault, candidate: Candidate) -> tuple[str, str]:
 
 
 def can_read_candidate(principal: Principal, candidate: Candidate) -> bool:
-    """The candidate themself, staff of the candidate's region, admins and internal services."""
-    if principal.role is Role.CANDIDATE:
-        return principal.subject == str(candidate.id)
-    if principal.role is Role.STAFF:
-        return principal.region_code == candidate.region_code
-    return principal.role in (Role.ADMIN, Role.SERVICE)
+    """The one rule of `zikao_kit.access`, for a candidate record at hand."""
+    return may_read_candidate(principal, candidate.id, candidate.region_code)
 
 
 async def candidate_views(

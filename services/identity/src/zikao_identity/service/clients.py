@@ -26,11 +26,18 @@ def configured_clients(setting: str) -> dict[str, bytes]:
     return clients
 
 
-def issue_service_token(deps: IdentityDeps, client_id: str, client_secret: str) -> IssuedToken:
+async def issue_service_token(
+    deps: IdentityDeps, client_id: str, client_secret: str, *, client: str
+) -> IssuedToken:
+    """A service token for right client credentials. Wrong secrets back off per client
+    (address), each attempt counted before it is compared."""
+    client_key = f"service-client:{client}"
+    reservation = await deps.limits.reserve((client_key, deps.service_backoff))
     expected = configured_clients(deps.settings.service_clients).get(client_id)
     given = hashlib.sha256(client_secret.encode()).digest()
     if expected is None or not hmac.compare_digest(expected, given):
         raise InvalidClientError()
+    await deps.limits.release(reservation, client_key)
     return deps.signer.issue(
         subject=f"service:{client_id}",
         role=Role.SERVICE,

@@ -1,9 +1,9 @@
 """Log-in of candidates (ticket number or ID number) and staff (username), with backoff after
-repeated wrong passwords per account and per client."""
+repeated wrong passwords per account and per client, each attempt counted before it is
+verified."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +15,9 @@ from zikao_identity.passwords import verify_password
 from zikao_identity.repository import CandidateRepository, StaffRepository
 from zikao_identity.service.candidates import ID_PURPOSE
 from zikao_identity.service.sessions import Grant, IssuedSession, open_session
+from zikao_identity.service.staff import username_of
 from zikao_kit.auth import Role
 from zikao_kit.errors import InvalidInputError, UnauthenticatedError
-
-TICKET_NUMBER = re.compile(r"^\d{12}$")
-ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 class InvalidCredentialsError(UnauthenticatedError):
@@ -31,9 +29,9 @@ async def find_candidate(session: AsyncSession, deps: IdentityDeps, login: str) 
     """The candidate whose ticket number or ID number is `login` (None when nobody's)."""
     value = idnumber.normalize(login)
     candidates = CandidateRepository(session)
-    if TICKET_NUMBER.match(value):
+    if idnumber.has_ticket_shape(value):
         return await candidates.by_ticket_number(value)
-    if ID_SHAPE.match(value):
+    if idnumber.has_id_shape(value):
         return await candidates.by_id_index(deps.vault.blind_index(value, ID_PURPOSE))
     raise InvalidInputError("login", "请输入12位准考证号或18位身份证号", code="login_malformed")
 
@@ -54,7 +52,7 @@ async def log_in_candidate(
         deps, "candidate", idnumber.normalize(login), candidate.id if candidate else None
     )
     hashed = candidate.password_hash if candidate else None
-    await _check_password(deps, key, client, hashed, password)
+    await check_password(deps, key, client, hashed, password)
     if candidate is None:  # unreachable: an unknown login never passes the check
         raise InvalidCredentialsError()
     grant = Grant(str(candidate.id), Role.CANDIDATE, candidate.region_code)
@@ -64,27 +62,31 @@ async def log_in_candidate(
 async def log_in_staff(
     session: AsyncSession, deps: IdentityDeps, *, username: str, password: str, client: str
 ) -> IssuedSession:
-    name = username.strip().lower()
+    name = username_of(username)
     staff = await StaffRepository(session).by_username(name)
     if staff is not None and not staff.active:
         staff = None
     key = account_key(deps, "staff", name, staff.id if staff else None)
-    await _check_password(deps, key, client, staff.password_hash if staff else None, password)
+    await check_password(deps, key, client, staff.password_hash if staff else None, password)
     if staff is None:  # unreachable: an unknown login never passes the check
         raise InvalidCredentialsError()
     return await _open(session, deps, Grant(str(staff.id), Role(staff.role), staff.region_code))
 
 
-async def _check_password(
+async def check_password(
     deps: IdentityDeps, key: str, client: str, hashed: str | None, password: str
 ) -> None:
+    """Counts the attempt on the account `key` and the client before the (slow) hash is
+    verified, so that parallel attempts cannot get more verified than the backoff allows; a
+    right password clears the account and does not count against the client."""
     client_key = f"client:{client}"
-    await deps.limits.ensure_unlocked(key, client_key)
+    reservation = await deps.limits.reserve(
+        (key, deps.account_backoff), (client_key, deps.client_backoff)
+    )
     if not await verify_password(hashed, password):
-        await deps.limits.fail(key, deps.account_backoff)
-        await deps.limits.fail(client_key, deps.client_backoff)
         raise InvalidCredentialsError()
     await deps.limits.clear(key)
+    await deps.limits.release(reservation, client_key)
 
 
 async def _open(session: AsyncSession, deps: IdentityDeps, grant: Grant) -> IssuedSession:

@@ -20,7 +20,6 @@ from zikao_identity.password_policy import check_password
 from zikao_identity.passwords import hash_password, verify_answer, verify_password
 from zikao_identity.repository import CandidateRepository, ResetMailRepository
 from zikao_identity.service.candidates import ID_PURPOSE, personal_data
-from zikao_identity.service.login import TICKET_NUMBER
 from zikao_identity.service.sessions import end_sessions, token_hash
 from zikao_kit.db import utc_now
 from zikao_kit.errors import InvalidInputError, NotFoundError
@@ -102,9 +101,7 @@ async def start_password_reset(
     client: str,
     today: date,
 ) -> ResetStarted:
-    ticket = ticket_number.strip()
-    if not TICKET_NUMBER.match(ticket):
-        raise InvalidInputError("ticketNumber", "准考证号应为12位数字")
+    ticket = idnumber.ticket_number(ticket_number)
     index = deps.vault.blind_index(idnumber.validate(id_number, today=today), ID_PURPOSE)
     await _limit(deps, "reset", index, client)
     candidate = await CandidateRepository(session).by_ticket_number(ticket)
@@ -192,10 +189,10 @@ async def change_password(
             "confirmPassword", "两次输入的新密码不一致", code="password_mismatch"
         )
     key = f"candidate:{candidate.id}"
-    await deps.limits.ensure_unlocked(key)
+    await deps.limits.reserve((key, deps.account_backoff))
     if not await verify_password(candidate.password_hash, old_password):
-        await deps.limits.fail(key, deps.account_backoff)
         raise InvalidInputError("oldPassword", "原密码不正确", code="wrong_password")
+    await deps.limits.clear(key)
     _check_new_password(deps, candidate, new_password)
     return await set_password(session, candidate, new_password)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_identity import idnumber, text
 from zikao_identity.deps import IdentityDeps
 from zikao_identity.models import AuditEntry, Candidate, StaffAccount
 from zikao_identity.password_policy import check_password
@@ -23,8 +25,10 @@ from zikao_kit.auth import Principal, Role
 from zikao_kit.db import utc_now
 from zikao_kit.errors import ConflictError, InvalidInputError, NotFoundError
 
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,49}$")
+USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,49}")
+USERNAME_RAW_MAX = 200
 STAFF_ROLES = (Role.STAFF, Role.ADMIN, Role.AUDITOR)
+STAFF_WORK = (Role.STAFF, Role.ADMIN)
 
 
 class UsernameTakenError(ConflictError):
@@ -63,26 +67,29 @@ def audit(
     )
 
 
+def username_of(raw: str) -> str:
+    """A username as typed (NFKC, trimmed, lower case): what accounts are created and looked
+    up by."""
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
 async def create_staff(
     session: AsyncSession, blocklist: frozenset[str], actor: Principal, data: NewStaff
 ) -> StaffAccount:
-    username = data.username.strip().lower()
-    if not USERNAME.match(username):
+    username = username_of(data.username)
+    if len(data.username) > USERNAME_RAW_MAX or not USERNAME.fullmatch(username):
         raise InvalidInputError("username", "用户名为3–50位小写字母、数字或 _ . -，以字母开头")
-    if not 1 <= len(data.name.strip()) <= 50:
-        raise InvalidInputError("name", "请填写姓名")
+    name = text.clean(data.name, field="name", max_length=50, message="请填写姓名（50字以内）")
     if data.role not in STAFF_ROLES:
         raise InvalidInputError("role", "角色只能是工作人员、管理员或审计员")
-    region = data.region_code if data.role is Role.STAFF else None
-    if data.role is Role.STAFF and (not region or not await RegionRepository(session).get(region)):
-        raise InvalidInputError("regionCode", "区县工作人员须指定所属区县")
+    region = await _staff_region(session, data) if data.role is Role.STAFF else None
     check_password(data.password, blocklist=blocklist, personal=(username,))
     staff_repository = StaffRepository(session)
     if await staff_repository.by_username(username) is not None:
         raise UsernameTakenError()
     staff = StaffAccount(
         username=username,
-        name=data.name.strip(),
+        name=name,
         role=data.role.value,
         region_code=region,
         password_hash=await hash_password(data.password),
@@ -93,24 +100,32 @@ async def create_staff(
     return staff
 
 
+async def _staff_region(session: AsyncSession, data: NewStaff) -> str:
+    """The region of a district staff member: one of the region table."""
+    code = text.region_code(data.region_code or "", field="regionCode")
+    if await RegionRepository(session).get(code) is None:
+        raise InvalidInputError("regionCode", "区县工作人员须指定所属区县")
+    return code
+
+
 async def candidate_for(
     session: AsyncSession, actor: Principal, candidate_id: uuid.UUID, *, lock: bool = False
 ) -> Candidate:
     """The candidate, if `actor` may work on them (staff: their own region only)."""
     candidates = CandidateRepository(session)
     found = await (candidates.get_for_update if lock else candidates.get)(candidate_id)
-    if found is None or not can_read_candidate(actor, found) or actor.role is Role.CANDIDATE:
+    if found is None or actor.role not in STAFF_WORK or not can_read_candidate(actor, found):
         raise NotFoundError("考生不存在或不在您的管辖范围")
     return found
 
 
 def _reason(reason: str | None, *, required: bool) -> str | None:
-    text = (reason or "").strip()
-    if required and not 2 <= len(text) <= 200:
-        raise InvalidInputError("reason", "请说明原因（2–200字）")
-    if len(text) > 200:
-        raise InvalidInputError("reason", "原因最多200字")
-    return text or None
+    message = "请说明原因（2–200字）" if required else "原因最多200字"
+    given = text.clean(
+        reason or "", field="reason", max_length=200, min_length=2 if required else 0,
+        message=message,
+    )  # fmt: skip
+    return given or None
 
 
 async def reveal_id_number(
@@ -144,7 +159,9 @@ async def reissue_ticket(
 
 
 async def find_by_ticket_number(session: AsyncSession, ticket_number: str) -> uuid.UUID | None:
-    candidate = await CandidateRepository(session).by_ticket_number(ticket_number.strip())
+    """Staff search: `InvalidInputError` for what is not a ticket number (look-alikes too)."""
+    number = idnumber.ticket_number(ticket_number)
+    candidate = await CandidateRepository(session).by_ticket_number(number)
     return candidate.id if candidate else None
 
 
