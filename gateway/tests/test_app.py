@@ -50,14 +50,15 @@ async def test_post_answers_with_the_graphql_response_media_type(
 @pytest.mark.parametrize(
     ("trusted", "forwarded", "seen"),
     [
-        (0, "6.6.6.6", "127.0.0.1"),  # no proxy in front: a client's own header is ignored
-        (1, "6.6.6.6, 10.0.0.7", "10.0.0.7"),  # what the load balancer appended
-        (2, "6.6.6.6, 10.0.0.7, 10.0.0.1", "10.0.0.7"),
-        (1, None, "127.0.0.1"),
+        ("", "6.6.6.6", "127.0.0.1"),  # no proxy in front: a client's own header is ignored
+        ("127.0.0.1", "6.6.6.6, 10.0.0.7", "10.0.0.7"),  # what the load balancer appended
+        ("127.0.0.1, 10.0.0.1", "6.6.6.6, 10.0.0.7, 10.0.0.1", "10.0.0.7"),
+        ("127.0.0.1", None, "127.0.0.1"),
+        ("10.0.0.0/8", "6.6.6.6", "127.0.0.1"),  # the peer is no configured proxy
     ],
 )
 async def test_subgraphs_see_the_callers_address(
-    subgraphs: InProcessSubgraphs, trusted: int, forwarded: str | None, seen: str
+    subgraphs: InProcessSubgraphs, trusted: str, forwarded: str | None, seen: str
 ) -> None:
     settings = GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, trusted_proxies=trusted)
     app = create_app(settings, transport=subgraphs)
@@ -119,3 +120,28 @@ def test_subgraph_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RECORDS_URL", "http://records.internal/graphql")
     assert GatewaySettings().subgraph_urls() == {"records": "http://records.internal/graphql"}
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (
+            b'{"query": "{ books(first: 1) { title } }", "variables": {"x": "\\ud800"}}',
+            "invalid_text",
+        ),
+        (b'{"query": "{ books(first: 1) { title(x: \\"\\\\u0000\\") } }"}', "invalid_text"),
+        (
+            b'{"query": "{ a }", "variables": {"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+            "too_deep",
+        ),
+    ],
+)
+async def test_text_no_service_can_keep_is_refused_before_any_subgraph(
+    subgraphs: InProcessSubgraphs, http: httpx.AsyncClient, body: bytes, code: str
+) -> None:
+    response = await http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+    assert subgraphs.headers == []

@@ -23,24 +23,20 @@ from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.subgraphs import SubgraphClient
 from zikao_gateway.supergraph import load_supergraph
+from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
 from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_request_id
+from zikao_kit.network import FORWARDED_FOR, TrustedProxies, client_address
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 FORWARDED_HEADERS = ("authorization",)
-CLIENT_ADDRESS_HEADER = "x-forwarded-for"
 
 
-def client_address(request: Request | WebSocket, trusted_proxies: int) -> str:
-    """The caller's address: the peer's, or, behind `trusted_proxies` proxies that each append
-    to `X-Forwarded-For`, the entry the outermost trusted one wrote (earlier entries are the
-    client's own word and are ignored)."""
-    peer = request.client.host if request.client else "unknown"
-    if trusted_proxies <= 0:
-        return peer
-    hops = [h.strip() for h in request.headers.get(CLIENT_ADDRESS_HEADER, "").split(",")]
-    hops = [h for h in hops if h]
-    return hops[-trusted_proxies] if len(hops) >= trusted_proxies else peer
+def caller_address(request: Request | WebSocket, proxies: TrustedProxies) -> str:
+    """The caller's address by kit's one rule: the peer's, unless the peer is a configured
+    load balancer (then what it appended to `X-Forwarded-For`)."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get(FORWARDED_FOR), proxies)
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
@@ -51,7 +47,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     Subgraphs get the caller's token, the request id and the caller's address (for identity's
     per-client limits) in `X-Forwarded-For`."""
 
-    trusted_proxies = 0
+    proxies = TrustedProxies()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -62,7 +58,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         }
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
-        headers[CLIENT_ADDRESS_HEADER] = client_address(request, self.trusted_proxies)
+        headers[FORWARDED_FOR] = caller_address(request, self.proxies)
         return GatewayContext(headers=headers, request_id=request_id)
 
     def encode_json(self, data: object) -> str:
@@ -121,7 +117,7 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(),
     )
-    view.trusted_proxies = settings.trusted_proxies
+    view.proxies = settings.proxies
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -141,6 +137,10 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             *health_routes({"supergraph": supergraph_loaded}),
         ],
-        middleware=[Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS)],
+        middleware=[
+            Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS),
+            # NUL, lone surrogates, deep JSON and huge bodies: refused before any parsing
+            Middleware(InputGuardMiddleware),
+        ],
         lifespan=lifespan,
     )

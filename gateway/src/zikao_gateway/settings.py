@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS
 from zikao_gateway.sizing import MAX_SELECTIONS
+from zikao_kit.network import TrustedProxies
 from zikao_kit.settings import Environment
 
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[2] / "supergraph.graphql"
@@ -44,15 +45,25 @@ class GatewaySettings(BaseSettings):
         validation_alias="GATEWAY_PLAN_TIMEOUT_SECONDS",
         description="longest wait for a plan not in the cache (made off the event loop)",
     )
-    trusted_proxies: int = Field(
-        default=0,
-        ge=0,
+    trusted_proxies: str = Field(
+        default="",
         validation_alias="GATEWAY_TRUSTED_PROXIES",
-        description="load balancers in front that append the caller to X-Forwarded-For",
+        description="addresses or networks of the load balancers in front, whose"
+        " X-Forwarded-For is believed (comma separated; none by default)",
     )
     identity_url: str | None = Field(default=None, validation_alias="IDENTITY_URL")
     records_url: str | None = Field(default=None, validation_alias="RECORDS_URL")
     documents_url: str | None = Field(default=None, validation_alias="DOCUMENTS_URL")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
 
     def subgraph_urls(self) -> dict[str, str]:
         """Subgraph name → URL, for those that override the supergraph's `@join__graph(url:)`."""
