@@ -20,13 +20,15 @@ TEST_ANSWER = "TEST"
 
 @pytest.fixture
 def settings(database_url: str) -> IdentitySettings:
-    """Settings with Redis keys of this test only (so limits never leak between tests)."""
+    """Settings with Redis keys of this test only (so limits never leak between tests), and no
+    other service's audit trail (tests that read it mount their own)."""
     prefix = f"identity-test:{uuid.uuid4().hex}"
     return IdentitySettings(
         database_url=database_url,
         redis_prefix=prefix,
         queue_name=f"{prefix}:queue",
         captcha_test_answer=TEST_ANSWER,
+        audit_sources="",
     )
 
 

@@ -43,7 +43,8 @@ UPLOAD = """mutation($id: ID!, $photo: String!) {
 REISSUE = """mutation($id: ID!) { reissueTicket(candidateId: $id, reason: "遗失") {
   __typename ... on TicketReissued { candidate { ticketNumber ticketReissueCount } }
   ... on Problem { code } } }"""
-AUDIT_LOG = "{ auditLog { actor actorRole action candidateId reason detail } }"
+AUDIT_TRAIL = """{ auditTrail { unavailable entries {
+  service actor actorName actorRole action candidateId reason detail { key value } } } }"""
 PHOTO = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Candidate { photo { mediaType contentBase64 width height } } } }"""
 SERVICE_TOKEN = """mutation($id: String!, $secret: String!) {
@@ -114,15 +115,17 @@ async def test_reveal_is_scoped_and_audited(gql: Gql, make_candidate: MakeCandid
     ] == "reason"
     assert (await gql(REVEAL, variables, SHAPINGBA))["revealIdNumber"]["idNumber"] == number
     with pytest.raises(AssertionError, match="forbidden"):  # staff do not read the audit log
-        await gql(AUDIT_LOG, principal=SHAPINGBA)
-    log = (await gql(AUDIT_LOG, principal=AUDITOR))["auditLog"]
+        await gql(AUDIT_TRAIL, principal=SHAPINGBA)
+    log = (await gql(AUDIT_TRAIL, principal=AUDITOR))["auditTrail"]["entries"]
     assert log[0] == {
+        "service": "identity",
         "actor": "staff-1",
+        "actorName": "staff-1",  # no staff account has this id: shown as it is
         "actorRole": "staff",
         "action": "reveal_id_number",
         "candidateId": str(candidate.id),
         "reason": "核对报名信息",
-        "detail": None,
+        "detail": [],
     }
     assert number not in str(log)
 
@@ -195,8 +198,11 @@ async def test_reissue_keeps_the_number(gql: Gql, make_candidate: MakeCandidate)
     assert (await gql(REISSUE, {"id": "not-a-uuid"}, SHAPINGBA))["reissueTicket"][
         "code"
     ] == "invalid_input"
-    log = (await gql(AUDIT_LOG, principal=ADMIN))["auditLog"]
-    assert [e["detail"] for e in log[:2]] == ["#2", "#1"]
+    log = (await gql(AUDIT_TRAIL, principal=ADMIN))["auditTrail"]["entries"]
+    assert [e["detail"] for e in log[:2]] == [
+        [{"key": "reissue", "value": "2"}],
+        [{"key": "reissue", "value": "1"}],
+    ]
 
 
 async def test_service_tokens_by_client_credentials(gql: Gql) -> None:

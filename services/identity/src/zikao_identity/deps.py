@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import httpx
 from redis.asyncio import Redis
 
 from zikao_identity.captcha import CaptchaStore
@@ -24,6 +26,9 @@ class IdentityDeps:
     limits: Limits
     resets: ResetSessions
     blocklist: frozenset[str]
+    # How the audit trail reaches the other services: the network, but for URLs a test mounts
+    # (httpx `mounts`: URL pattern → transport).
+    audit_mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None
 
     @classmethod
     def create(

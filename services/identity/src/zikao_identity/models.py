@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, DateTime, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
+from zikao_kit.audit import AuditColumns
 from zikao_kit.db import schema_registry, utc_column, utc_now
 
 SCHEMA = "identity"
@@ -131,15 +132,8 @@ class PasswordResetMail(IdentityModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=_maybe_time())
 
 
-class AuditEntry(IdentityModel, table=True):
-    """A sensitive action: who did what to whom, when and why. Never holds personal data."""
+class AuditEntry(AuditColumns, IdentityModel, table=True):
+    """A sensitive action: who did what to whom, when and why (the columns every service's
+    trail shares). Never holds personal data."""
 
     __tablename__ = "audit_entry"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
-    actor: str = Field(max_length=64, index=True)
-    actor_role: str = Field(max_length=20)
-    action: str = Field(max_length=40, index=True)
-    candidate_id: uuid.UUID | None = Field(default=None, index=True)
-    reason: str | None = Field(default=None, max_length=200)
-    detail: str | None = Field(default=None, max_length=200)

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from zikao_identity.models import (
-    AuditEntry,
     Candidate,
     CandidatePhoto,
     PasswordResetMail,
@@ -95,6 +94,14 @@ class CandidateRepository:
         )
         return result.scalar_one_or_none()
 
+    async def ticket_numbers(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        result = await self.session.execute(
+            select(col(Candidate.id), col(Candidate.ticket_number)).where(
+                col(Candidate.id).in_(set(ids))
+            )
+        )
+        return {candidate_id: ticket for candidate_id, ticket in result.all()}
+
     async def sealed_with_other_keys(self, active: str, limit: int) -> Sequence[Candidate]:
         """Candidates whose personal data an older key sealed, locked (others skip them)."""
         result = await self.session.execute(
@@ -144,6 +151,14 @@ class StaffRepository:
 
     async def get(self, staff_id: uuid.UUID) -> StaffAccount | None:
         return await self.session.get(StaffAccount, staff_id)
+
+    async def names(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        result = await self.session.execute(
+            select(col(StaffAccount.id), col(StaffAccount.name)).where(
+                col(StaffAccount.id).in_(set(ids))
+            )
+        )
+        return {staff_id: name for staff_id, name in result.all()}
 
     async def by_username(self, username: str) -> StaffAccount | None:
         result = await self.session.execute(
@@ -210,21 +225,3 @@ class ResetMailRepository:
             )
             .values(used_at=at)
         )
-
-
-class AuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, entry: AuditEntry) -> None:
-        self.session.add(entry)
-
-    async def latest(
-        self, *, limit: int, offset: int, action: str | None = None
-    ) -> Sequence[AuditEntry]:
-        query = select(AuditEntry)
-        if action is not None:
-            query = query.where(col(AuditEntry.action) == action)
-        query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id)).limit(limit)
-        result = await self.session.execute(query.offset(offset))
-        return result.scalars().all()

@@ -18,6 +18,9 @@ DEV_SERVICE_CLIENTS = "documents:dev-only-documents-service-secret"
 # The candidate site is not served by this repository (the gateway on :4000 serves GraphQL
 # only): a site run locally, refused in production.
 DEV_RESET_LINK_URL = "http://127.0.0.1:3000/reset-password"
+DEV_AUDIT_SOURCES = (
+    "records=http://127.0.0.1:8002/internal/audit,documents=http://127.0.0.1:8003/internal/audit"
+)
 
 
 class IdentitySettings(ServiceSettings):
@@ -83,9 +86,21 @@ class IdentitySettings(ServiceSettings):
     service_token_free_failures: int = Field(
         default=10, ge=1, description="wrong client secrets per client before backoff"
     )
+    # The audit trail: the other services' entries, fetched for auditors
+    audit_sources: str = Field(
+        default=DEV_AUDIT_SOURCES,
+        description="`service=url` pairs, comma separated: each service's POST /internal/audit",
+    )
+    audit_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     photo_max_bytes: int = Field(default=1_000_000, ge=10_000)
     photo_min_size: tuple[int, int] = (240, 320)
     photo_max_size: tuple[int, int] = (1200, 1600)
+
+    @field_validator("audit_sources")
+    @classmethod
+    def _sources_parse(cls, value: str) -> str:
+        audit_sources(value)
+        return value
 
     @field_validator("smtp_username", "smtp_password", mode="before")
     @classmethod
@@ -107,7 +122,23 @@ class IdentitySettings(ServiceSettings):
             problems.append("IDENTITY_SERVICE_CLIENTS is the development secret")
         if self.reset_link_url == DEV_RESET_LINK_URL:
             problems.append("IDENTITY_RESET_LINK_URL is the development default")
+        if self.audit_sources == DEV_AUDIT_SOURCES:
+            problems.append("IDENTITY_AUDIT_SOURCES is the development default")
         return problems
+
+
+def audit_sources(setting: str) -> dict[str, str]:
+    """`records=http://…,documents=http://…` → service name → URL; `ValueError` for pairs
+    that are not `name=http(s)://…` or name a service twice."""
+    sources: dict[str, str] = {}
+    for pair in setting.split(","):
+        if not pair.strip():
+            continue
+        name, sep, url = (part.strip() for part in pair.partition("="))
+        if not sep or not name or not url.startswith(("http://", "https://")) or name in sources:
+            raise ValueError("audit sources must be `service=http(s)://…` pairs, one per service")
+        sources[name] = url
+    return sources
 
 
 def get_settings() -> IdentitySettings:

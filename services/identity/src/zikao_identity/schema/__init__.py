@@ -5,14 +5,15 @@ from __future__ import annotations
 import strawberry
 
 from zikao_identity.schema.accounts import AccountMutation
+from zikao_identity.schema.audit import AuditTrailQuery
 from zikao_identity.schema.candidate import Candidate, CandidateQuery
 from zikao_identity.schema.recovery import RecoveryMutation
-from zikao_identity.schema.staff import StaffMutation, StaffQuery
+from zikao_identity.schema.staff import StaffMutation
 from zikao_kit.graphql import build_schema
 
 
 @strawberry.type
-class Query(CandidateQuery, StaffQuery):
+class Query(CandidateQuery, AuditTrailQuery):
     pass
 
 

@@ -27,7 +27,6 @@ from zikao_kit.context import Context
 from zikao_kit.errors import InvalidInputError, NotFoundError
 
 STAFF_WORK = staff.STAFF_WORK
-AUDIT_READERS = (Role.AUDITOR, Role.ADMIN)
 
 
 @strawberry.enum
@@ -93,32 +92,6 @@ class PhotoUploaded:
 @strawberry.type
 class TicketReissued:
     candidate: Candidate
-
-
-@strawberry.type(description="A sensitive action: who, when, what, on whom, why.")
-class AuditLogEntry:
-    id: strawberry.ID
-    at: datetime
-    actor: str
-    actor_role: str
-    action: str
-    candidate_id: strawberry.ID | None
-    reason: str | None
-    detail: str | None
-
-    @classmethod
-    def from_model(cls, entry: models.AuditEntry) -> AuditLogEntry:
-        candidate = strawberry.ID(str(entry.candidate_id)) if entry.candidate_id else None
-        return cls(
-            id=strawberry.ID(str(entry.id)),
-            at=entry.at,
-            actor=entry.actor,
-            actor_role=entry.actor_role,
-            action=entry.action,
-            candidate_id=candidate,
-            reason=entry.reason,
-            detail=entry.detail,
-        )
 
 
 ServiceTokenResult = Annotated[
@@ -219,22 +192,6 @@ async def _reissue(
     async with info.context.db.begin() as session:
         await staff.reissue_ticket(session, actor, candidate_id, reason)
     return TicketReissued(candidate=await _entity(info, candidate_id))
-
-
-@strawberry.type
-class StaffQuery:
-    @strawberry.field(description="Auditors and admins: the latest sensitive actions first.")
-    async def audit_log(
-        self,
-        info: Info[Context, None],
-        limit: int = 50,
-        offset: int = 0,
-        action: str | None = None,
-    ) -> list[AuditLogEntry]:
-        info.context.require_principal(*AUDIT_READERS)
-        async with info.context.db() as session:
-            entries = await staff.audit_log(session, limit=limit, offset=offset, action=action)
-        return [AuditLogEntry.from_model(e) for e in entries]
 
 
 @strawberry.type

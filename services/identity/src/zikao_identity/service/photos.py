@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_identity.models import CandidatePhoto
+from zikao_identity.models import AuditEntry, CandidatePhoto
 from zikao_identity.repository import PhotoRepository
-from zikao_identity.service.staff import audit, candidate_for
+from zikao_identity.service.staff import candidate_for
 from zikao_identity.settings import IdentitySettings
+from zikao_kit.audit import record
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 
@@ -93,6 +94,6 @@ async def upload_photo(
             height=photo.height,
         )
     )
-    detail = f"{photo.media_type} {photo.width}x{photo.height}"
-    audit(session, actor, "upload_photo", candidate_id=candidate.id, detail=detail)
+    detail = {"media_type": photo.media_type, "width": photo.width, "height": photo.height}
+    record(session, AuditEntry, actor, "upload_photo", candidate_id=candidate.id, detail=detail)
     return photo

@@ -14,13 +14,9 @@ from zikao_identity.deps import IdentityDeps
 from zikao_identity.models import AuditEntry, Candidate, StaffAccount
 from zikao_identity.password_policy import check_password
 from zikao_identity.passwords import hash_password
-from zikao_identity.repository import (
-    AuditRepository,
-    CandidateRepository,
-    RegionRepository,
-    StaffRepository,
-)
+from zikao_identity.repository import CandidateRepository, RegionRepository, StaffRepository
 from zikao_identity.service.candidates import can_read_candidate, personal_data
+from zikao_kit.audit import record
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import utc_now
 from zikao_kit.errors import ConflictError, InvalidInputError, NotFoundError
@@ -43,28 +39,6 @@ class NewStaff:
     role: Role
     region_code: str | None
     password: str
-
-
-def audit(
-    session: AsyncSession,
-    actor: Principal,
-    action: str,
-    *,
-    candidate_id: uuid.UUID | None = None,
-    reason: str | None = None,
-    detail: str | None = None,
-) -> None:
-    """Records a sensitive action. `detail` must never hold personal data."""
-    AuditRepository(session).add(
-        AuditEntry(
-            actor=actor.subject,
-            actor_role=actor.role.value,
-            action=action,
-            candidate_id=candidate_id,
-            reason=reason,
-            detail=detail,
-        )
-    )
 
 
 def username_of(raw: str) -> str:
@@ -96,7 +70,8 @@ async def create_staff(
     )
     staff_repository.add(staff)
     await session.flush()
-    audit(session, actor, "create_staff", detail=f"{username} {data.role.value} {region or '-'}")
+    detail = {"username": username, "role": data.role.value, "region": region}
+    record(session, AuditEntry, actor, "create_staff", target=f"staff:{staff.id}", detail=detail)
     return staff
 
 
@@ -138,7 +113,7 @@ async def reveal_id_number(
     why = _reason(reason, required=True)
     candidate = await candidate_for(session, actor, candidate_id)
     number, _ = personal_data(deps.vault, candidate)
-    audit(session, actor, "reveal_id_number", candidate_id=candidate.id, reason=why)
+    record(session, AuditEntry, actor, "reveal_id_number", candidate_id=candidate.id, reason=why)
     return number
 
 
@@ -151,8 +126,14 @@ async def reissue_ticket(
     candidate.ticket_reissue_count += 1
     candidate.ticket_reissued_at = utc_now()
     count = candidate.ticket_reissue_count
-    audit(
-        session, actor, "reissue_ticket", candidate_id=candidate.id, reason=why, detail=f"#{count}"
+    record(
+        session,
+        AuditEntry,
+        actor,
+        "reissue_ticket",
+        candidate_id=candidate.id,
+        reason=why,
+        detail={"reissue": count},
     )
     await session.flush()
     return candidate
@@ -163,11 +144,3 @@ async def find_by_ticket_number(session: AsyncSession, ticket_number: str) -> uu
     number = idnumber.ticket_number(ticket_number)
     candidate = await CandidateRepository(session).by_ticket_number(number)
     return candidate.id if candidate else None
-
-
-async def audit_log(
-    session: AsyncSession, *, limit: int, offset: int, action: str | None
-) -> list[AuditEntry]:
-    if not 1 <= limit <= 200 or offset < 0:
-        raise InvalidInputError("limit", "每页1–200条")
-    return list(await AuditRepository(session).latest(limit=limit, offset=offset, action=action))
