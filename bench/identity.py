@@ -145,7 +145,11 @@ async def start_and_drive(
         ports,
         root=ROOT,
         log_dir=work / "logs",
-        extra_env=isolated_env(work, f"bench-{secrets.token_hex(6)}", key),
+        extra_env={
+            **isolated_env(work, f"bench-{secrets.token_hex(6)}", key),
+            # every registration comes from this one machine: a load test, not one client
+            "IDENTITY_REGISTRATION_PER_CLIENT": "1000000",
+        },
     )
     with system:
         return await drive(

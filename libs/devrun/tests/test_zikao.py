@@ -51,10 +51,14 @@ def test_gateway_command_names_its_port() -> None:
 
 def test_development_defaults_give_way_to_the_environment() -> None:
     infra = Infra(database_url="postgresql://db", redis_url="redis://redis")
-    ports = Ports(documents=9003)
+    ports = Ports(records=9002, documents=9003)
     development = process_env(infra, ports, "development", base={})
     assert development["IDENTITY_CAPTCHA_TEST_ANSWER"] == "TEST"
     assert development["DOCUMENTS_PUBLIC_URL"] == "http://127.0.0.1:9003"
+    assert development["IDENTITY_AUDIT_SOURCES"] == (
+        "records=http://127.0.0.1:9002/internal/audit,"
+        "documents=http://127.0.0.1:9003/internal/audit"
+    )
     assert "IDENTITY_CAPTCHA_TEST_ANSWER" not in process_env(infra, ports, "test", base={})
     chosen = {"IDENTITY_CAPTCHA_TEST_ANSWER": "", "DOCUMENTS_PUBLIC_URL": "https://files.example"}
     assert process_env(infra, ports, "development", base=chosen).items() >= chosen.items()

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from zikao_kit.logging import JsonFormatter
+from zikao_kit.logging import JsonFormatter, configure_logging
 
 PERSONAL = ("张三丰", "zhang.sanfeng@example.cn", "500103199001011234")
 
@@ -38,3 +38,15 @@ async def test_a_failed_insert_logs_no_personal_value(
         for value in PERSONAL:
             assert value not in line
     assert "[detail hidden]" in written[-1]
+
+
+def test_result_rows_are_never_logged_even_at_debug() -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("test", "DEBUG")
+        assert not logging.getLogger("sqlalchemy.engine").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.getLogger("uvicorn.access").disabled = False

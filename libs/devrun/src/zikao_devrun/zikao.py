@@ -15,6 +15,7 @@ from zikao_devrun.infra import Infra
 from zikao_devrun.ports import LOOPBACK, free_port_numbers, parse_port
 from zikao_devrun.process import ProcessSpec
 from zikao_devrun.system import System
+from zikao_kit.audit import AUDIT_PATH
 
 SERVICES = ("identity", "records", "documents")
 WORKER_MARKER = "Starting worker"
@@ -171,11 +172,22 @@ def zikao_specs(ports: Ports, python: str = sys.executable) -> list[ProcessSpec]
     return [*services, *workers, gateway_spec(ports, python=python)]
 
 
+def audit_sources(ports: Ports) -> str:
+    """Where identity fetches the other services' audit entries (the one trail auditors read)."""
+    return ",".join(
+        f"{name}={base_url(ports.of(name))}{AUDIT_PATH}" for name in ("records", "documents")
+    )
+
+
 def local_defaults(ports: Ports, mode: str) -> dict[str, str]:
     """Settings the environment may override: documents' download links on the port documents
-    runs on and, in development, the captcha answer ``TEST`` (the README's log-in walkthrough;
+    runs on, identity's audit sources on the ports records and documents run on and, in
+    development, the captcha answer ``TEST`` (the README's log-in walkthrough;
     production refuses it)."""
-    defaults = {"DOCUMENTS_PUBLIC_URL": base_url(ports.documents)}
+    defaults = {
+        "DOCUMENTS_PUBLIC_URL": base_url(ports.documents),
+        "IDENTITY_AUDIT_SOURCES": audit_sources(ports),
+    }
     if mode == "development":
         defaults["IDENTITY_CAPTCHA_TEST_ANSWER"] = DEMO_CAPTCHA_ANSWER
     return defaults

@@ -83,5 +83,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # At DEBUG, SQLAlchemy logs result rows (names, hashes): never, whatever the level.
+    logging.getLogger("sqlalchemy.engine").setLevel(max(root.level, logging.INFO))
     # Access lines would repeat what the request middleware logs, with the URL's query string.
     logging.getLogger("uvicorn.access").disabled = True
