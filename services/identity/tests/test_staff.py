@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from redis.asyncio import Redis
 
+from zikao_identity.crypto import Vault
 from zikao_identity.deps import IdentityDeps
+from zikao_identity.schema import schema
+from zikao_identity.settings import IdentitySettings
 from zikao_identity.testing import (
     NEW_CAPTCHA,
     REFRESH,
@@ -18,6 +22,8 @@ from zikao_identity.testing import (
     captcha_for,
 )
 from zikao_kit.auth import Principal, Role, StaticKeySource, TokenVerifier
+from zikao_kit.db import Sessionmaker
+from zikao_kit.testing import make_context
 
 ADMIN = Principal("admin-1", Role.ADMIN)
 SHAPINGBA = Principal("staff-1", Role.STAFF, region_code="0106")
@@ -225,3 +231,30 @@ async def test_service_token_guesses_back_off_per_client(gql: Gql, deps: Identit
         assert wrong["serviceToken"]["code"] == "invalid_client"
     locked = (await gql(SERVICE_TOKEN, right))["serviceToken"]
     assert locked == {"__typename": "RateLimited", "code": "rate_limited"}
+
+
+SEARCH = """query($t: String!) { candidateByTicketNumber(ticketNumber: $t) { id } }"""
+
+
+async def test_staff_search_keeps_to_the_district_the_number_names(
+    gql: Gql,
+    make_candidate: MakeCandidate,
+    db: Sessionmaker,
+    redis: Redis,
+    settings: IdentitySettings,
+    vault: Vault,
+    deps: IdentityDeps,
+) -> None:
+    """Staff of another district get `forbidden` whether or not the number was issued."""
+    candidate = await make_candidate(an_id_number(511))  # registered in 0106 沙坪坝区
+    number = candidate.ticket_number
+    for reader in (SHAPINGBA, PROVINCIAL, ADMIN, SERVICE):
+        found = await gql(SEARCH, {"t": number}, reader)
+        assert found["candidateByTicketNumber"] == {"id": str(candidate.id)}
+    unissued = number[:7] + "99999"
+    for asked in (number, unissued):
+        context = make_context(db, redis, settings, YUZHONG, {"vault": vault, "deps": deps})
+        refused = await schema.execute(SEARCH, {"t": asked}, context_value=context)
+        assert refused.data == {"candidateByTicketNumber": None}
+        assert [e.extensions["code"] for e in refused.errors or []] == ["forbidden"]
+    assert (await gql(SEARCH, {"t": unissued}, SHAPINGBA))["candidateByTicketNumber"] is None

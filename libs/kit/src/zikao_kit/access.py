@@ -39,6 +39,12 @@ def may_read_candidate(
     `candidate_id`, whose region is `region_code` (None when the service does not know it)."""
     if principal.role is Role.CANDIDATE:
         return principal.subject == str(candidate_id)
+    return may_read_region(principal, region_code)
+
+
+def may_read_region(principal: Principal, region_code: str | None) -> bool:
+    """Whether `principal` may read candidates of the region `region_code` (staff searches):
+    province-wide roles everywhere, district staff in their own region, nobody else."""
     if principal.role in PROVINCE_WIDE or is_provincial(principal):
         return True
     if principal.role is Role.STAFF:

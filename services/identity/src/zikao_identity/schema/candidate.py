@@ -19,7 +19,7 @@ from zikao_identity.service.staff import find_by_ticket_number
 from zikao_kit.access import ensure_may_read_candidate
 from zikao_kit.auth import Principal, Role
 from zikao_kit.context import Context
-from zikao_kit.errors import NotFoundError
+from zikao_kit.errors import ForbiddenError, NotFoundError
 
 SEARCHERS = (Role.STAFF, Role.ADMIN, Role.SERVICE)
 
@@ -176,14 +176,17 @@ class CandidateQuery:
             return [Region.from_model(r) for r in await RegionRepository(session).all()]
 
     @strawberry.field(
-        description="Staff search: a candidate they may read by ticket number (null for others)."
+        description="Staff search by ticket number: null when none; forbidden for another district."
     )
     async def candidate_by_ticket_number(
         self, info: Info[Context, None], ticket_number: str
     ) -> Candidate | None:
-        info.context.require_principal(*SEARCHERS)
+        principal = info.context.require_principal(*SEARCHERS)
         async with info.context.db() as session:
-            found = await find_by_ticket_number(session, ticket_number)
+            found = await find_by_ticket_number(session, principal, ticket_number)
         if found is None:
             return None
-        return await Candidate.resolve_reference(info, strawberry.ID(str(found)))
+        candidate = await Candidate.resolve_reference(info, strawberry.ID(str(found)))
+        if candidate is None:  # the one read rule refused the record itself
+            raise ForbiddenError()
+        return candidate

@@ -16,10 +16,11 @@ from zikao_identity.password_policy import check_password
 from zikao_identity.passwords import hash_password
 from zikao_identity.repository import CandidateRepository, RegionRepository, StaffRepository
 from zikao_identity.service.candidates import can_read_candidate, personal_data
+from zikao_kit.access import may_read_region, ticket_region
 from zikao_kit.audit import record
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import utc_now
-from zikao_kit.errors import ConflictError, InvalidInputError, NotFoundError
+from zikao_kit.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 
 USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,49}")
 USERNAME_RAW_MAX = 200
@@ -139,8 +140,15 @@ async def reissue_ticket(
     return candidate
 
 
-async def find_by_ticket_number(session: AsyncSession, ticket_number: str) -> uuid.UUID | None:
-    """Staff search: `InvalidInputError` for what is not a ticket number (look-alikes too)."""
+async def find_by_ticket_number(
+    session: AsyncSession, principal: Principal, ticket_number: str
+) -> uuid.UUID | None:
+    """Staff search: `InvalidInputError` for what is not a ticket number (look-alikes too);
+    `ForbiddenError` for a number of a district the caller may not read, decided from the
+    number itself (its first four digits), so such a caller learns nothing, not even whether it
+    was ever issued."""
     number = idnumber.ticket_number(ticket_number)
+    if not may_read_region(principal, ticket_region(number)):
+        raise ForbiddenError()
     candidate = await CandidateRepository(session).by_ticket_number(number)
     return candidate.id if candidate else None
