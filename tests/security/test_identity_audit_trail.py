@@ -47,3 +47,70 @@ async def test_an_auditor_reads_a_reveal_in_the_trail(
 
     refused = await graphql(client, zikao.url, TRAIL, {"candidate": candidate}, staff)
     assert refused.json()["errors"][0]["extensions"]["code"] == "forbidden"
+
+
+CREATE_STAFF = """mutation($i: CreateStaffInput!) { createStaff(input: $i) { __typename
+  ... on StaffCreated { staff { id } } ... on Problem { code message } } }"""
+CAPTCHA = "mutation { newCaptcha { id } }"
+STAFF_LOG_IN = """mutation($u: String!, $p: String!, $c: CaptchaInput!) {
+  staffLogIn(username: $u, password: $p, captcha: $c) { __typename
+    ... on LoggedIn { accessToken } ... on Problem { code message } } }"""
+ADD_VENUE = """mutation($v: VenueInput!) { addVenue(input: $v) { __typename
+  ... on VenueSaved { venue { id } } ... on Problem { code message } } }"""
+BY_ACTOR = """query($actor: String!, $after: String) {
+  auditTrail(actor: $actor, first: 1, after: $after) {
+    unavailable nextCursor entries { service actor actorName actorRole action target } } }"""
+
+
+async def test_one_trail_names_records_actions_with_the_actors_name_and_role(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    """A district's staff member adds two venues (records' actions): the auditor reads them
+    through the gateway in identity's one trail, by actor, a page at a time, each with the
+    staff member's name and role; no service is missing."""
+    admin = zikao.token("e2e-trail-admin", Role.ADMIN)
+    username, password = f"trail{secrets.token_hex(3)}", "Trail-staff-2026-e2e"
+    staff_input = {
+        "username": username,
+        "name": "渝中区审计测试员",
+        "role": "STAFF",
+        "password": password,
+        "regionCode": "0103",
+    }
+    created = await graphql(client, zikao.url, CREATE_STAFF, {"i": staff_input}, admin)
+    staff_id = created.json()["data"]["createStaff"]["staff"]["id"]
+    captcha = (await graphql(client, zikao.url, CAPTCHA)).json()["data"]["newCaptcha"]["id"]
+    logged_in = await graphql(
+        client,
+        zikao.url,
+        STAFF_LOG_IN,
+        {"u": username, "p": password, "c": {"id": captcha, "answer": "TEST"}},
+    )
+    token = logged_in.json()["data"]["staffLogIn"]["accessToken"]
+    for n in (1, 2):
+        venue = {"name": f"审计考点{secrets.token_hex(3)}{n}", "address": "重庆市渝中区测试路"}
+        added = await graphql(
+            client, zikao.url, ADD_VENUE, {"v": {**venue, "regionCode": "0103"}}, token
+        )
+        assert added.json()["data"]["addVenue"]["__typename"] == "VenueSaved", added.text
+
+    auditor = zikao.token("e2e-auditor", Role.AUDITOR)
+    pages, after = [], None
+    for _ in range(2):
+        answer = await graphql(
+            client, zikao.url, BY_ACTOR, {"actor": staff_id, "after": after}, auditor
+        )
+        page = answer.json()["data"]["auditTrail"]
+        assert page["unavailable"] == []
+        pages.append(page["entries"])
+        after = page["nextCursor"]
+    assert [len(p) for p in pages] == [1, 1]
+    first, second = pages[0][0], pages[1][0]
+    assert first != second
+    for entry in (first, second):
+        assert entry["service"] == "records"
+        assert (entry["actor"], entry["actorName"], entry["actorRole"]) == (
+            staff_id,
+            "渝中区审计测试员",
+            "staff",
+        )
