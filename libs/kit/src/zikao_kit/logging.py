@@ -83,7 +83,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
-    # At DEBUG, SQLAlchemy logs result rows (names, hashes): never, whatever the level.
-    logging.getLogger("sqlalchemy.engine").setLevel(max(root.level, logging.INFO))
+    # SQLAlchemy logs statements at INFO and result rows (names, hashes) at DEBUG: neither,
+    # whatever the level (its warnings and errors still pass).
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     # Access lines would repeat what the request middleware logs, with the URL's query string.
     logging.getLogger("uvicorn.access").disabled = True
