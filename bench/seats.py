@@ -25,7 +25,7 @@ import asyncpg
 from zikao_kit.db import create_engine, create_sessionmaker
 from zikao_kit.scratch import scratch_database
 from zikao_records.models import AllocationStatus
-from zikao_records.seating.runs import run_allocation
+from zikao_records.service.seating import run_allocation
 
 SITTING = "2099-04"
 SLOTS = 8

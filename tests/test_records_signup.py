@@ -19,7 +19,7 @@ from graphql import print_ast
 from zikao_identity.testing import an_id_number
 from zikao_kit.auth import Role
 from zikao_kit.db import utc_now
-from zikao_records.notify import SIGNATURE_HEADER, sign
+from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 
 OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}

@@ -11,7 +11,7 @@ import pytest
 from e2e import RunningSystem, graphql
 
 from zikao_kit.auth import Role
-from zikao_records.notify import SIGNATURE_HEADER
+from zikao_records.service.payments import SIGNATURE_HEADER
 
 SAVE_SITTING = """mutation Save($i: SittingInput!) { saveSitting(input: $i) { __typename
   ... on Problem { code } ... on InvalidInput { field } } }"""

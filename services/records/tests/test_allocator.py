@@ -4,7 +4,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zikao_records.seating.allocator import RoomSpec, Seat, Seatable, SlotPlan, allocate_slot
+from zikao_records.service.allocator import RoomSpec, Seat, Seatable, SlotPlan, allocate_slot
 
 REGIONS = ["0103", "0104", "0201", "0105"]
 COURSES = ["03708", "03709", "00015", "00037"]

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from zikao_kit.db import Sessionmaker
-from zikao_records.catalogue import CatalogueError, load_catalogue, read_catalogue
 from zikao_records.models import CourseKind, MajorLevel, PlanCategory
 from zikao_records.repository import MajorRepository
+from zikao_records.service.catalogue import CatalogueError, load_catalogue, read_catalogue
 from zikao_records.settings import DATA_DIR
 from zikao_records.testing import BENKE, ZHUANKE
 

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
-from zikao_records import models, notify
+from zikao_records import models
 from zikao_records.app import create_app
 from zikao_records.models import PaymentSource, PaymentStatus, RegistrationStatus
-from zikao_records.payments import PaymentNotice, apply_payment, record_payment_by_hand
+from zikao_records.service import payments
+from zikao_records.service.payments import PaymentNotice, apply_payment, record_payment_by_hand
+from zikao_records.service.signup import register_for_exams
 from zikao_records.settings import RecordsSettings
-from zikao_records.signup import register_for_exams
 from zikao_records.testing import a_choice, a_slot, a_timetable, add, an_open_sitting
 
 SITTING = "2030-10"
@@ -118,7 +119,7 @@ async def test_staff_record_a_payment_by_hand_with_an_audit_entry(
 
 
 async def test_cancelling_a_paid_sign_up_refunds_it(db: Sessionmaker, signed_up: uuid.UUID) -> None:
-    from zikao_records.signup import cancel_registration
+    from zikao_records.service.signup import cancel_registration
 
     await pay(db, notice(signed_up, "wx-1"))
     async with db.begin() as session:
@@ -136,9 +137,9 @@ async def test_cancelling_a_paid_sign_up_refunds_it(db: Sessionmaker, signed_up:
 @given(st.binary(max_size=200), st.text(max_size=20))
 def test_only_the_right_signature_passes(body: bytes, key: str) -> None:
     key = "k" * 16 + key
-    assert notify.signature_is_valid(key, body, notify.sign(key, body))
-    assert not notify.signature_is_valid(key, body + b"x", notify.sign(key, body))
-    assert not notify.signature_is_valid(key, body, None)
+    assert payments.signature_is_valid(key, body, payments.sign(key, body))
+    assert not payments.signature_is_valid(key, body + b"x", payments.sign(key, body))
+    assert not payments.signature_is_valid(key, body, None)
 
 
 def test_a_notice_names_ids_codes_and_a_whole_amount() -> None:
@@ -150,7 +151,7 @@ def test_a_notice_names_ids_codes_and_a_whole_amount() -> None:
         "courseCodes": ["03708"],
         "amountYuan": 40,
     }
-    assert notify.parse_notice(json.dumps(good).encode()) == PaymentNotice(
+    assert payments.parse_notice(json.dumps(good).encode()) == PaymentNotice(
         "wx-1", who, SITTING, ("03708",), 40
     )
     for field, value in (
@@ -160,10 +161,10 @@ def test_a_notice_names_ids_codes_and_a_whole_amount() -> None:
         ("sitting", "2030-1"),
         ("transactionId", "a b"),
     ):
-        with pytest.raises(notify.BadNoticeError, match=field):
-            notify.parse_notice(json.dumps(good | {field: value}).encode())
-    with pytest.raises(notify.BadNoticeError):
-        notify.parse_notice(b"[1]")
+        with pytest.raises(payments.BadNoticeError, match=field):
+            payments.parse_notice(json.dumps(good | {field: value}).encode())
+    with pytest.raises(payments.BadNoticeError):
+        payments.parse_notice(b"[1]")
 
 
 @pytest.fixture
@@ -182,13 +183,13 @@ async def test_the_route_refuses_bad_signatures_and_bad_bodies(
     unsigned = await records_http.post("/payments/notify", content=body)
     assert unsigned.status_code == 401
     forged = await records_http.post(
-        "/payments/notify", content=body, headers={"x-signature": notify.sign("other" * 4, body)}
+        "/payments/notify", content=body, headers={"x-signature": payments.sign("other" * 4, body)}
     )
     assert forged.status_code == 401
     signed = await records_http.post(
         "/payments/notify",
         content=body,
-        headers={"x-signature": notify.sign(settings.payment_notify_key, body)},
+        headers={"x-signature": payments.sign(settings.payment_notify_key, body)},
     )
     assert signed.status_code == 400
     assert signed.json() == {"code": "bad_notice", "field": "candidateId"}

@@ -6,7 +6,7 @@ from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import models
 from zikao_records.models import AllocationStatus, RegistrationStatus
-from zikao_records.seating.runs import publish_seats, run_allocation, start_allocation
+from zikao_records.service.seating import publish_seats, run_allocation, start_allocation
 from zikao_records.testing import a_sitting, a_slot, a_venue, add, rooms_of
 
 SITTING = "2030-10"

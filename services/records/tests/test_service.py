@@ -5,9 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zikao_kit.db import Sessionmaker, utc_now
-from zikao_records import models, service
+from zikao_records import models
 from zikao_records.models import PlanCategory, ResultSource
-from zikao_records.service import PlanItem, RequirementKind
+from zikao_records.service import graduation, scores, signup, sittings
+from zikao_records.service.graduation import PlanItem, RequirementKind
 from zikao_records.testing import BENKE, a_choice, a_result, a_sitting, a_slot, add, ago
 
 ONE = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -46,9 +47,9 @@ PLAN = [
 
 def test_a_publication_time_shows_only_once_it_has_come() -> None:
     now = utc_now()
-    assert service.published_by(now - timedelta(seconds=1), now) == now - timedelta(seconds=1)
-    assert service.published_by(now + timedelta(seconds=1), now) is None
-    assert service.published_by(None, now) is None
+    assert sittings.published_by(now - timedelta(seconds=1), now) == now - timedelta(seconds=1)
+    assert sittings.published_by(now + timedelta(seconds=1), now) is None
+    assert sittings.published_by(None, now) is None
 
 
 # --- passes --------------------------------------------------------------------------------
@@ -56,15 +57,15 @@ def test_a_publication_time_shows_only_once_it_has_come() -> None:
 
 def test_passes_count_forever_unless_the_province_limits_them() -> None:
     result = a_result(ONE, "03708", sitting="2026-04", score=70)
-    assert service.pass_expiry(result, None) is None
-    assert service.pass_expiry(result, 8) == date(2034, 3, 31)
+    assert scores.pass_expiry(result, None) is None
+    assert scores.pass_expiry(result, 8) == date(2034, 3, 31)
 
 
 def test_a_pass_without_sitting_expires_from_the_day_it_was_recorded() -> None:
     leap = datetime(2024, 2, 28, 17, tzinfo=UTC)  # 29 February in Beijing
     exemption = a_result(ONE, "00015", source=ResultSource.EXEMPTION, recorded_at=leap)
-    assert service.pass_expiry(exemption, 8) == date(2032, 2, 28)
-    assert service.pass_expiry(exemption, 7) == date(2031, 2, 28)  # no 29 February in 2031
+    assert scores.pass_expiry(exemption, 8) == date(2032, 2, 28)
+    assert scores.pass_expiry(exemption, 7) == date(2031, 2, 28)  # no 29 February in 2031
 
 
 def test_the_best_pass_of_a_course_is_the_highest_mark() -> None:
@@ -74,7 +75,7 @@ def test_the_best_pass_of_a_course_is_the_highest_mark() -> None:
         (a_result(ONE, "03708", sitting="2025-10", score=88), c),
         (a_result(ONE, "03708", sitting="2026-04", score=65), c),
     ]
-    [best] = service.best_passes(passes, today=TODAY, validity_years=None)
+    [best] = scores.best_passes(passes, today=TODAY, validity_years=None)
     assert (best.result.score, best.result.sitting_code, best.expires_on) == (88, "2025-10", None)
 
 
@@ -86,7 +87,7 @@ def test_grades_rank_practice_passes_and_marked_passes_beat_exemptions() -> None
         (a_result(ONE, "00015", source=ResultSource.EXEMPTION), english),
         (a_result(ONE, "00015", sitting="2024-10", score=61), english),
     ]
-    best = service.best_passes(passes, today=TODAY, validity_years=None)
+    best = scores.best_passes(passes, today=TODAY, validity_years=None)
     assert [(p.course.code, p.result.grade, p.result.score) for p in best] == [
         ("00015", None, 61),
         ("90001", "良好", None),
@@ -99,16 +100,16 @@ def test_expired_passes_no_longer_count() -> None:
         (a_result(ONE, "03708", sitting="2016-04", score=95), c),
         (a_result(ONE, "03708", sitting="2019-10", score=61), c),
     ]
-    [best] = service.best_passes(passes, today=TODAY, validity_years=8)
+    [best] = scores.best_passes(passes, today=TODAY, validity_years=8)
     assert (best.result.sitting_code, best.expires_on) == ("2019-10", date(2027, 9, 30))
-    assert service.best_passes(passes[:1], today=TODAY, validity_years=8) == []
+    assert scores.best_passes(passes[:1], today=TODAY, validity_years=8) == []
 
 
 # --- graduation audit ----------------------------------------------------------------------
 
 
 def test_the_audit_names_everything_missing_in_plan_order() -> None:
-    audit = service.audit_graduation(major(), PLAN, {"00002", "00011"})
+    audit = graduation.audit_graduation(major(), PLAN, {"00002", "00011"})
     assert [(m.kind, m.course_code) for m in audit.missing] == [
         (RequirementKind.REQUIRED_COURSE, "00001"),
         (RequirementKind.ELECTIVE_CREDITS, None),
@@ -124,14 +125,14 @@ def test_the_audit_names_everything_missing_in_plan_order() -> None:
 
 def test_the_audit_is_eligible_when_nothing_is_missing() -> None:
     passed = {"00001", "00002", "00011", "00012", "90001", "90002"}
-    audit = service.audit_graduation(major(), PLAN, passed)
+    audit = graduation.audit_graduation(major(), PLAN, passed)
     assert audit.eligible
     assert audit.missing == ()
     assert (audit.required_passed, audit.elective_credits) == (4, 9)
 
 
 def test_courses_outside_the_plan_do_not_count() -> None:
-    audit = service.audit_graduation(major(electives_needed=0), PLAN, {"03708", "00001"})
+    audit = graduation.audit_graduation(major(electives_needed=0), PLAN, {"03708", "00001"})
     assert [m.course_code for m in audit.missing] == ["00002", "90001", "90002"]
 
 
@@ -139,11 +140,11 @@ def test_courses_outside_the_plan_do_not_count() -> None:
 def test_the_audit_is_eligible_exactly_when_its_counts_are_complete(
     passed: set[str], needed: int
 ) -> None:
-    audit = service.audit_graduation(major(needed), PLAN, passed)
+    audit = graduation.audit_graduation(major(needed), PLAN, passed)
     short = audit.elective_credits < needed
     assert len(audit.missing) == audit.required_total - audit.required_passed + short
     assert audit.eligible == (audit.required_passed == audit.required_total and not short)
-    more = service.audit_graduation(major(needed), PLAN, passed | {"00001"})
+    more = graduation.audit_graduation(major(needed), PLAN, passed | {"00001"})
     assert len(more.missing) <= len(audit.missing)
 
 
@@ -159,7 +160,7 @@ async def test_results_stay_hidden_until_the_sitting_is_published(db: Sessionmak
     )
     keys = [(ONE, "2026-04"), (ONE, "2026-10")]
     async with db() as session:
-        found = await service.published_results(session, keys, now=utc_now())
+        found = await scores.published_results(session, keys, now=utc_now())
     assert [r.result.score for r in found[ONE, "2026-04"]] == [80]
     assert (ONE, "2026-10") not in found
 
@@ -176,7 +177,7 @@ async def test_passed_courses_leave_out_failures_and_unpublished_sittings(
         a_result(ONE, "00015", source=ResultSource.EXEMPTION),
     )
     async with db() as session:
-        found = await service.passed_courses(session, [ONE], now=utc_now(), validity_years=None)
+        found = await scores.passed_courses(session, [ONE], now=utc_now(), validity_years=None)
     assert [(p.course.code, p.result.source) for p in found[ONE]] == [
         ("00015", ResultSource.EXEMPTION)
     ]
@@ -205,7 +206,7 @@ async def test_exams_show_live_sign_ups_and_seats_once_published(db: Sessionmake
     ]
     await add(db, *seats)
     async with db() as session:
-        found = await service.exams(
+        found = await signup.exams(
             session,
             [(ONE, "2026-04"), (ONE, "2026-10")],
             now=utc_now(),
@@ -227,7 +228,7 @@ async def test_graduation_audits_only_for_candidates_with_a_major(db: Sessionmak
     await add(db, a_sitting("2026-04", scores=ago(1)))
     await add(db, a_choice(ONE), a_result(ONE, "03708", sitting="2026-04", score=75))
     async with db() as session:
-        audits = await service.graduation_audits(
+        audits = await graduation.graduation_audits(
             session, [ONE, other], now=utc_now(), validity_years=None
         )
     assert set(audits) == {ONE}

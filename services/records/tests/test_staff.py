@@ -9,7 +9,7 @@ from zikao_kit.db import Sessionmaker
 from zikao_kit.testing import make_context
 from zikao_records import models
 from zikao_records.schema import schema
-from zikao_records.seating.runs import run_allocation
+from zikao_records.service.seating import run_allocation
 from zikao_records.settings import RecordsSettings
 from zikao_records.testing import a_choice, add
 

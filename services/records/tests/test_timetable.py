@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from zikao_kit.errors import InvalidInputError
 from zikao_records.errors import SlotInUseError
 from zikao_records.models import ExamSlot
-from zikao_records.timetable import Times, ensure_apart, entries_of, plan_change
+from zikao_records.service.timetable import Times, ensure_apart, entries_of, plan_change
 
 DAY = datetime(2031, 4, 12, tzinfo=UTC)
 

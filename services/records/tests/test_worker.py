@@ -11,7 +11,7 @@ from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import models
 from zikao_records.jobs import allocation_job_id
-from zikao_records.seating.runs import start_allocation
+from zikao_records.service.seating import start_allocation
 from zikao_records.settings import RecordsSettings
 from zikao_records.testing import a_sitting, a_slot, add
 from zikao_records.worker import WorkerDeps, allocate_seats, sweep

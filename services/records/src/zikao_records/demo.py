@@ -14,10 +14,10 @@ from typing import Any
 from zikao_kit import clock
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.settings import ServiceSettings
-from zikao_records.catalogue import load_catalogue, read_catalogue
 from zikao_records.models import CourseKind
 from zikao_records.repository import SittingRepository, VenueRepository
-from zikao_records.service import local_date
+from zikao_records.service.catalogue import load_catalogue, read_catalogue
+from zikao_records.service.scores import local_date
 from zikao_records.settings import records_settings
 
 DEMO_NAMESPACE = uuid.UUID("6f1c2b1e-3d0a-4b7e-9a51-7c1d2e3f4a5b")

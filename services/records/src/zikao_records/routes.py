@@ -11,33 +11,32 @@ from starlette.responses import JSONResponse, Response
 from zikao_kit.db import utc_now
 from zikao_kit.errors import DomainError
 from zikao_kit.subgraph import ServiceState
-from zikao_records import notify
 from zikao_records.models import PaymentSource
-from zikao_records.payments import apply_payment
+from zikao_records.service import payments
 from zikao_records.settings import records_settings
 
 logger = logging.getLogger("zikao.records.payments")
 
 
 async def payment_notification(request: Request) -> Response:
-    """`POST /payments/notify`: verified, idempotent on the transaction id (see `notify`)."""
+    """`POST /payments/notify`: verified, idempotent on the transaction id (see `payments`)."""
     state: ServiceState = request.app.state.zikao
     settings = records_settings(state.settings)
     body = await request.body()
-    if len(body) > notify.MAX_BODY_BYTES:
+    if len(body) > payments.MAX_BODY_BYTES:
         return JSONResponse({"code": "too_large"}, status_code=413)
-    signature = request.headers.get(notify.SIGNATURE_HEADER)
-    if not notify.signature_is_valid(settings.payment_notify_key, body, signature):
+    signature = request.headers.get(payments.SIGNATURE_HEADER)
+    if not payments.signature_is_valid(settings.payment_notify_key, body, signature):
         logger.warning("payment notification with a bad signature")
         return JSONResponse({"code": "bad_signature"}, status_code=401)
     try:
-        notice = notify.parse_notice(body)
-    except notify.BadNoticeError as error:
+        notice = payments.parse_notice(body)
+    except payments.BadNoticeError as error:
         return JSONResponse({"code": "bad_notice", "field": str(error)}, status_code=400)
     lapse = timedelta(minutes=settings.unpaid_lapse_minutes)
     try:
         async with state.db.begin() as session:
-            outcome = await apply_payment(
+            outcome = await payments.apply_payment(
                 session, notice, source=PaymentSource.NOTIFICATION, now=utc_now(), lapse=lapse
             )
     except DomainError as error:

@@ -22,7 +22,7 @@ from zikao_records.jobs import ALLOCATE_JOB, enqueue_allocation
 from zikao_records.models import SCHEMA
 from zikao_records.repository.seating import AllocationRepository
 from zikao_records.repository.signup import SignupRepository
-from zikao_records.seating.runs import run_allocation
+from zikao_records.service.seating import run_allocation
 from zikao_records.settings import RecordsSettings, get_settings
 
 logger = logging.getLogger("zikao.records.worker")

@@ -21,7 +21,7 @@ from zikao_records.models import (
     SeatAssignment,
     Venue,
 )
-from zikao_records.seating.allocator import RoomSpec, Seat, Seatable
+from zikao_records.service.allocator import RoomSpec, Seat, Seatable
 
 SEAT_COLUMNS = ("registration_id", "slot_id", "venue_id", "room", "seat")
 

@@ -19,7 +19,7 @@ from zikao_kit import access
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
-from zikao_records import scope, service, text
+from zikao_records import text
 from zikao_records.repository import CandidateSitting
 from zikao_records.schema.catalogue import Major
 from zikao_records.schema.loading import batch_many, batch_one
@@ -30,6 +30,7 @@ from zikao_records.schema.records import (
     PassedCourse,
     ScoreReview,
 )
+from zikao_records.service import graduation, scope, scores, signup
 from zikao_records.settings import records_settings
 
 
@@ -105,7 +106,7 @@ def parse_sitting(code: str) -> str:
 async def _chosen_majors(
     _context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, Major]:
-    found = await service.chosen_majors(session, ids)
+    found = await signup.chosen_majors(session, ids)
     return {candidate_id: Major.from_model(major) for candidate_id, major in found.items()}
 
 
@@ -113,14 +114,14 @@ async def _exams(
     context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamRegistration]]:
     lapse = timedelta(minutes=records_settings(context.settings).unpaid_lapse_minutes)
-    found = await service.exams(session, keys, now=utc_now(), lapse=lapse)
+    found = await signup.exams(session, keys, now=utc_now(), lapse=lapse)
     return {key: [ExamRegistration.from_view(v) for v in views] for key, views in found.items()}
 
 
 async def _results(
     _context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamResult]]:
-    found = await service.published_results(session, keys, now=utc_now())
+    found = await scores.published_results(session, keys, now=utc_now())
     return {key: [ExamResult.from_view(v) for v in views] for key, views in found.items()}
 
 
@@ -128,14 +129,14 @@ async def _passes(
     context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, list[PassedCourse]]:
     years = records_settings(context.settings).pass_validity_years
-    found = await service.passed_courses(session, ids, now=utc_now(), validity_years=years)
+    found = await scores.passed_courses(session, ids, now=utc_now(), validity_years=years)
     return {key: [PassedCourse.from_view(v) for v in views] for key, views in found.items()}
 
 
 async def _reviews(
     _context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, list[ScoreReview]]:
-    found = await service.score_reviews(session, ids)
+    found = await scores.score_reviews(session, ids)
     return {key: [ScoreReview.from_view(v) for v in views] for key, views in found.items()}
 
 
@@ -143,5 +144,5 @@ async def _audits(
     context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, GraduationAudit]:
     years = records_settings(context.settings).pass_validity_years
-    found = await service.graduation_audits(session, ids, now=utc_now(), validity_years=years)
+    found = await graduation.graduation_audits(session, ids, now=utc_now(), validity_years=years)
     return {key: GraduationAudit.from_audit(audit) for key, audit in found.items()}

@@ -12,9 +12,10 @@ from strawberry.types import Info
 
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
-from zikao_records import models, service
+from zikao_records import models
 from zikao_records.repository import CourseRepository, MajorRepository, SittingRepository
 from zikao_records.schema.loading import batch_many, batch_one
+from zikao_records.service.sittings import published_by
 
 
 @strawberry.enum(description="The level of a major.")
@@ -116,8 +117,8 @@ class Sitting:
             registration_opens_at=sitting.registration_opens_at,
             registration_closes_at=sitting.registration_closes_at,
             ticket_printing_opens_at=sitting.ticket_printing_opens_at,
-            scores_published_at=service.published_by(sitting.scores_published_at, now),
-            seats_published_at=service.published_by(sitting.seats_published_at, now),
+            scores_published_at=published_by(sitting.scores_published_at, now),
+            seats_published_at=published_by(sitting.seats_published_at, now),
             review_closes_at=sitting.review_closes_at,
             certificate_closes_at=sitting.certificate_closes_at,
             theory_fee_yuan=sitting.theory_fee_yuan,

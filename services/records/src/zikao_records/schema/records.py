@@ -8,8 +8,8 @@ from enum import Enum
 
 import strawberry
 
-from zikao_records import service, signup
 from zikao_records.schema.catalogue import Course, ExamSlot, Major
+from zikao_records.service import graduation, scores, signup
 
 
 @strawberry.enum(description="How a result stands.")
@@ -56,7 +56,7 @@ class SeatAssignment:
     seat: int = strawberry.field(description="座位号")
 
     @classmethod
-    def from_view(cls, view: service.SeatView) -> SeatAssignment:
+    def from_view(cls, view: signup.SeatView) -> SeatAssignment:
         venue = Venue(name=view.venue.name, address=view.venue.address)
         return cls(venue=venue, room=view.room, seat=view.seat)
 
@@ -72,7 +72,7 @@ class ExamRegistration:
     )
 
     @classmethod
-    def from_view(cls, view: service.ExamView) -> ExamRegistration:
+    def from_view(cls, view: signup.ExamView) -> ExamRegistration:
         return cls(
             course=Course.from_model(view.course),
             slot=ExamSlot.from_model(view.slot),
@@ -101,7 +101,7 @@ class ExamResult:
     status: ResultStatus
 
     @classmethod
-    def from_view(cls, view: service.ResultView) -> ExamResult:
+    def from_view(cls, view: scores.ResultView) -> ExamResult:
         result = view.result
         return cls(
             course=Course.from_model(view.course),
@@ -124,7 +124,7 @@ class PassedCourse:
     )
 
     @classmethod
-    def from_view(cls, view: service.PassView) -> PassedCourse:
+    def from_view(cls, view: scores.PassView) -> PassedCourse:
         result = view.result
         return cls(
             course=Course.from_model(view.course),
@@ -149,7 +149,7 @@ class ScoreReview:
     corrected_score: int | None
 
     @classmethod
-    def from_view(cls, view: service.ReviewView) -> ScoreReview:
+    def from_view(cls, view: scores.ReviewView) -> ScoreReview:
         review = view.review
         return cls(
             id=strawberry.ID(str(review.id)),
@@ -172,7 +172,7 @@ class MissingRequirement:
     detail: str = strawberry.field(description="what is missing, in words for the candidate")
 
     @classmethod
-    def from_item(cls, item: service.MissingItem) -> MissingRequirement:
+    def from_item(cls, item: graduation.MissingItem) -> MissingRequirement:
         return cls(
             kind=RequirementKind(item.kind.value),
             course_code=item.course_code,
@@ -194,7 +194,7 @@ class GraduationAudit:
     elective_credits_needed: int
 
     @classmethod
-    def from_audit(cls, audit: service.GraduationAudit) -> GraduationAudit:
+    def from_audit(cls, audit: graduation.GraduationAudit) -> GraduationAudit:
         return cls(
             major=Major.from_model(audit.major),
             eligible=audit.eligible,

@@ -19,11 +19,11 @@ from zikao_kit.problems import (
     RateLimited,
     Unauthenticated,
 )
-from zikao_records import signup
 from zikao_records.schema.candidate import parse_sitting
 from zikao_records.schema.catalogue import Course, ExamSlot, Major
 from zikao_records.schema.problems import SlotConflict, answer
 from zikao_records.schema.records import ExamRegistration
+from zikao_records.service import signup
 from zikao_records.settings import records_settings
 
 

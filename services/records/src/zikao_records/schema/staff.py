@@ -18,9 +18,8 @@ from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
 from zikao_kit.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from zikao_records import models, scope, staff, text, venues
+from zikao_records import models, text
 from zikao_records.jobs import enqueue_allocation
-from zikao_records.payments import PaymentNotice, record_payment_by_hand
 from zikao_records.repository import CourseRepository, MajorRepository
 from zikao_records.repository.seating import AllocationRepository, VenueRepository
 from zikao_records.schema.candidate import parse_sitting
@@ -47,7 +46,8 @@ from zikao_records.schema.staff_types import (
     VenueRemoved,
     VenueSaved,
 )
-from zikao_records.seating import runs
+from zikao_records.service import catalogue, scope, seating, sittings, venues
+from zikao_records.service.payments import PaymentNotice, record_payment_by_hand
 from zikao_records.settings import records_settings
 
 MAX_REFERENCE = 50  # a manual payment's transaction id is `manual:<reference>`, at most 64
@@ -121,7 +121,7 @@ class StaffMutation:
     async def save_course(self, info: Info[Context, None], input: CourseInput) -> SaveCourseResult:
         async def run() -> CourseSaved:
             async with info.context.db.begin() as session:
-                await staff.save_course(
+                await catalogue.save_course(
                     session,
                     _staff(info),
                     code=input.code,
@@ -140,7 +140,7 @@ class StaffMutation:
     @strawberry.mutation(description="Admin: create or update a major and its whole plan.")
     async def save_major(self, info: Info[Context, None], input: MajorInput) -> SaveMajorResult:
         async def run() -> MajorSaved:
-            data = staff.MajorInput(
+            data = catalogue.MajorInput(
                 code=input.code,
                 name=input.name,
                 level=models.MajorLevel[input.level.name],
@@ -154,7 +154,7 @@ class StaffMutation:
                 },
             )
             async with info.context.db.begin() as session:
-                code = await staff.save_major(session, _staff(info), data)
+                code = await catalogue.save_major(session, _staff(info), data)
                 major = (await MajorRepository(session).get_many([code]))[code]
             return MajorSaved(major=Major.from_model(major))
 
@@ -165,10 +165,10 @@ class StaffMutation:
         self, info: Info[Context, None], input: SittingInput
     ) -> SaveSittingResult:
         async def run() -> SittingSaved:
-            data = staff.SittingInput(**vars(input))
+            data = sittings.SittingInput(**vars(input))
             settings = records_settings(info.context.settings)
             async with info.context.db.begin() as session:
-                saved = await staff.save_sitting(session, _staff(info), data, settings)
+                saved = await sittings.save_sitting(session, _staff(info), data, settings)
             return SittingSaved(sitting=Sitting.from_model(saved, utc_now()))
 
         return await answer(run)
@@ -181,10 +181,10 @@ class StaffMutation:
             rows = [(e.course_code, e.starts_at, e.ends_at) for e in entries]
             code = parse_sitting(sitting)
             async with info.context.db.begin() as session:
-                count = await staff.set_timetable(
+                count = await sittings.set_timetable(
                     session, _staff(info), sitting_code=code, entries=rows
                 )
-                saved = await runs.get_sitting(session, code)
+                saved = await sittings.get_sitting(session, code)
             return TimetableSet(sitting=Sitting.from_model(saved, utc_now()), courses=count)
 
         return await answer(run)
@@ -283,7 +283,7 @@ class StaffMutation:
             principal = _staff(info)
             scope.ensure_provincial(principal)
             async with info.context.db.begin() as session:
-                made = await runs.start_allocation(
+                made = await seating.start_allocation(
                     session,
                     sitting_code=parse_sitting(sitting),
                     staff=principal,
@@ -304,7 +304,7 @@ class StaffMutation:
             principal = _staff(info)
             scope.ensure_provincial(principal)
             async with info.context.db.begin() as session:
-                at = await runs.publish_seats(
+                at = await seating.publish_seats(
                     session, sitting_code=parse_sitting(sitting), staff=principal, now=utc_now()
                 )
             return SeatsPublished(sitting=sitting, published_at=at)

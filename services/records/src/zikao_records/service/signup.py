@@ -1,4 +1,5 @@
-"""Exam sign-up (报考): choosing a major, the courses offered, signing up and cancelling.
+"""Exam sign-up (报考): choosing a major, the courses offered, signing up and cancelling, and
+the live sign-ups a candidate sees (with seats once published).
 
 Rules: only inside the sitting's window; only courses of the chosen major's plan (or its 加考)
 examined in the sitting; at most one course per slot; at most the sitting's maximum of live
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,11 +25,14 @@ from zikao_records.models import (
     ExamSlot,
     Major,
     RegistrationStatus,
+    SeatAssignment,
     Sitting,
+    Venue,
 )
-from zikao_records.repository import MajorRepository
+from zikao_records.repository import CandidateSitting, MajorRepository, RegistrationRepository
 from zikao_records.repository.signup import SignupRepository
-from zikao_records.service import passed_courses
+from zikao_records.service.scores import passed_courses
+from zikao_records.service.sittings import get_sitting, published_by
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,25 @@ class SignedUp:
     registration: ExamRegistration
     course: Course
     slot: ExamSlot
+
+    @property
+    def paid(self) -> bool:
+        return self.registration.status is RegistrationStatus.PAID
+
+
+@dataclass(frozen=True)
+class SeatView:
+    venue: Venue
+    room: int
+    seat: int
+
+
+@dataclass(frozen=True)
+class ExamView:
+    registration: ExamRegistration
+    course: Course
+    slot: ExamSlot
+    seat: SeatView | None
 
     @property
     def paid(self) -> bool:
@@ -69,13 +92,6 @@ def slot_conflicts(slot_of: dict[str, uuid.UUID]) -> list[str]:
         by_slot[slot_of[code]].append(code)
     clashes = [codes for codes in by_slot.values() if len(codes) > 1]
     return min(clashes) if clashes else []
-
-
-async def get_sitting(session: AsyncSession, code: str) -> Sitting:
-    sitting = await SignupRepository(session).sitting(code)
-    if sitting is None:
-        raise errors.SittingNotFoundError()
-    return sitting
 
 
 async def choose_major(
@@ -224,3 +240,26 @@ async def cancel_registration(
     registration.closed_at = now
     await session.flush()
     return registration
+
+
+async def chosen_majors(
+    session: AsyncSession, candidate_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Major]:
+    return await MajorRepository(session).chosen_by(candidate_ids)
+
+
+async def exams(
+    session: AsyncSession, keys: Collection[CandidateSitting], *, now: datetime, lapse: timedelta
+) -> dict[CandidateSitting, list[ExamView]]:
+    """Live sign-ups per (candidate, sitting); seats only once the sitting publishes them."""
+    rows = await RegistrationRepository(session).live(keys, unpaid_since=now - lapse)
+    found: dict[CandidateSitting, list[ExamView]] = defaultdict(list)
+    for registration, course, slot, sitting, seat, venue in rows:
+        shown = published_by(sitting.seats_published_at, now) is not None
+        view = ExamView(registration, course, slot, _seat(seat, venue) if shown else None)
+        found[registration.candidate_id, registration.sitting_code].append(view)
+    return found
+
+
+def _seat(seat: SeatAssignment | None, venue: Venue | None) -> SeatView | None:
+    return SeatView(venue, seat.room, seat.seat) if seat and venue else None

@@ -1,9 +1,9 @@
-"""Staff operations on the catalogue, sittings and timetables (audited). Venues and rooms are in
-`venues`."""
+"""Sittings (考次): finding one, what of it is published by now, and the staff operations on
+sittings and their timetables (admins, audited). The timetable's pure rules are `timetable`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -12,110 +12,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
-from zikao_records import errors, scope, text, timetable
+from zikao_records import errors, text
 from zikao_records.models import (
     AuditEntry,
-    CourseKind,
-    GradeScheme,
-    MajorLevel,
-    PlanCategory,
     Sitting,
 )
-from zikao_records.repository import CourseRepository, MajorRepository, SittingRepository
+from zikao_records.repository import CourseRepository, SittingRepository
 from zikao_records.repository.signup import SignupRepository
+from zikao_records.service import scope, timetable
 from zikao_records.settings import RecordsSettings
 
 MAX_FEE_YUAN = 10_000
-MAX_CREDITS = 50
 MAX_COURSES = 20
 
 
-async def save_course(
-    session: AsyncSession,
-    staff: Principal,
-    *,
-    code: str,
-    name: str,
-    credits: int,
-    kind: CourseKind,
-    grade_scheme: GradeScheme | None,
-) -> None:
-    scope.ensure_admin(staff)
-    code = text.code(code, "code", text.COURSE_CODE)
-    name = text.plain(name, "name", 100)
-    text.within(credits, "credits", 0, MAX_CREDITS)
-    if (kind is CourseKind.PRACTICE) != (grade_scheme is not None):
-        raise InvalidInputError("gradeScheme", "实践课程须有等级制，理论课程不设等级制")
-    row = {
-        "code": code,
-        "name": name,
-        "credits": credits,
-        "kind": kind,
-        "grade_scheme": grade_scheme,
-    }
-    await CourseRepository(session).upsert([row])
-    audit.record(session, AuditEntry, staff, "catalogue.course_saved", target=f"course:{code}")
+async def get_sitting(session: AsyncSession, code: str, *, lock: bool = False) -> Sitting:
+    """The sitting (`SittingNotFoundError` if none); locked, changes of it take turns."""
+    sitting = await SignupRepository(session).sitting(code, lock=lock)
+    if sitting is None:
+        raise errors.SittingNotFoundError()
+    return sitting
 
 
-@dataclass(frozen=True)
-class MajorInput:
-    code: str
-    name: str
-    level: MajorLevel
-    school: str
-    elective_credits_needed: int
-    parts: Mapping[PlanCategory, Sequence[str]]  # course codes per part of the plan
-
-
-async def save_major(session: AsyncSession, staff: Principal, data: MajorInput) -> str:
-    """Creates or updates a major and makes its parts its whole plan; returns its code."""
-    scope.ensure_admin(staff)
-    data = _checked_major(data)
-    plan = _plan(data.parts)
-    known = await CourseRepository(session).get_many(plan)
-    unknown = sorted(set(plan) - set(known))
-    if unknown:
-        raise InvalidInputError("plan", f"以下课程不存在：{'、'.join(unknown)}")
-    majors = MajorRepository(session)
-    columns = {
-        "code": data.code,
-        "name": data.name,
-        "level": data.level,
-        "school": data.school,
-        "elective_credits_needed": data.elective_credits_needed,
-    }
-    await majors.upsert([columns])
-    await majors.replace_plan(data.code, plan)
-    target = f"major:{data.code}"
-    audit.record(session, AuditEntry, staff, "catalogue.major_saved", target=target)
-    return data.code
-
-
-def _checked_major(data: MajorInput) -> MajorInput:
-    text.within(data.elective_credits_needed, "electiveCreditsNeeded", 0, 10 * MAX_CREDITS)
-    parts = {
-        part: text.codes(list(codes), part.value.lower(), text.COURSE_CODE)
-        for part, codes in data.parts.items()
-    }
-    return replace(
-        data,
-        code=text.code(data.code, "code", text.MAJOR_CODE),
-        name=text.plain(data.name, "name", 100),
-        school=text.plain(data.school, "school", 100),
-        parts=parts,
-    )
-
-
-def _plan(parts: Mapping[PlanCategory, Sequence[str]]) -> dict[str, PlanCategory]:
-    """Course code → part; a course named twice (in one part or two) is refused."""
-    plan: dict[str, PlanCategory] = {}
-    for part, codes in parts.items():
-        for code in codes:
-            if code in plan:
-                message = f"课程{code}在考试计划中出现了两次"
-                raise InvalidInputError("plan", message, code="duplicate_course")
-            plan[code] = part
-    return plan
+def published_by(moment: datetime | None, now: datetime) -> datetime | None:
+    """A publication time if it has come by `now`; a scheduled one stays hidden until then."""
+    return moment if moment is not None and moment <= now else None
 
 
 @dataclass(frozen=True)
@@ -203,8 +124,7 @@ async def set_timetable(
     wanted = timetable.entries_of(
         [(text.code(c, "entries", text.COURSE_CODE), s, e) for c, s, e in entries]
     )
-    if await SignupRepository(session).sitting(sitting_code, lock=True) is None:
-        raise errors.SittingNotFoundError()
+    await get_sitting(session, sitting_code, lock=True)
     known = await CourseRepository(session).get_many(wanted)
     unknown = sorted(set(wanted) - set(known))
     if unknown:

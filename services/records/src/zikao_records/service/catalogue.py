@@ -1,7 +1,8 @@
-"""The catalogue as data files (`courses.csv`, `majors.json`): courses, majors and their plans.
+"""The catalogue: courses, majors and their plans, as data files (`courses.csv`, `majors.json`)
+and as admins save them one by one (audited).
 
-Loaded in every environment by `python -m zikao_records migrate`; loading again updates what
-changed, and a plan becomes exactly what its file says.
+The files are loaded in every environment by `python -m zikao_records migrate`; loading again
+updates what changed, and a plan becomes exactly what its file says.
 """
 
 from __future__ import annotations
@@ -9,18 +10,25 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_records.models import CourseKind, GradeScheme, MajorLevel, PlanCategory
+from zikao_kit import audit
+from zikao_kit.auth import Principal
+from zikao_kit.errors import InvalidInputError
+from zikao_records import text
+from zikao_records.models import AuditEntry, CourseKind, GradeScheme, MajorLevel, PlanCategory
 from zikao_records.repository import CourseRepository, MajorRepository
+from zikao_records.service import scope
 
 COURSES_FILE = "courses.csv"
 MAJORS_FILE = "majors.json"
 _COURSE_CODE = re.compile(r"^\d{5}$")
+MAX_CREDITS = 50
 
 
 class CatalogueError(ValueError):
@@ -143,3 +151,91 @@ async def load_catalogue(session: AsyncSession, folder: Path) -> Catalogue:
         await majors.replace_groups(major.columns["code"], major.groups)
         await majors.replace_added(major.columns["code"], major.added)
     return catalogue
+
+
+async def save_course(
+    session: AsyncSession,
+    staff: Principal,
+    *,
+    code: str,
+    name: str,
+    credits: int,
+    kind: CourseKind,
+    grade_scheme: GradeScheme | None,
+) -> None:
+    scope.ensure_admin(staff)
+    code = text.code(code, "code", text.COURSE_CODE)
+    name = text.plain(name, "name", 100)
+    text.within(credits, "credits", 0, MAX_CREDITS)
+    if (kind is CourseKind.PRACTICE) != (grade_scheme is not None):
+        raise InvalidInputError("gradeScheme", "实践课程须有等级制，理论课程不设等级制")
+    row = {
+        "code": code,
+        "name": name,
+        "credits": credits,
+        "kind": kind,
+        "grade_scheme": grade_scheme,
+    }
+    await CourseRepository(session).upsert([row])
+    audit.record(session, AuditEntry, staff, "catalogue.course_saved", target=f"course:{code}")
+
+
+@dataclass(frozen=True)
+class MajorInput:
+    code: str
+    name: str
+    level: MajorLevel
+    school: str
+    elective_credits_needed: int
+    parts: Mapping[PlanCategory, Sequence[str]]  # course codes per part of the plan
+
+
+async def save_major(session: AsyncSession, staff: Principal, data: MajorInput) -> str:
+    """Creates or updates a major and makes its parts its whole plan; returns its code."""
+    scope.ensure_admin(staff)
+    data = _checked_major(data)
+    plan = _plan(data.parts)
+    known = await CourseRepository(session).get_many(plan)
+    unknown = sorted(set(plan) - set(known))
+    if unknown:
+        raise InvalidInputError("plan", f"以下课程不存在：{'、'.join(unknown)}")
+    majors = MajorRepository(session)
+    columns = {
+        "code": data.code,
+        "name": data.name,
+        "level": data.level,
+        "school": data.school,
+        "elective_credits_needed": data.elective_credits_needed,
+    }
+    await majors.upsert([columns])
+    await majors.replace_plan(data.code, plan)
+    target = f"major:{data.code}"
+    audit.record(session, AuditEntry, staff, "catalogue.major_saved", target=target)
+    return data.code
+
+
+def _checked_major(data: MajorInput) -> MajorInput:
+    text.within(data.elective_credits_needed, "electiveCreditsNeeded", 0, 10 * MAX_CREDITS)
+    parts = {
+        part: text.codes(list(codes), part.value.lower(), text.COURSE_CODE)
+        for part, codes in data.parts.items()
+    }
+    return replace(
+        data,
+        code=text.code(data.code, "code", text.MAJOR_CODE),
+        name=text.plain(data.name, "name", 100),
+        school=text.plain(data.school, "school", 100),
+        parts=parts,
+    )
+
+
+def _plan(parts: Mapping[PlanCategory, Sequence[str]]) -> dict[str, PlanCategory]:
+    """Course code → part; a course named twice (in one part or two) is refused."""
+    plan: dict[str, PlanCategory] = {}
+    for part, codes in parts.items():
+        for code in codes:
+            if code in plan:
+                message = f"课程{code}在考试计划中出现了两次"
+                raise InvalidInputError("plan", message, code="duplicate_course")
+            plan[code] = part
+    return plan

@@ -20,9 +20,10 @@ from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 from zikao_kit.regions import Region
-from zikao_records import errors, scope, text
+from zikao_records import errors, text
 from zikao_records.models import AuditEntry, Room, Venue
 from zikao_records.repository.seating import VenueRepository
+from zikao_records.service import scope
 
 MAX_ROOMS = 500
 MAX_SEATS = 200

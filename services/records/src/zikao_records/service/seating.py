@@ -17,10 +17,11 @@ from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import errors
-from zikao_records.models import AllocationStatus, AuditEntry, SeatAllocation, Sitting
+from zikao_records.models import AllocationStatus, AuditEntry, SeatAllocation
 from zikao_records.repository.seating import AllocationRepository, SeatWriter, VenueRepository
 from zikao_records.repository.signup import SignupRepository
-from zikao_records.seating.allocator import Seat, SlotPlan, allocate_slot
+from zikao_records.service.allocator import Seat, SlotPlan, allocate_slot
+from zikao_records.service.sittings import get_sitting
 
 logger = logging.getLogger("zikao.records.seating")
 
@@ -37,8 +38,7 @@ async def start_allocation(
     session: AsyncSession, *, sitting_code: str, staff: Principal, seed: int | None, now: datetime
 ) -> SeatAllocation:
     """A new pending run (the caller enqueues its wake-up after the commit)."""
-    if await SignupRepository(session).sitting(sitting_code) is None:
-        raise errors.SittingNotFoundError()
+    await get_sitting(session, sitting_code)
     run = SeatAllocation(
         sitting_code=sitting_code,
         seed=seed if seed is not None else secrets.randbelow(2**31),
@@ -50,20 +50,11 @@ async def start_allocation(
     return run
 
 
-async def get_sitting(session: AsyncSession, code: str) -> Sitting:
-    sitting = await SignupRepository(session).sitting(code)
-    if sitting is None:
-        raise errors.SittingNotFoundError()
-    return sitting
-
-
 async def publish_seats(
     session: AsyncSession, *, sitting_code: str, staff: Principal, now: datetime
 ) -> datetime:
     """Shows the seats to candidates from now on; needs a finished run."""
-    sitting = await SignupRepository(session).sitting(sitting_code, lock=True)
-    if sitting is None:
-        raise errors.SittingNotFoundError()
+    sitting = await get_sitting(session, sitting_code, lock=True)
     run = await AllocationRepository(session).latest(sitting_code)
     if run is None or run.status is not AllocationStatus.DONE:
         raise errors.AllocationNotReadyError()

@@ -1,1 +1,0 @@
-"""Seat allocation (考场编排): the pure allocator and the runs that apply it to a sitting."""
