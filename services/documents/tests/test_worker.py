@@ -1,7 +1,10 @@
 import hashlib
+import itertools
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from arq import Retry, Worker
@@ -40,8 +43,37 @@ async def _update(db: Sessionmaker, document: DocumentRequest, **values: object)
 
 
 class BrokenDisk(LocalStorage):
+    """A disk whose first `failures` writes fail (all of them by default); remembers when."""
+
+    def __init__(self, root: Path, failures: int = 1_000) -> None:
+        super().__init__(root)
+        self.failures = failures
+        self.writes: list[float] = []
+
     async def write(self, key: str, data: bytes) -> None:
-        raise OSError(28, "No space left on device")
+        self.writes.append(time.monotonic())
+        if len(self.writes) <= self.failures:
+            raise OSError(28, "No space left on device")
+        await super().write(key, data)
+
+
+async def _work_off(deps: WorkerDeps, redis_url: str) -> Worker:
+    """Runs a real arq worker on the test's queue until it is empty (deferred retries too)."""
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        queue_name=deps.settings.queue_name,
+        redis_settings=redis_settings(redis_url),
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        keep_result=0,
+        ctx={"deps": deps},
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
 
 
 @pytest.fixture
@@ -97,20 +129,49 @@ async def test_content_that_cannot_be_drawn_fails_at_once(
     assert failed.attempts == 1
 
 
-async def test_a_transient_error_retries_until_attempts_run_out(
+async def test_a_transient_error_retries_with_backoff_until_attempts_run_out(
     make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker
 ) -> None:
     document = await make_request()
     broken = WorkerDeps(deps.settings, deps.db, BrokenDisk(deps.settings.storage_dir))
+    backoff, lease = deps.settings.retry_backoff_seconds, deps.settings.rendering_lease_seconds
     for attempt in range(1, deps.settings.render_max_attempts):
-        with pytest.raises(Retry):
+        with pytest.raises(Retry) as retry:
             await render_document({"deps": broken}, str(document.id))
-        retrying = await _stored(db, document)
-        assert (retrying.status, retrying.attempts) == (DocumentStatus.RENDERING, attempt)
+        delay = backoff * 2 ** (attempt - 1)
+        assert retry.value.defer_score == delay * 1000
+        waiting = await _stored(db, document)
+        assert (waiting.status, waiting.attempts) == (DocumentStatus.PENDING, attempt)
+        assert waiting.last_error == "transient:OSError"
+        # The sweeper leaves it to the retry until the retry is overdue by a lease.
+        assert waiting.lease_until is not None
+        due_in = (waiting.lease_until - utc_now()).total_seconds()
+        assert delay + lease - 5 < due_in <= delay + lease
     assert await render_document({"deps": broken}, str(document.id)) == "failed"
     failed = await _stored(db, document)
-    assert failed.status is DocumentStatus.FAILED
+    assert (failed.status, failed.attempts) == (
+        DocumentStatus.FAILED,
+        broken.settings.render_max_attempts,
+    )
     assert failed.last_error == "transient:OSError"
+    assert failed.lease_until is None
+
+
+async def test_a_request_another_job_holds_is_skipped_without_an_attempt(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker
+) -> None:
+    document = await make_request()
+    leased = utc_now() + timedelta(seconds=10)
+    await _update(db, document, status=DocumentStatus.RENDERING, attempts=1,
+                  lease_until=leased)  # fmt: skip
+    assert await render_document({"deps": deps}, str(document.id)) == "skipped"
+    held = await _stored(db, document)
+    assert (held.status, held.attempts) == (DocumentStatus.RENDERING, 1)
+    # Once the lease ran out its job is gone: the next job takes the request over.
+    await _update(db, document, lease_until=utc_now() - timedelta(seconds=1))
+    assert await render_document({"deps": deps}, str(document.id)) == "ready"
+    ready = await _stored(db, document)
+    assert (ready.status, ready.attempts, ready.lease_until) == (DocumentStatus.READY, 2, None)
 
 
 async def test_a_request_out_of_attempts_fails(
@@ -127,24 +188,34 @@ async def test_a_request_out_of_attempts_fails(
 async def test_the_sweeper_wakes_requests_whose_wake_up_was_lost(
     make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, arq_pool: ArqRedis
 ) -> None:
-    long_ago = utc_now() - timedelta(minutes=30)
-    lost = await make_request(uuid.uuid4())
-    fresh = await make_request(uuid.uuid4())
-    abandoned = await make_request(uuid.uuid4())
-    busy = await make_request(uuid.uuid4())
-    done = await make_request(uuid.uuid4())
-    await _update(db, lost, requested_at=long_ago)
-    await _update(db, abandoned, requested_at=long_ago, status=DocumentStatus.RENDERING,
-                  attempted_at=long_ago)  # fmt: skip
-    await _update(db, busy, requested_at=long_ago, status=DocumentStatus.RENDERING,
-                  attempted_at=utc_now())  # fmt: skip
-    await _update(db, done, requested_at=long_ago, status=DocumentStatus.READY)
+    now = utc_now()
+    long_ago, past, later = (
+        now - timedelta(minutes=30),
+        now - timedelta(seconds=1),
+        now + timedelta(seconds=9),
+    )
+    rows = {name: await make_request(uuid.uuid4()) for name in
+            ("lost", "fresh", "abandoned", "busy", "retry_due", "retry_lost", "done")}  # fmt: skip
+    await _update(db, rows["lost"], requested_at=long_ago)
+    for name, status, lease in [
+        ("abandoned", DocumentStatus.RENDERING, past),
+        ("busy", DocumentStatus.RENDERING, later),
+        ("retry_due", DocumentStatus.PENDING, later),
+        ("retry_lost", DocumentStatus.PENDING, past),
+        ("done", DocumentStatus.READY, None),
+    ]:
+        await _update(db, rows[name], requested_at=long_ago, status=status, attempts=1,
+                      attempted_at=long_ago, lease_until=lease)  # fmt: skip
     ctx = {"deps": deps, "redis": arq_pool}
-    assert await sweep_unfinished(ctx) == 2
+    assert await sweep_unfinished(ctx) == 3
     queued = await arq_pool.queued_jobs(queue_name=deps.settings.queue_name)
-    assert {j.job_id for j in queued} == {render_job_id(lost.id), render_job_id(abandoned.id)}
-    assert {tuple(j.args) for j in queued} == {(str(lost.id),), (str(abandoned.id),)}
-    assert fresh.id not in {j.args[0] for j in queued}
+    lost, abandoned, retry_lost = rows["lost"].id, rows["abandoned"].id, rows["retry_lost"].id
+    assert {j.job_id for j in queued} == {
+        render_job_id(lost, 0),  # the id its first wake-up had: no second while that is queued
+        render_job_id(abandoned, 1),  # a new id: the dead job's keys may still be in Redis
+        render_job_id(retry_lost, 1),
+    }
+    assert {tuple(j.args) for j in queued} == {(str(i),) for i in (lost, abandoned, retry_lost)}
     assert await sweep_unfinished(ctx) == 0  # already queued: no second job
 
 
@@ -156,25 +227,56 @@ async def test_a_real_worker_renders_an_enqueued_request(
 ) -> None:  # fmt: skip
     document = await make_request()
     queue = deps.settings.queue_name
-    assert await enqueue_render(arq_pool, document.id, queue_name=queue)
-    assert not await enqueue_render(arq_pool, document.id, queue_name=queue)  # one job per id
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        queue_name=queue,
-        redis_settings=redis_settings(redis_url),
-        burst=True,
-        handle_signals=False,
-        poll_delay=0.05,
-        ctx={"deps": deps},
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    assert await enqueue_render(arq_pool, document.id, attempts=0, queue_name=queue)
+    assert not await enqueue_render(arq_pool, document.id, attempts=0, queue_name=queue)
+    worker = await _work_off(deps, redis_url)
     assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
     assert (await _stored(db, document)).status is DocumentStatus.READY
     # The finished job left no key behind, so the request can be woken again.
-    assert await enqueue_render(arq_pool, document.id, queue_name=queue)
+    assert await enqueue_render(arq_pool, document.id, attempts=0, queue_name=queue)
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+async def test_a_real_worker_retries_a_transient_failure_after_a_backoff(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, arq_pool: ArqRedis,
+    redis_url: str,
+) -> None:  # fmt: skip
+    document = await make_request()
+    settings = deps.settings.model_copy(update={"retry_backoff_seconds": 0.3})
+    disk = BrokenDisk(settings.storage_dir, failures=1)
+    flaky = WorkerDeps(settings, deps.db, disk)
+    assert await enqueue_render(arq_pool, document.id, attempts=0, queue_name=settings.queue_name)
+    worker = await _work_off(flaky, redis_url)
+    assert (worker.jobs_retried, worker.jobs_complete, worker.jobs_failed) == (1, 1, 0)
+    assert disk.writes[1] - disk.writes[0] >= 0.3
+    ready = await _stored(db, document)
+    assert (ready.status, ready.attempts, ready.last_error) == (DocumentStatus.READY, 2, None)
+    assert hashlib.sha256(await disk.read(f"{document.id}/{ready.sha256}.pdf")).hexdigest() == (
+        ready.sha256
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+async def test_a_real_worker_gives_a_failing_render_up_after_the_set_tries(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, arq_pool: ArqRedis,
+    redis_url: str,
+) -> None:  # fmt: skip
+    document = await make_request()
+    settings = deps.settings.model_copy(
+        update={"retry_backoff_seconds": 0.2, "render_max_attempts": 3}
+    )
+    disk = BrokenDisk(settings.storage_dir)
+    assert await enqueue_render(arq_pool, document.id, attempts=0, queue_name=settings.queue_name)
+    worker = await _work_off(WorkerDeps(settings, deps.db, disk), redis_url)
+    assert (worker.jobs_retried, worker.jobs_complete, worker.jobs_failed) == (2, 1, 0)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(disk.writes)]
+    assert len(gaps) == 2
+    assert gaps[0] >= 0.2
+    assert gaps[1] >= 0.4  # doubled
+    failed = await _stored(db, document)
+    assert (failed.status, failed.attempts) == (DocumentStatus.FAILED, 3)
+    assert failed.last_error == "transient:OSError"
+    assert not settings.storage_dir.exists() or not any(settings.storage_dir.rglob("*.pdf"))
 
 
 def test_redis_settings_accept_tcp_and_unix_socket_urls() -> None:

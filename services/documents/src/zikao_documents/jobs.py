@@ -11,14 +11,17 @@ from zikao_kit.worker import enqueue
 RENDER_JOB = "render_document"
 
 
-def render_job_id(document_id: uuid.UUID) -> str:
-    """One job id per request: arq will not queue a second while one is queued or running."""
-    return f"render:{document_id}"
+def render_job_id(document_id: uuid.UUID, attempts: int) -> str:
+    """One job id per request and attempt count: arq queues no second job while one with the
+    id is queued or running, and a request whose job died (leaving arq's keys of that id
+    behind) is woken under the next count, after its attempt was counted."""
+    return f"render:{document_id}:{attempts}"
 
 
-async def enqueue_render(redis: ArqRedis, document_id: uuid.UUID, *, queue_name: str) -> bool:
-    """Wakes a worker for the request (call after the commit that made it); False when a job
-    for it is already queued or running."""
-    return await enqueue(
-        redis, RENDER_JOB, document_id, job_id=render_job_id(document_id), queue_name=queue_name
-    )
+async def enqueue_render(
+    redis: ArqRedis, document_id: uuid.UUID, *, attempts: int, queue_name: str
+) -> bool:
+    """Wakes a worker for the request (call after the commit that made it, with the attempts
+    it has: 0 when new); False when a job for it is already queued or running."""
+    job_id = render_job_id(document_id, attempts)
+    return await enqueue(redis, RENDER_JOB, document_id, job_id=job_id, queue_name=queue_name)

@@ -92,6 +92,12 @@ class DocumentRequest(DocumentsModel, table=True):
     verification_code: str = Field(unique=True, max_length=16)
     requested_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     attempted_at: datetime | None = Field(default=None, sa_column=_optional_time())
+    lease_until: datetime | None = Field(
+        default=None,
+        sa_column=_optional_time(),
+        description="until when a job holds the request (RENDERING) or its retry is due "
+        "(PENDING after a transient failure); once past, the sweeper wakes it again",
+    )
     ready_at: datetime | None = Field(default=None, sa_column=_optional_time())
     sha256: str | None = Field(default=None, max_length=64)
     storage_key: str | None = Field(default=None, max_length=200)

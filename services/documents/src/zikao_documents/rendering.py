@@ -1,8 +1,11 @@
 """The render job's steps, each inside a transaction its caller (the job) owns.
 
 An attempt is counted in its own short transaction before rendering, so a worker that dies
-mid-render still uses up an attempt; the render itself holds the row lock, so duplicate jobs
-queue behind it and then find the request done.
+mid-render still uses up an attempt. Counting it takes a lease (`lease_until`, longer than the
+job timeout): while it runs, other jobs for the request skip it; once it ran out, no job holds
+the request and the sweeper wakes it again. The render itself holds the row lock, and every
+step checks that the request is not done first, so a request is rendered once however many
+jobs arrive.
 """
 
 from __future__ import annotations
@@ -31,20 +34,29 @@ def storage_key(document: DocumentRequest, sha256: str) -> str:
     return f"{document.id}/{sha256}.pdf"
 
 
+def _held(document: DocumentRequest, now: datetime) -> bool:
+    """Another job's attempt holds the request (its lease has not run out)."""
+    lease = document.lease_until
+    return document.status is DocumentStatus.RENDERING and lease is not None and lease > now
+
+
 async def begin_attempt(
-    session: AsyncSession, document_id: uuid.UUID, *, max_attempts: int
+    session: AsyncSession, document_id: uuid.UUID, *, max_attempts: int, lease: timedelta
 ) -> int | None:
-    """Counts one more attempt and marks the request RENDERING; returns the attempt number,
-    or None when there is nothing to do (unknown, READY, FAILED, or out of attempts)."""
-    document = await DocumentRequestRepository(session).lock(document_id)
-    if document is None or document.is_done:
+    """Counts one more attempt, marks the request RENDERING and leases it for `lease`; returns
+    the attempt number, or None when there is nothing to do: unknown, done, held by another
+    job (row locked, or leased), or out of attempts (then FAILED)."""
+    document = await DocumentRequestRepository(session).lock(document_id, skip_locked=True)
+    now = utc_now()
+    if document is None or document.is_done or _held(document, now):
         return None
     if document.attempts >= max_attempts:
         fail(document, ATTEMPTS_EXHAUSTED)
+        await session.flush()
         return None
     document.attempts += 1
     document.status = DocumentStatus.RENDERING
-    document.attempted_at = utc_now()
+    document.attempted_at, document.lease_until = now, now + lease
     await session.flush()
     return document.attempts
 
@@ -68,6 +80,7 @@ async def produce(session: AsyncSession, document_id: uuid.UUID, storage: Storag
     await storage.write(key, pdf)
     document.sha256, document.storage_key = sha256, key
     document.status, document.ready_at, document.last_error = DocumentStatus.READY, utc_now(), None
+    document.lease_until = None
     await session.flush()
     logger.info("document ready", extra={"document_id": str(document.id), "bytes": len(pdf)})
     return True
@@ -76,6 +89,7 @@ async def produce(session: AsyncSession, document_id: uuid.UUID, storage: Storag
 def fail(document: DocumentRequest, code: str) -> None:
     document.status = DocumentStatus.FAILED
     document.last_error = code[:100]
+    document.lease_until = None
     logger.warning("document failed", extra={"document_id": str(document.id), "code": code})
 
 
@@ -86,14 +100,25 @@ async def mark_failed(session: AsyncSession, document_id: uuid.UUID, code: str) 
         await session.flush()
 
 
+async def retry_later(
+    session: AsyncSession, document_id: uuid.UUID, code: str, *, due_by: datetime
+) -> None:
+    """Back to PENDING after a transient failure (`code` recorded) until the job's retry comes;
+    if it has not by `due_by` (the retry was lost with Redis), the sweeper wakes the request."""
+    document = await DocumentRequestRepository(session).lock(document_id)
+    if document is not None and not document.is_done:
+        document.status, document.last_error = DocumentStatus.PENDING, code[:100]
+        document.lease_until = due_by
+        await session.flush()
+
+
 async def stale_requests(
-    session: AsyncSession, *, pending_after: timedelta, rendering_lease: timedelta, now: datetime
-) -> list[uuid.UUID]:
-    """PENDING requests older than `pending_after` and RENDERING ones whose attempt began
-    more than `rendering_lease` ago (its worker died): their wake-up was lost."""
-    ids = await DocumentRequestRepository(session).stale(
-        pending_before=now - pending_after,
-        rendering_before=now - rendering_lease,
-        limit=SWEEP_LIMIT,
+    session: AsyncSession, *, pending_after: timedelta, now: datetime
+) -> list[tuple[uuid.UUID, int]]:
+    """Unfinished requests whose wake-up was lost, with their attempt counts: a lease that ran
+    out (the job's worker died, or its retry was lost), or PENDING without a lease for longer
+    than `pending_after` (its first wake-up was lost)."""
+    found = await DocumentRequestRepository(session).stale(
+        pending_before=now - pending_after, now=now, limit=SWEEP_LIMIT
     )
-    return list(ids)
+    return list(found)

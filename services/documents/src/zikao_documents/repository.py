@@ -12,7 +12,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
+from zikao_documents.models import (
+    UNFINISHED_STATUSES,
+    DocumentKind,
+    DocumentRequest,
+    DocumentStatus,
+)
 
 LIVE_WHERE = text("status <> 'FAILED'")
 LIVE_KEY = ("candidate_id", "kind", "sitting", "content_sha256")
@@ -31,12 +36,15 @@ class DocumentRequestRepository:
         )
         return result.scalars().all()
 
-    async def lock(self, document_id: uuid.UUID) -> DocumentRequest | None:
-        """The request, row-locked until the transaction ends (`SELECT … FOR UPDATE`)."""
+    async def lock(
+        self, document_id: uuid.UUID, *, skip_locked: bool = False
+    ) -> DocumentRequest | None:
+        """The request, row-locked until the transaction ends (`SELECT … FOR UPDATE`); with
+        `skip_locked`, None when another transaction holds the lock."""
         result = await self.session.execute(
             select(DocumentRequest)
             .where(col(DocumentRequest.id) == document_id)
-            .with_for_update()
+            .with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
@@ -78,19 +86,19 @@ class DocumentRequestRepository:
         return result.scalars().all()
 
     async def stale(
-        self, *, pending_before: datetime, rendering_before: datetime, limit: int
-    ) -> Sequence[uuid.UUID]:
-        """Unfinished requests that no job seems to be working on, oldest first."""
-        pending = (col(DocumentRequest.status) == DocumentStatus.PENDING) & (
-            col(DocumentRequest.requested_at) < pending_before
-        )
-        abandoned = (col(DocumentRequest.status) == DocumentStatus.RENDERING) & (
-            col(DocumentRequest.attempted_at) < rendering_before
+        self, *, pending_before: datetime, now: datetime, limit: int
+    ) -> Sequence[tuple[uuid.UUID, int]]:
+        """Unfinished requests that no job seems to hold, oldest first, with their attempts:
+        a lease that ran out, or no lease and asked for before `pending_before`."""
+        lease = col(DocumentRequest.lease_until)
+        lost = or_(
+            lease < now,
+            lease.is_(None) & (col(DocumentRequest.requested_at) < pending_before),
         )
         result = await self.session.execute(
-            select(col(DocumentRequest.id))
-            .where(or_(pending, abandoned))
+            select(col(DocumentRequest.id), col(DocumentRequest.attempts))
+            .where(col(DocumentRequest.status).in_(UNFINISHED_STATUSES), lost)
             .order_by(col(DocumentRequest.requested_at))
             .limit(limit)
         )
-        return result.scalars().all()
+        return [(row.id, row.attempts) for row in result]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
@@ -38,15 +39,44 @@ class DocumentsSettings(ServiceSettings):
         default=Path(".run/documents"), description="local storage backend's folder"
     )
     queue_name: str = Field(default="zikao:documents", description="arq queue of the renderer")
-    render_max_attempts: int = Field(default=3, ge=1, le=20)
-    sweep_pending_after_seconds: int = Field(
-        default=60, ge=1, description="a PENDING request older than this is re-enqueued"
+    render_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="attempts before a render is given up (FAILED)"
+    )
+    render_timeout_seconds: int = Field(
+        default=15,
+        ge=1,
+        le=600,
+        description="arq's timeout of one render job (renders take milliseconds); arq keeps a "
+        "job's in-progress key this long plus 10 s, so a killed worker's job runs again then",
     )
     rendering_lease_seconds: int = Field(
-        default=600,
-        ge=60,
-        description="a RENDERING request older than this is taken as abandoned and re-enqueued",
+        default=20,
+        ge=2,
+        description="an attempt's lease: a request whose lease ran out has no live job (it is "
+        "longer than the job timeout) and is re-enqueued",
     )
+    retry_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="wait before the 2nd attempt after a transient failure; doubles each time",
+    )
+    sweep_every_seconds: int = Field(
+        default=10, ge=1, le=60, description="how often the sweeper runs (divides 60)"
+    )
+    sweep_pending_after_seconds: int = Field(
+        default=15, ge=1, description="a PENDING request older than this is re-enqueued"
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_job(self) -> Self:
+        if self.rendering_lease_seconds <= self.render_timeout_seconds:
+            raise ValueError(
+                "DOCUMENTS_RENDERING_LEASE_SECONDS must exceed DOCUMENTS_RENDER_TIMEOUT_SECONDS"
+            )
+        if 60 % self.sweep_every_seconds:
+            raise ValueError("DOCUMENTS_SWEEP_EVERY_SECONDS must divide 60")
+        return self
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

@@ -1,7 +1,10 @@
 """The documents worker: `arq zikao_documents.worker.WorkerSettings`.
 
 Redis only carries wake-ups; each job re-reads its request from PostgreSQL, and a cron sweeper
-re-enqueues requests whose wake-up was lost.
+re-enqueues requests whose wake-up was lost. A worker killed mid-render leaves its request
+RENDERING with a lease of `DOCUMENTS_RENDERING_LEASE_SECONDS`; once it ran out, the next sweep
+(every `DOCUMENTS_SWEEP_EVERY_SECONDS`) wakes the request under a new job id, so it is ready
+again within lease + sweep period + one render (about 30 s by default).
 """
 
 from __future__ import annotations
@@ -30,8 +33,6 @@ logger = logging.getLogger("zikao.documents.worker")
 WorkerContext = dict[str, Any]
 # Worth another attempt: the disk or the database hiccuped, not the document.
 TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
-RETRY_SECONDS = 15
-RENDER_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,19 @@ async def render_document(
         reset_request_id(token)
 
 
+def retry_delay(settings: DocumentsSettings, attempt: int) -> timedelta:
+    """The wait before attempt `attempt + 1`: the backoff, doubled after each failure."""
+    return timedelta(seconds=settings.retry_backoff_seconds * 2 ** (attempt - 1))
+
+
 async def _render(deps: WorkerDeps, document_id: uuid.UUID) -> str:
-    max_attempts = deps.settings.render_max_attempts
+    settings = deps.settings
+    max_attempts = settings.render_max_attempts
+    lease = timedelta(seconds=settings.rendering_lease_seconds)
     async with deps.db.begin() as session:
-        attempt = await rendering.begin_attempt(session, document_id, max_attempts=max_attempts)
+        attempt = await rendering.begin_attempt(
+            session, document_id, max_attempts=max_attempts, lease=lease
+        )
     if attempt is None:
         return "skipped"
     try:
@@ -74,18 +84,28 @@ async def _render(deps: WorkerDeps, document_id: uuid.UUID) -> str:
         await _fail(deps, document_id, error.code)
         return "failed"
     except TRANSIENT_ERRORS as error:
+        code = f"transient:{type(error).__name__}"
         if attempt >= max_attempts:
-            await _fail(deps, document_id, f"transient:{type(error).__name__}")
+            await _fail(deps, document_id, code)
             return "failed"
-        extra = {"document_id": str(document_id), "attempt": attempt, "error": type(error).__name__}
+        delay = retry_delay(settings, attempt)
+        await _retry_later(deps, document_id, code, delay + lease)
+        extra = {"document_id": str(document_id), "attempt": attempt, "error": code}
         logger.warning("render attempt failed; retrying", extra=extra)
-        raise Retry(defer=RETRY_SECONDS * attempt) from error
+        raise Retry(defer=delay) from error
     return "ready" if produced else "skipped"
 
 
 async def _fail(deps: WorkerDeps, document_id: uuid.UUID, code: str) -> None:
     async with deps.db.begin() as session:
         await rendering.mark_failed(session, document_id, code)
+
+
+async def _retry_later(
+    deps: WorkerDeps, document_id: uuid.UUID, code: str, due_in: timedelta
+) -> None:
+    async with deps.db.begin() as session:
+        await rendering.retry_later(session, document_id, code, due_by=utc_now() + due_in)
 
 
 async def sweep_unfinished(ctx: WorkerContext) -> int:
@@ -96,11 +116,14 @@ async def sweep_unfinished(ctx: WorkerContext) -> int:
         stale = await rendering.stale_requests(
             session,
             pending_after=timedelta(seconds=settings.sweep_pending_after_seconds),
-            rendering_lease=timedelta(seconds=settings.rendering_lease_seconds),
             now=utc_now(),
         )
     redis: ArqRedis = ctx["redis"]
-    enqueued = [await enqueue_render(redis, i, queue_name=settings.queue_name) for i in stale]
+    queue = settings.queue_name
+    enqueued = [
+        await enqueue_render(redis, document_id, attempts=attempts, queue_name=queue)
+        for document_id, attempts in stale
+    ]
     if stale:
         logger.info(
             "swept unfinished requests", extra={"stale": len(stale), "enqueued": sum(enqueued)}
@@ -123,12 +146,25 @@ class WorkerSettings:
         func(
             render_document,
             name=RENDER_JOB,
-            keep_result=0,  # a finished job leaves no key, so the sweeper can wake it again
+            keep_result=0,  # a finished job leaves no key behind
             max_tries=_settings.render_max_attempts + 2,  # PostgreSQL counts attempts first
-            timeout=RENDER_TIMEOUT_SECONDS,
+            timeout=_settings.render_timeout_seconds,
         )
     ]
-    cron_jobs = [cron(sweep_unfinished, second=0, run_at_startup=True, keep_result=0)]
+    cron_jobs = [
+        cron(
+            sweep_unfinished,
+            second=set(range(0, 60, _settings.sweep_every_seconds)),
+            run_at_startup=True,
+            keep_result=0,
+            timeout=_settings.render_timeout_seconds,
+        )
+    ]
+    # arq keeps a started job's in-progress key for the longest timeout + 10 s: with short
+    # timeouts everywhere a killed worker's job runs again within that, even without the
+    # sweeper. Failed jobs keep no result key, which would refuse their id for an hour.
+    job_timeout = _settings.render_timeout_seconds
+    keep_result = 0
     on_startup = startup
     on_shutdown = close_database
     redis_settings = redis_settings(_settings.redis_url)
