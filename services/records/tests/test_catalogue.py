@@ -6,7 +6,7 @@ import pytest
 
 from zikao_kit.db import Sessionmaker
 from zikao_records.models import CourseKind, MajorLevel, PlanCategory
-from zikao_records.repository import MajorRepository
+from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.service.catalogue import CatalogueError, load_catalogue, read_catalogue
 from zikao_records.settings import DATA_DIR
 from zikao_records.testing import BENKE, ZHUANKE

@@ -1,7 +1,7 @@
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records.demo import load_demo
-from zikao_records.repository import SittingRepository
 from zikao_records.repository.seating import VenueRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.settings import RecordsSettings
 
 

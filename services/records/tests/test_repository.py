@@ -2,7 +2,8 @@ import uuid
 
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records.models import MajorLevel
-from zikao_records.repository import CourseRepository, MajorRepository, ResultRepository
+from zikao_records.repository.catalogue import CourseRepository, MajorRepository
+from zikao_records.repository.scores import ResultRepository
 from zikao_records.testing import BENKE, ZHUANKE, a_choice, a_result, a_sitting, add, ago
 
 

@@ -15,7 +15,8 @@ from zikao_kit import clock
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.settings import ServiceSettings
 from zikao_records.models import CourseKind
-from zikao_records.repository import SittingRepository, VenueRepository
+from zikao_records.repository.seating import VenueRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.service.catalogue import load_catalogue, read_catalogue
 from zikao_records.service.scores import local_date
 from zikao_records.settings import records_settings

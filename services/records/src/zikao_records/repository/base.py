@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,6 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_records.models import RecordsModel
+
+CandidateSitting = tuple[uuid.UUID, str]  # a candidate's records of one sitting
 
 
 async def upsert(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from zikao_records.models import (
     SeatAssignment,
     Venue,
 )
+from zikao_records.repository.base import upsert as _upsert
 from zikao_records.service.allocator import RoomSpec, Seat, Seatable
 
 SEAT_COLUMNS = ("registration_id", "slot_id", "venue_id", "room", "seat")
@@ -29,6 +30,12 @@ SEAT_COLUMNS = ("registration_id", "slot_id", "venue_id", "room", "seat")
 class VenueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Venue, rows, ["id"])
+
+    async def upsert_rooms(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await _upsert(self.session, Room, rows, ["id"])
 
     async def get(self, venue_id: uuid.UUID, *, lock: bool = False) -> Venue | None:
         """The venue; locked, one change of it and its rooms at a time (an allocation run holds

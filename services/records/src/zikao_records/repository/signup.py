@@ -1,4 +1,5 @@
-"""SQL of exam sign-ups (报考): the plan offered in a sitting, live sign-ups, lapses, bans."""
+"""SQL of exam sign-ups (报考): the plan offered in a sitting, live sign-ups (with their seats),
+lapses, bans."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, func, select, union, update
+from sqlalchemy import Row, and_, func, or_, select, tuple_, union, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -20,9 +21,12 @@ from zikao_records.models import (
     ExamSlot,
     PlanCourse,
     RegistrationStatus,
+    SeatAssignment,
     Sitting,
     SittingCourse,
+    Venue,
 )
+from zikao_records.repository.base import CandidateSitting
 
 LIVE = (RegistrationStatus.UNPAID, RegistrationStatus.PAID)
 OfferRow = Row[SittingCourse, Course, ExamSlot]
@@ -31,12 +35,6 @@ OfferRow = Row[SittingCourse, Course, ExamSlot]
 class SignupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def sitting(self, code: str, *, lock: bool = False) -> Sitting | None:
-        statement = select(Sitting).where(col(Sitting.code) == code)
-        if lock:
-            statement = statement.with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def choose_major(
         self, candidate_id: uuid.UUID, major_code: str, region_code: str | None, now: datetime
@@ -128,3 +126,42 @@ class SignupRepository:
     async def add(self, registrations: Sequence[ExamRegistration]) -> None:
         self.session.add_all(registrations)
         await self.session.flush()
+
+
+# Seat and venue are outer-joined: None until a seat is assigned.
+ExamRow = Row[ExamRegistration, Course, ExamSlot, Sitting, SeatAssignment | None, Venue | None]
+
+
+class RegistrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def live(
+        self, keys: Collection[CandidateSitting], *, unpaid_since: datetime
+    ) -> Sequence[ExamRow]:
+        """Paid sign-ups, and unpaid ones made since `unpaid_since` (older ones have lapsed),
+        with their course, slot, sitting and seat (when one is assigned)."""
+        statement = (
+            select(ExamRegistration, Course, ExamSlot, Sitting, SeatAssignment, Venue)
+            .join(Course, col(Course.code) == col(ExamRegistration.course_code))
+            .join(ExamSlot, col(ExamSlot.id) == col(ExamRegistration.slot_id))
+            .join(Sitting, col(Sitting.code) == col(ExamRegistration.sitting_code))
+            .outerjoin(
+                SeatAssignment, col(SeatAssignment.registration_id) == col(ExamRegistration.id)
+            )
+            .outerjoin(Venue, col(Venue.id) == col(SeatAssignment.venue_id))
+            .where(
+                tuple_(col(ExamRegistration.candidate_id), col(ExamRegistration.sitting_code)).in_(
+                    list(keys)
+                ),
+                or_(
+                    col(ExamRegistration.status) == RegistrationStatus.PAID,
+                    and_(
+                        col(ExamRegistration.status) == RegistrationStatus.UNPAID,
+                        col(ExamRegistration.created_at) >= unpaid_since,
+                    ),
+                ),
+            )
+            .order_by(col(ExamSlot.starts_at), col(ExamRegistration.course_code))
+        )
+        return (await self.session.execute(statement)).all()

@@ -10,7 +10,8 @@ from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.graphql import build_schema
 from zikao_records import models
-from zikao_records.repository import MajorRepository, SittingRepository
+from zikao_records.repository.catalogue import MajorRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import Course, Major, MajorLevel, Sitting
 from zikao_records.schema.signup import SignupMutation, SignupQuery

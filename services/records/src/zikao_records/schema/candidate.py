@@ -20,7 +20,7 @@ from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
 from zikao_records import text
-from zikao_records.repository import CandidateSitting
+from zikao_records.repository.base import CandidateSitting
 from zikao_records.schema.catalogue import Major
 from zikao_records.schema.loading import batch_many, batch_one
 from zikao_records.schema.records import (

@@ -13,7 +13,8 @@ from strawberry.types import Info
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_records import models
-from zikao_records.repository import CourseRepository, MajorRepository, SittingRepository
+from zikao_records.repository.catalogue import CourseRepository, MajorRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.schema.loading import batch_many, batch_one
 from zikao_records.service.sittings import published_by
 

@@ -20,7 +20,7 @@ from zikao_kit.errors import NotFoundError
 from zikao_kit.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from zikao_records import models, text
 from zikao_records.jobs import enqueue_allocation
-from zikao_records.repository import CourseRepository, MajorRepository
+from zikao_records.repository.catalogue import CourseRepository, MajorRepository
 from zikao_records.repository.seating import AllocationRepository, VenueRepository
 from zikao_records.schema.candidate import parse_sitting
 from zikao_records.schema.catalogue import Course, Major, Sitting

@@ -22,7 +22,7 @@ from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 from zikao_records import text
 from zikao_records.models import AuditEntry, CourseKind, GradeScheme, MajorLevel, PlanCategory
-from zikao_records.repository import CourseRepository, MajorRepository
+from zikao_records.repository.catalogue import CourseRepository, MajorRepository
 from zikao_records.service import scope
 
 COURSES_FILE = "courses.csv"

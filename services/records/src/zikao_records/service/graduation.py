@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_records.models import Course, Major, PlanCategory
-from zikao_records.repository import MajorRepository
+from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.service.scores import passed_courses
 from zikao_records.service.signup import chosen_majors
 

@@ -17,11 +17,8 @@ from zikao_records.models import (
     ExamResult,
     ScoreReview,
 )
-from zikao_records.repository import (
-    CandidateSitting,
-    ResultRepository,
-    ReviewRepository,
-)
+from zikao_records.repository.base import CandidateSitting
+from zikao_records.repository.scores import ResultRepository, ReviewRepository
 
 # Orders practice grades against each other and against theory scores (pass mark 60).
 GRADE_MARKS = {"优秀": 90, "良好": 80, "中等": 70, "及格": 60, "合格": 60, "不及格": 0, "不合格": 0}

@@ -19,7 +19,7 @@ from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import errors
 from zikao_records.models import AllocationStatus, AuditEntry, SeatAllocation
 from zikao_records.repository.seating import AllocationRepository, SeatWriter, VenueRepository
-from zikao_records.repository.signup import SignupRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.service.allocator import Seat, SlotPlan, allocate_slot
 from zikao_records.service.sittings import get_sitting
 
@@ -91,7 +91,7 @@ async def run_allocation(db: Sessionmaker, run_id: uuid.UUID) -> SeatAllocation 
 
 async def _apply(db: Sessionmaker, run: SeatAllocation) -> SeatAllocation:
     async with db.begin() as session:
-        await SignupRepository(session).sitting(run.sitting_code, lock=True)  # one run at a time
+        await SittingRepository(session).get(run.sitting_code, lock=True)  # one run at a time
         repository = AllocationRepository(session)
         slots = await repository.slots(run.sitting_code)
         rooms = await VenueRepository(session).room_specs()

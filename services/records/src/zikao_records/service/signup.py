@@ -29,8 +29,9 @@ from zikao_records.models import (
     Sitting,
     Venue,
 )
-from zikao_records.repository import CandidateSitting, MajorRepository, RegistrationRepository
-from zikao_records.repository.signup import SignupRepository
+from zikao_records.repository.base import CandidateSitting
+from zikao_records.repository.catalogue import MajorRepository
+from zikao_records.repository.signup import RegistrationRepository, SignupRepository
 from zikao_records.service.scores import passed_courses
 from zikao_records.service.sittings import get_sitting, published_by
 

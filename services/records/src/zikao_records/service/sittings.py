@@ -17,8 +17,8 @@ from zikao_records.models import (
     AuditEntry,
     Sitting,
 )
-from zikao_records.repository import CourseRepository, SittingRepository
-from zikao_records.repository.signup import SignupRepository
+from zikao_records.repository.catalogue import CourseRepository
+from zikao_records.repository.sittings import SittingRepository
 from zikao_records.service import scope, timetable
 from zikao_records.settings import RecordsSettings
 
@@ -28,7 +28,7 @@ MAX_COURSES = 20
 
 async def get_sitting(session: AsyncSession, code: str, *, lock: bool = False) -> Sitting:
     """The sitting (`SittingNotFoundError` if none); locked, changes of it take turns."""
-    sitting = await SignupRepository(session).sitting(code, lock=lock)
+    sitting = await SittingRepository(session).get(code, lock=lock)
     if sitting is None:
         raise errors.SittingNotFoundError()
     return sitting

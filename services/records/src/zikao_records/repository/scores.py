@@ -1,0 +1,76 @@
+"""SQL of results (published ones, passes) and score reviews."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from zikao_records.models import (
+    Course,
+    ExamResult,
+    ResultStatus,
+    ScoreReview,
+    Sitting,
+)
+from zikao_records.repository.base import CandidateSitting
+
+
+class ResultRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def published(
+        self, keys: Collection[CandidateSitting], *, now: datetime
+    ) -> Sequence[Row[ExamResult, Course, str]]:
+        """The results of sittings whose scores are published at `now`; none of the others."""
+        statement = (
+            select(ExamResult, Course, col(Sitting.code))
+            .join(Course, col(Course.code) == col(ExamResult.course_code))
+            .join(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
+            .where(
+                tuple_(col(ExamResult.candidate_id), col(ExamResult.sitting_code)).in_(list(keys)),
+                col(Sitting.scores_published_at) <= now,
+            )
+            .order_by(col(ExamResult.course_code))
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def passes(
+        self, candidate_ids: Iterable[uuid.UUID], *, now: datetime
+    ) -> Sequence[Row[ExamResult, Course]]:
+        """Passing results: of published sittings, or recorded without a sitting (exemptions,
+        transfers)."""
+        statement = (
+            select(ExamResult, Course)
+            .join(Course, col(Course.code) == col(ExamResult.course_code))
+            .outerjoin(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
+            .where(
+                col(ExamResult.candidate_id).in_(set(candidate_ids)),
+                col(ExamResult.passed).is_(True),
+                col(ExamResult.status) == ResultStatus.NORMAL,
+                or_(
+                    col(ExamResult.sitting_code).is_(None),
+                    col(Sitting.scores_published_at) <= now,
+                ),
+            )
+        )
+        return (await self.session.execute(statement)).all()
+
+
+class ReviewRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, candidate_ids: Iterable[uuid.UUID]) -> Sequence[Row[ScoreReview, Course]]:
+        statement = (
+            select(ScoreReview, Course)
+            .join(Course, col(Course.code) == col(ScoreReview.course_code))
+            .where(col(ScoreReview.candidate_id).in_(set(candidate_ids)))
+            .order_by(col(ScoreReview.requested_at).desc(), col(ScoreReview.course_code))
+        )
+        return (await self.session.execute(statement)).all()
