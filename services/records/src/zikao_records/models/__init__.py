@@ -28,16 +28,11 @@ from zikao_records.models.enums import (
     ResultStatus,
     ReviewStatus,
 )
-from zikao_records.models.exams import (
-    ExamBan,
-    ExamRegistration,
-    ExamSlot,
-    Payment,
-    Sitting,
-    SittingCourse,
-)
-from zikao_records.models.results import ExamResult, ScoreReview
+from zikao_records.models.payments import Payment
+from zikao_records.models.scores import ExamResult, ScoreReview
 from zikao_records.models.seating import Room, SeatAllocation, SeatAssignment, Venue
+from zikao_records.models.signup import ExamBan, ExamRegistration
+from zikao_records.models.sittings import ExamSlot, Sitting, SittingCourse
 
 __all__ = [
     "SCHEMA",
