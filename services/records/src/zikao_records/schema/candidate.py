@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +18,12 @@ from zikao_kit import access
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
-from zikao_records import text
 from zikao_records.repository.base import CandidateSitting
 from zikao_records.schema.catalogue import Major
-from zikao_records.schema.loading import batch_many, batch_one
-from zikao_records.schema.records import (
-    ExamRegistration,
-    ExamResult,
-    GraduationAudit,
-    PassedCourse,
-    ScoreReview,
-)
+from zikao_records.schema.common import batch_many, batch_one, parse_sitting, unpaid_lapse
+from zikao_records.schema.graduation import GraduationAudit
+from zikao_records.schema.scores import ExamResult, PassedCourse, ScoreReview
+from zikao_records.schema.signup import ExamRegistration
 from zikao_records.service import graduation, scope, scores, signup
 from zikao_records.settings import records_settings
 
@@ -98,11 +92,6 @@ async def _regions(
     return await scope.candidate_regions(session, ids)
 
 
-def parse_sitting(code: str) -> str:
-    """A sitting code as the client sent it, once its shape is right."""
-    return text.code(code, "sitting", text.SITTING_CODE)
-
-
 async def _chosen_majors(
     _context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, Major]:
@@ -113,7 +102,7 @@ async def _chosen_majors(
 async def _exams(
     context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamRegistration]]:
-    lapse = timedelta(minutes=records_settings(context.settings).unpaid_lapse_minutes)
+    lapse = unpaid_lapse(context)
     found = await signup.exams(session, keys, now=utc_now(), lapse=lapse)
     return {key: [ExamRegistration.from_view(v) for v in views] for key, views in found.items()}
 

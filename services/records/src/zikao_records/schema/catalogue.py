@@ -1,22 +1,19 @@
-"""The public part of the graph: courses, majors, sittings and their exam slots."""
+"""The catalogue in the graph: courses and majors (public), and saving them (admins)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from zikao_kit.context import Context
-from zikao_kit.db import utc_now
 from zikao_records import models
 from zikao_records.repository.catalogue import CourseRepository, MajorRepository
-from zikao_records.repository.sittings import SittingRepository
-from zikao_records.schema.loading import batch_many, batch_one
-from zikao_records.service.sittings import published_by
+from zikao_records.schema.common import Problems, answer, batch_one, staff_principal
+from zikao_records.service import catalogue
 
 
 @strawberry.enum(description="The level of a major.")
@@ -29,6 +26,12 @@ class MajorLevel(Enum):
 class CourseKind(Enum):
     THEORY = strawberry.enum_value("THEORY", description="written exam, scored 0–100, pass ≥ 60")
     PRACTICE = strawberry.enum_value("PRACTICE", description="实践考核, graded")
+
+
+@strawberry.enum(description="How a practice course is graded.")
+class GradeScheme(Enum):
+    FIVE_LEVEL = strawberry.enum_value("FIVE_LEVEL", description="优秀/良好/中等/及格/不及格")
+    PASS_FAIL = strawberry.enum_value("PASS_FAIL", description="合格/不合格")
 
 
 @strawberry.federation.type(keys=["code"], description="A course (课程) of the catalogue.")
@@ -75,62 +78,40 @@ class Major:
         return await loader.load(code)
 
 
-@strawberry.type(description="A time slot of a sitting's exam days.")
-class ExamSlot:
-    id: strawberry.ID
-    starts_at: datetime
-    ends_at: datetime
-
-    @classmethod
-    def from_model(cls, slot: models.ExamSlot) -> ExamSlot:
-        return cls(id=strawberry.ID(str(slot.id)), starts_at=slot.starts_at, ends_at=slot.ends_at)
+@strawberry.input
+class CourseInput:
+    code: str
+    name: str
+    credits: int
+    kind: CourseKind
+    grade_scheme: GradeScheme | None = None
 
 
-@strawberry.federation.type(keys=["code"], description="An exam sitting (考次).")
-class Sitting:
-    code: str = strawberry.field(description="YYYY-MM, e.g. 2026-10")
-    name: str = strawberry.field(description="e.g. 2026年10月")
-    registration_opens_at: datetime
-    registration_closes_at: datetime
-    ticket_printing_opens_at: datetime
-    scores_published_at: datetime | None = strawberry.field(description="null until published")
-    seats_published_at: datetime | None = strawberry.field(
-        description="when candidates see their seats; null until then"
-    )
-    review_closes_at: datetime | None = strawberry.field(description="成绩复查 window closes")
-    certificate_closes_at: datetime | None = strawberry.field(
-        description="course certificate applications close"
-    )
-    theory_fee_yuan: int = strawberry.field(description="fee of a theory course, whole yuan")
-    practice_fee_yuan: int = strawberry.field(description="fee of a practice course, whole yuan")
-    max_courses: int = strawberry.field(description="most courses a candidate signs up for")
+@strawberry.input(description="A major and its whole plan (course codes per part).")
+class MajorInput:
+    code: str
+    name: str
+    level: MajorLevel
+    school: str
+    elective_credits_needed: int
+    required: list[str]
+    elective: list[str] = strawberry.field(default_factory=list)
+    practice: list[str] = strawberry.field(default_factory=list)
+    thesis: list[str] = strawberry.field(default_factory=list)
 
-    @strawberry.field(description="The exam slots, in time order.")
-    async def exam_slots(self, info: Info[Context, None]) -> list[ExamSlot]:
-        loader = info.context.loader("records.slots", batch_many(info.context, _slots))
-        return await loader.load(self.code)
 
-    @classmethod
-    def from_model(cls, sitting: models.Sitting, now: datetime) -> Sitting:
-        return cls(
-            code=sitting.code,
-            name=sitting.name,
-            registration_opens_at=sitting.registration_opens_at,
-            registration_closes_at=sitting.registration_closes_at,
-            ticket_printing_opens_at=sitting.ticket_printing_opens_at,
-            scores_published_at=published_by(sitting.scores_published_at, now),
-            seats_published_at=published_by(sitting.seats_published_at, now),
-            review_closes_at=sitting.review_closes_at,
-            certificate_closes_at=sitting.certificate_closes_at,
-            theory_fee_yuan=sitting.theory_fee_yuan,
-            practice_fee_yuan=sitting.practice_fee_yuan,
-            max_courses=sitting.max_courses,
-        )
+@strawberry.type
+class CourseSaved:
+    course: Course
 
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, None], code: str) -> Sitting | None:
-        loader = info.context.loader("records.sittings", batch_one(info.context, _sittings))
-        return await loader.load(code)
+
+@strawberry.type
+class MajorSaved:
+    major: Major
+
+
+SaveCourseResult = Annotated[CourseSaved | Problems, strawberry.union("SaveCourseResult")]
+SaveMajorResult = Annotated[MajorSaved | Problems, strawberry.union("SaveMajorResult")]
 
 
 async def _courses(_context: Context, session: AsyncSession, codes: list[str]) -> dict[str, Course]:
@@ -143,18 +124,59 @@ async def _majors(_context: Context, session: AsyncSession, codes: list[str]) ->
     return {code: Major.from_model(major) for code, major in found.items()}
 
 
-async def _sittings(
-    _context: Context, session: AsyncSession, codes: list[str]
-) -> dict[str, Sitting]:
-    found = await SittingRepository(session).get_many(codes)
-    now = utc_now()
-    return {code: Sitting.from_model(sitting, now) for code, sitting in found.items()}
+@strawberry.type
+class CatalogueQuery:
+    @strawberry.field(description="The majors a candidate may choose, of one level if given.")
+    async def majors(
+        self, info: Info[Context, None], level: MajorLevel | None = None
+    ) -> list[Major]:
+        wanted = models.MajorLevel[level.name] if level is not None else None
+        async with info.context.db() as session:
+            majors = await MajorRepository(session).all(wanted)
+        return [Major.from_model(major) for major in majors]
 
 
-async def _slots(
-    _context: Context, session: AsyncSession, codes: list[str]
-) -> dict[str, list[ExamSlot]]:
-    found: dict[str, list[ExamSlot]] = defaultdict(list)
-    for slot in await SittingRepository(session).slots(codes):
-        found[slot.sitting_code].append(ExamSlot.from_model(slot))
-    return found
+@strawberry.type
+class CatalogueMutation:
+    @strawberry.mutation(description="Admin: create or update a course.")
+    async def save_course(self, info: Info[Context, None], input: CourseInput) -> SaveCourseResult:
+        async def run() -> CourseSaved:
+            async with info.context.db.begin() as session:
+                await catalogue.save_course(
+                    session,
+                    staff_principal(info),
+                    code=input.code,
+                    name=input.name,
+                    credits=input.credits,
+                    kind=models.CourseKind[input.kind.name],
+                    grade_scheme=(
+                        models.GradeScheme[input.grade_scheme.name] if input.grade_scheme else None
+                    ),
+                )
+                course = (await CourseRepository(session).get_many([input.code]))[input.code]
+            return CourseSaved(course=Course.from_model(course))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Admin: create or update a major and its whole plan.")
+    async def save_major(self, info: Info[Context, None], input: MajorInput) -> SaveMajorResult:
+        async def run() -> MajorSaved:
+            data = catalogue.MajorInput(
+                code=input.code,
+                name=input.name,
+                level=models.MajorLevel[input.level.name],
+                school=input.school,
+                elective_credits_needed=input.elective_credits_needed,
+                parts={
+                    models.PlanCategory.REQUIRED: input.required,
+                    models.PlanCategory.ELECTIVE: input.elective,
+                    models.PlanCategory.PRACTICE: input.practice,
+                    models.PlanCategory.THESIS: input.thesis,
+                },
+            )
+            async with info.context.db.begin() as session:
+                code = await catalogue.save_major(session, staff_principal(info), data)
+                major = (await MajorRepository(session).get_many([code]))[code]
+            return MajorSaved(major=Major.from_model(major))
+
+        return await answer(run)

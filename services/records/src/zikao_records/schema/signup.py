@@ -1,9 +1,9 @@
 """Sign-up (报考) in the graph: `registrationOptions`, `chooseMajor`, `registerForExams`,
-`cancelExamRegistration`, served as `clients/candidate.graphql` sends them."""
+`cancelExamRegistration`, served as `clients/candidate.graphql` sends them; a sign-up as the graph
+shows it (with its seat once published)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import strawberry
@@ -19,12 +19,60 @@ from zikao_kit.problems import (
     RateLimited,
     Unauthenticated,
 )
-from zikao_records.schema.candidate import parse_sitting
-from zikao_records.schema.catalogue import Course, ExamSlot, Major
-from zikao_records.schema.problems import SlotConflict, answer
-from zikao_records.schema.records import ExamRegistration
+from zikao_records.schema.catalogue import Course, Major
+from zikao_records.schema.common import SlotConflict, answer, parse_sitting, unpaid_lapse
+from zikao_records.schema.sittings import ExamSlot
 from zikao_records.service import signup
 from zikao_records.settings import records_settings
+
+
+@strawberry.type(description="An exam venue (考点).")
+class Venue:
+    name: str
+    address: str
+
+
+@strawberry.type(description="Where a candidate sits an exam.")
+class SeatAssignment:
+    venue: Venue
+    room: int = strawberry.field(description="考场号")
+    seat: int = strawberry.field(description="座位号")
+
+    @classmethod
+    def from_view(cls, view: signup.SeatView) -> SeatAssignment:
+        venue = Venue(name=view.venue.name, address=view.venue.address)
+        return cls(venue=venue, room=view.room, seat=view.seat)
+
+
+@strawberry.type(description="A sign-up (报考) for one course of a sitting.")
+class ExamRegistration:
+    course: Course
+    slot: ExamSlot
+    paid: bool
+    fee_yuan: int = strawberry.field(description="the fee in whole yuan")
+    seat: SeatAssignment | None = strawberry.field(
+        description="null until the sitting's seat allocation is published"
+    )
+
+    @classmethod
+    def from_view(cls, view: signup.ExamView) -> ExamRegistration:
+        return cls(
+            course=Course.from_model(view.course),
+            slot=ExamSlot.from_model(view.slot),
+            paid=view.paid,
+            fee_yuan=view.registration.fee_yuan,
+            seat=SeatAssignment.from_view(view.seat) if view.seat else None,
+        )
+
+    @classmethod
+    def from_signed_up(cls, made: signup.SignedUp) -> ExamRegistration:
+        return cls(
+            course=Course.from_model(made.course),
+            slot=ExamSlot.from_model(made.slot),
+            paid=made.paid,
+            fee_yuan=made.registration.fee_yuan,
+            seat=None,
+        )
 
 
 @strawberry.type(description="A course the candidate may sign up for in a sitting.")
@@ -87,10 +135,6 @@ CancelExamRegistrationResult = Annotated[
 ]
 
 
-def _lapse(info: Info[Context, None]) -> timedelta:
-    return timedelta(minutes=records_settings(info.context.settings).unpaid_lapse_minutes)
-
-
 @strawberry.type
 class SignupQuery:
     @strawberry.field(description="My major's courses examined in the sitting, with slot and fee.")
@@ -142,7 +186,7 @@ class SignupMutation:
                     course_codes=course_codes,
                     region_code=principal.region_code,
                     now=utc_now(),
-                    lapse=_lapse(info),
+                    lapse=unpaid_lapse(info.context),
                 )
             registrations = [ExamRegistration.from_signed_up(s) for s in made]
             total = sum(r.fee_yuan for r in registrations)
@@ -163,7 +207,7 @@ class SignupMutation:
                     sitting_code=parse_sitting(sitting),
                     course_code=course_code,
                     now=utc_now(),
-                    lapse=_lapse(info),
+                    lapse=unpaid_lapse(info.context),
                 )
             return ExamRegistrationCancelled(course_code=course_code)
 
