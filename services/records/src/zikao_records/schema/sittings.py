@@ -87,17 +87,11 @@ class Sitting:
 
 
 @strawberry.input
-class SittingInput:
+class SittingInput(sittings.SittingInput):
+    """The service's `SittingInput`, with the graph's descriptions."""
+
     code: str = strawberry.field(description="YYYY-MM")
-    name: str
-    registration_opens_at: datetime
-    registration_closes_at: datetime
-    ticket_printing_opens_at: datetime
-    review_closes_at: datetime | None = None
-    certificate_closes_at: datetime | None = None
     theory_fee_yuan: int | None = strawberry.field(default=None, description="default: setting")
-    practice_fee_yuan: int | None = None
-    max_courses: int | None = None
 
 
 @strawberry.input(description="A course examined in the slot of these times.")
@@ -156,10 +150,9 @@ class SittingsMutation:
         self, info: Info[Context, None], input: SittingInput
     ) -> SaveSittingResult:
         async def run() -> SittingSaved:
-            data = sittings.SittingInput(**vars(input))
             settings = records_settings(info.context.settings)
             async with info.context.db.begin() as session:
-                saved = await sittings.save_sitting(session, staff_principal(info), data, settings)
+                saved = await sittings.save_sitting(session, staff_principal(info), input, settings)
             return SittingSaved(sitting=Sitting.from_model(saved, utc_now()))
 
         return await answer(run)

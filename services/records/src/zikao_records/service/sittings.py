@@ -39,8 +39,10 @@ def published_by(moment: datetime | None, now: datetime) -> datetime | None:
     return moment if moment is not None and moment <= now else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class SittingInput:
+    """A sitting as staff save it (the graph's `SittingInput` is this class, described)."""
+
     code: str
     name: str
     registration_opens_at: datetime
