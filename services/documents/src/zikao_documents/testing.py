@@ -1,14 +1,19 @@
-"""Builders of documents' content for tests (imported by name: test folders are not packages)."""
+"""Builders of documents' content for tests (imported by name: test folders are not packages),
+and a worker that never finishes a render, for killing one mid-render."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import struct
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from zikao_documents import worker
 from zikao_documents.models import DocumentRequest
+from zikao_documents.storage import LocalStorage
 
 MakeRequest = Callable[..., Awaitable[DocumentRequest]]
 WANZHOU, YUZHONG = "0101", "0103"  # 万州区, 渝中区: two districts' region codes
@@ -87,3 +92,27 @@ def results_content(count: int = 3) -> dict[str, Any]:
             for n in range(count)
         ],
     }  # fmt: skip
+
+
+class StalledStorage(LocalStorage):
+    """A disk whose writes never finish: a render reaching it stays mid-render (row locked,
+    transaction open) until its worker is killed."""
+
+    async def write(self, key: str, data: bytes) -> None:
+        await asyncio.Event().wait()
+
+
+async def _stalled_startup(ctx: dict[str, Any]) -> None:
+    await worker.startup(ctx)
+    deps = worker.deps_of(ctx)
+    ctx["deps"] = dataclasses.replace(deps, storage=StalledStorage(deps.settings.storage_dir))
+
+
+# `arq zikao_documents.testing.StalledWorkerSettings`: the documents worker on a stalled disk,
+# two renders at a time (the rest of its queue waits). arq reads a settings class's own
+# `__dict__` only, so this is the worker's settings copied into a dict.
+StalledWorkerSettings: dict[str, Any] = {
+    **{k: v for k, v in vars(worker.WorkerSettings).items() if not k.startswith("__")},
+    "on_startup": _stalled_startup,
+    "max_jobs": 2,
+}

@@ -154,6 +154,9 @@ class WorkerSettings:
     cron_jobs = [
         cron(
             sweep_unfinished,
+            # arq's cron job ids are global to a Redis: one per queue, or another queue's
+            # worker (another environment on the same Redis) would take this queue's sweeps.
+            name=f"cron:sweep_unfinished:{_settings.queue_name}",
             second=set(range(0, 60, _settings.sweep_every_seconds)),
             run_at_startup=True,
             keep_result=0,
