@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zikao_gateway.operation import Field, Selection
-from zikao_gateway.plan import EntityPart, Fetch, Path, Plan
-from zikao_gateway.printing import REPRESENTATIONS
+from zikao_gateway.plan import REPRESENTATIONS, EntityPart, Fetch, Path, Plan
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 
 Json = dict[str, Any]

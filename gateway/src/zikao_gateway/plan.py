@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from zikao_gateway.operation import Selection
 
+# The variable of an entity fetch's `_entities` call: `$representations0` for its first part.
+REPRESENTATIONS = "representations"
+
 
 class PlanningError(Exception):
     """The operation cannot be planned over this supergraph (never expected for a valid one)."""

@@ -60,7 +60,7 @@ class Planner:
         builder = _PlanBuilder(self, kind)
         builder.plan_root(selections)
         plan = Plan(kind, selections, builder.fetches)
-        return finish_plan(self, plan, operation, fragments, builder.introspection)
+        return finish_plan(self.supergraph, plan, operation, fragments, builder.introspection)
 
     def field_set(self, text: str) -> tuple[Selection, ...]:
         """A `@key`/`@requires`/`@provides` field set as selections."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -15,21 +15,19 @@ from graphql import (
 from graphql.type import specified_scalar_types
 
 from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field
-from zikao_gateway.plan import Fetch, Forward, Plan
-
-if TYPE_CHECKING:
-    from zikao_gateway.planner import Planner
-
-REPRESENTATIONS = "representations"
+from zikao_gateway.plan import REPRESENTATIONS, Fetch, Forward, Plan
+from zikao_gateway.supergraph import Supergraph
 
 
 def finish_plan(
-    planner: Planner,
+    supergraph: Supergraph,
     plan: Plan,
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     introspection: bool,
 ) -> Plan:
+    """Prints each fetch's document; then the gateway's own introspection document, or the
+    whole operation as written when one subgraph can answer it alone."""
     definitions = {
         d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()
     }
@@ -41,7 +39,7 @@ def finish_plan(
     elif len(plan.fetches) == 1 and plan.fetches[0].root is not None:
         graph = plan.fetches[0].graph
         used = _used_fragments(operation, fragments)
-        if _known_to(planner, graph, operation, used) and not _conditional(operation, used):
+        if _known_to(supergraph, graph, operation, used) and not _conditional(operation, used):
             document = DocumentNode(definitions=(operation, *used))
             plan.forward = Forward(graph, print_ast(document), tuple(definitions))
     return plan
@@ -84,7 +82,7 @@ def _used_fragments(
 
 
 def _known_to(
-    planner: Planner,
+    supergraph: Supergraph,
     graph: str,
     operation: OperationDefinitionNode,
     fragments: list[FragmentDefinitionNode],
@@ -100,7 +98,7 @@ def _known_to(
         selection_set = getattr(node, "selection_set", None)
         if selection_set is not None:
             stack.extend(selection_set.selections)
-    types = planner.supergraph.types
+    types = supergraph.types
     return all(
         n in specified_scalar_types or (n in types and graph in types[n].graphs) for n in names
     )
