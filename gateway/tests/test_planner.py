@@ -11,7 +11,7 @@ from graphql import lexicographic_sort_schema, parse, print_schema
 from zikao_gateway.api_schema import derive_api_schema
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.operation import select_operation
-from zikao_gateway.plan import Plan
+from zikao_gateway.plan import EntityFetch, Plan
 from zikao_gateway.planner import Planner
 from zikao_gateway.supergraph import Supergraph, load_supergraph
 from zikao_gateway.testing import LIBRARY_SUPERGRAPH, Ask, compose_library
@@ -25,7 +25,7 @@ def plan(supergraph: Supergraph, query: str, conditions: dict[str, bool] | None 
 
 def shape(result: Plan) -> list[tuple[int, str, list[int], str]]:
     return [
-        (f.id, f.graph, sorted(f.after), "entities" if f.root is None else f.kind)
+        (f.id, f.graph, sorted(f.after), "entities" if isinstance(f, EntityFetch) else f.kind)
         for f in result.fetches
     ]
 
@@ -68,6 +68,7 @@ def test_a_type_from_three_subgraphs_jumps_once_per_subgraph(supergraph: Supergr
     assert "__typename isbn" in root.operation
     assert "... on Book { reviews { stars } rating }" in reviews.operation
     assert "... on Book { stock shelfLabel }" in inventory.operation
+    assert isinstance(inventory, EntityFetch)
     (part,) = inventory.parts
     assert [f.name for f in part.representations["Book"]] == ["isbn", "title"]  # type: ignore[union-attr]
     assert result.forward is None
@@ -93,7 +94,9 @@ def test_two_levels_of_lists(supergraph: Supergraph) -> None:
         (1, "REVIEWS", [0], "entities"),
         (2, "CATALOG", [1], "entities"),
     ]
-    assert [s.key for s in result.fetches[2].parts[0].path] == ["books", "reviews", "book"]
+    book = result.fetches[2]
+    assert isinstance(book, EntityFetch)
+    assert [s.key for s in book.parts[0].path] == ["books", "reviews", "book"]
 
 
 def test_unions_are_planned_per_member_with_typename(supergraph: Supergraph) -> None:
@@ -102,6 +105,7 @@ def test_unions_are_planned_per_member_with_typename(supergraph: Supergraph) -> 
     root, reviews = plan(supergraph, query).fetches
     assert 'search(text: "Book") { __typename ... on Book {' in root.operation
     assert "... on Author { name }" in root.operation
+    assert isinstance(reviews, EntityFetch)
     assert reviews.parts[0].selections.keys() == {"Book"}
 
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from zikao_gateway.operation import Field, Selection
-from zikao_gateway.plan import REPRESENTATIONS, EntityPart, Fetch, Path, Plan
+from zikao_gateway.plan import (
+    REPRESENTATIONS,
+    EntityFetch,
+    EntityPart,
+    Fetch,
+    Path,
+    Plan,
+    RootFetch,
+)
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 
 Json = dict[str, Any]
@@ -86,7 +94,7 @@ class Execution:
                 task.result()
 
     async def _run_fetch(self, fetch: Fetch) -> None:
-        if fetch.root is not None:
+        if isinstance(fetch, RootFetch):
             await self._run_root(fetch)
         else:
             await self._run_entities(fetch)
@@ -95,12 +103,11 @@ class Execution:
         variables = {v: self.variables[v] for v in fetch.variables if v in self.variables}
         return {"query": fetch.operation, "variables": {**(extra or {}), **variables}}
 
-    async def _run_root(self, fetch: Fetch) -> None:
-        assert fetch.root is not None
+    async def _run_root(self, fetch: RootFetch) -> None:
         try:
             answer = await self.client.post(fetch.graph, self._body(fetch), self.headers)
         except SubgraphUnavailableError as error:
-            for key in fetch.root.fields:
+            for key in fetch.selection_set.fields:
                 self.data.setdefault(key, Failed(error.subgraph))
             return
         merge(self.data, answer.get("data") or {})
@@ -109,7 +116,7 @@ class Execution:
             subgraph_error(e, name, _path(e)) for e in answer.get("errors") or ()
         ]
 
-    async def _run_entities(self, fetch: Fetch) -> None:
+    async def _run_entities(self, fetch: EntityFetch) -> None:
         targets = [_targets(self.data, part) for part in fetch.parts]
         if not any(groups for _, groups in targets):
             return
@@ -215,12 +222,13 @@ def _entity_path(
     """``["_0", 3, "major"]`` of an `_entities` answer → the client's path of that object."""
     if not path or len(path) < 2 or not isinstance(path[0], str) or not path[0].startswith("_"):
         return path
+    position = path[1]
+    if not isinstance(position, int):
+        return None
     try:
         groups = targets[int(path[0][1:])][1]
-        position = path[1]
-        assert isinstance(position, int)
         return [*groups[position][0][1], *path[2:]]
-    except (ValueError, IndexError, AssertionError):
+    except (ValueError, IndexError):
         return None
 
 

@@ -178,9 +178,7 @@ class Gateway:
             try:
                 return await self._forward(plan.forward, request)
             except SubgraphUnavailableError as error:
-                fetch = plan.fetches[0]
-                assert fetch.root is not None
-                execution.data = {key: Failed(error.subgraph) for key in fetch.root.fields}
+                execution.data = {key: Failed(error.subgraph) for key in plan.forward.keys}
         else:
             await execution.run()
         if plan.introspection is not None:

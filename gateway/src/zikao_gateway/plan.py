@@ -81,17 +81,31 @@ class EntityPart:
 
 
 @dataclass
-class Fetch:
-    """One request to one subgraph; runs once every fetch in ``after`` has finished."""
+class _Fetch:
+    """What every fetch is: one request to one subgraph, which runs once every fetch in
+    ``after`` has finished."""
 
     id: int
     graph: str
     after: frozenset[int]
-    kind: str = "query"
-    root: SelectionSet | None = None
+    variables: set[str] = field(default_factory=set, kw_only=True)
+    operation: str = field(default="", kw_only=True)
+
+
+@dataclass
+class RootFetch(_Fetch):
+    """Root fields of the operation (``kind``: query, mutation or subscription), selected in
+    the subgraph as the client selected them."""
+
+    kind: str
+    selection_set: SelectionSet
+
+
+@dataclass
+class EntityFetch(_Fetch):
+    """A query of `_entities`, one call per part, for objects that earlier fetches returned."""
+
     parts: list[EntityPart] = field(default_factory=list)
-    variables: set[str] = field(default_factory=set)
-    operation: str = ""
 
     def part(self, path: Path) -> EntityPart:
         for part in self.parts:
@@ -102,6 +116,9 @@ class Fetch:
         return part
 
 
+Fetch = RootFetch | EntityFetch
+
+
 @dataclass(frozen=True)
 class Forward:
     """The whole operation goes to one subgraph as written."""
@@ -109,6 +126,8 @@ class Forward:
     graph: str
     document: str
     variables: tuple[str, ...]
+    # The response keys the subgraph answers: where a failed forward puts its markers.
+    keys: tuple[str, ...]
 
 
 @dataclass

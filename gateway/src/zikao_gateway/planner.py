@@ -34,7 +34,16 @@ from zikao_gateway.operation import (
     normalize,
     sub_selections,
 )
-from zikao_gateway.plan import Fetch, Path, Plan, PlanningError, SelectionSet, Step
+from zikao_gateway.plan import (
+    EntityFetch,
+    Fetch,
+    Path,
+    Plan,
+    PlanningError,
+    RootFetch,
+    SelectionSet,
+    Step,
+)
 from zikao_gateway.printing import finish_plan
 from zikao_gateway.supergraph import FieldInfo, Supergraph
 
@@ -81,15 +90,15 @@ class _PlanBuilder:
         self.kind = kind
         self.fetches: list[Fetch] = []
         self.introspection = False
-        self._entity_fetches: dict[tuple[str, frozenset[int]], Fetch] = {}
+        self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
 
     def plan_root(self, selections: tuple[Selection, ...]) -> None:
         root_name = self.supergraph.root_types.get(self.kind)
         if root_name is None:
             raise PlanningError(f"the supergraph has no {self.kind} type")
         root_info = self.supergraph.type(root_name)
-        by_graph: dict[str, Fetch] = {}
-        previous: Fetch | None = None
+        by_graph: dict[str, RootFetch] = {}
+        previous: RootFetch | None = None
         for key, same in collect_fields(self.schema, selections, root_name).items():
             name = same[0].name
             if name == "__typename":
@@ -106,15 +115,14 @@ class _PlanBuilder:
                 graph = graph or min(info.graphs)
                 fetch = by_graph.get(graph) or self._root_fetch(graph, frozenset())
                 by_graph[graph] = fetch
-            assert fetch.root is not None
-            self.plan_field(fetch, fetch.root, root_name, key, same, info, (), None)
+            self.plan_field(fetch, fetch.selection_set, root_name, key, same, info, (), None)
 
-    def _root_fetch(self, graph: str, after: frozenset[int]) -> Fetch:
-        fetch = Fetch(len(self.fetches), graph, after, kind=self.kind, root=SelectionSet())
+    def _root_fetch(self, graph: str, after: frozenset[int]) -> RootFetch:
+        fetch = RootFetch(len(self.fetches), graph, after, self.kind, SelectionSet())
         self.fetches.append(fetch)
         return fetch
 
-    def _mutation_fetch(self, info: FieldInfo, previous: Fetch | None) -> Fetch:
+    def _mutation_fetch(self, info: FieldInfo, previous: RootFetch | None) -> RootFetch:
         if previous is not None and previous.graph in info.graphs:
             return previous
         return self._root_fetch(min(info.graphs), frozenset(f.id for f in self.fetches))
@@ -259,11 +267,11 @@ class _PlanBuilder:
         selection = part.selections.setdefault(type_name, SelectionSet())
         self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
 
-    def _entity_fetch(self, graph: str, after: frozenset[int]) -> Fetch:
+    def _entity_fetch(self, graph: str, after: frozenset[int]) -> EntityFetch:
         existing = self._entity_fetches.get((graph, after))
         if existing is not None:
             return existing
-        fetch = Fetch(len(self.fetches), graph, after)
+        fetch = EntityFetch(len(self.fetches), graph, after)
         self.fetches.append(fetch)
         self._entity_fetches[(graph, after)] = fetch
         return fetch

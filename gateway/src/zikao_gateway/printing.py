@@ -15,7 +15,7 @@ from graphql import (
 from graphql.type import specified_scalar_types
 
 from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field
-from zikao_gateway.plan import REPRESENTATIONS, Fetch, Forward, Plan
+from zikao_gateway.plan import REPRESENTATIONS, EntityFetch, Fetch, Forward, Plan, RootFetch
 from zikao_gateway.supergraph import Supergraph
 
 
@@ -36,30 +36,40 @@ def finish_plan(
         fetch.operation = _print_fetch(fetch, name, definitions)
     if introspection:
         plan.introspection = _introspection_document(plan, operation, fragments)
-    elif len(plan.fetches) == 1 and plan.fetches[0].root is not None:
-        graph = plan.fetches[0].graph
-        used = _used_fragments(operation, fragments)
-        if _known_to(supergraph, graph, operation, used) and not _conditional(operation, used):
-            document = DocumentNode(definitions=(operation, *used))
-            plan.forward = Forward(graph, print_ast(document), tuple(definitions))
+    elif len(plan.fetches) == 1 and isinstance(plan.fetches[0], RootFetch):
+        plan.forward = _forward(supergraph, plan.fetches[0], operation, fragments, definitions)
     return plan
+
+
+def _forward(
+    supergraph: Supergraph,
+    fetch: RootFetch,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    definitions: Mapping[str, str],
+) -> Forward | None:
+    """The operation as written, for the one subgraph that the plan asks, where it can take it."""
+    used = _used_fragments(operation, fragments)
+    if not _known_to(supergraph, fetch.graph, operation, used) or _conditional(operation, used):
+        return None
+    document = print_ast(DocumentNode(definitions=(operation, *used)))
+    return Forward(fetch.graph, document, tuple(definitions), tuple(fetch.selection_set.fields))
 
 
 def _print_fetch(fetch: Fetch, name: str | None, definitions: Mapping[str, str]) -> str:
     label = f" {name}__{fetch.graph.lower()}__{fetch.id}" if name else ""
     variables = [definitions[v] for v in sorted(fetch.variables)]
-    if fetch.root is not None:
-        body = fetch.root.print()
+    if isinstance(fetch, RootFetch):
+        kind, body = fetch.kind, fetch.selection_set.print()
     else:
-        variables = [f"${REPRESENTATIONS}{i}: [_Any!]!" for i in range(len(fetch.parts))] + (
-            variables
-        )
-        body = "{ " + " ".join(_print_part(i, fetch) for i in range(len(fetch.parts))) + " }"
+        count = len(fetch.parts)
+        variables = [f"${REPRESENTATIONS}{i}: [_Any!]!" for i in range(count)] + variables
+        kind, body = "query", "{ " + " ".join(_print_part(i, fetch) for i in range(count)) + " }"
     head = f"({', '.join(variables)})" if variables else ""
-    return f"{fetch.kind}{label}{head} {body}"
+    return f"{kind}{label}{head} {body}"
 
 
-def _print_part(index: int, fetch: Fetch) -> str:
+def _print_part(index: int, fetch: EntityFetch) -> str:
     part = fetch.parts[index]
     fragments = " ".join(f"... on {t} {s.print()}" for t, s in part.selections.items())
     return f"_{index}: _entities({REPRESENTATIONS}: ${REPRESENTATIONS}{index}) {{ {fragments} }}"
