@@ -7,7 +7,7 @@ and fields keep their arguments as written (variables stay variables).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLSchema,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -29,6 +30,7 @@ from graphql import (
 )
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
+CONDITIONS = ("skip", "include")
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,32 @@ def select_operation(
     raise OperationError(f"未知的操作 {operation_name!r}")
 
 
-def condition_variables(document: DocumentNode) -> tuple[str, ...]:
-    """The variables that `@skip(if:)`/`@include(if:)` read anywhere in the document."""
-    names: set[str] = set()
-    stack: list[Any] = list(document.definitions)
+def walk(
+    nodes: Iterable[Node], fragments: Mapping[str, FragmentDefinitionNode] | None = None
+) -> Iterator[Node]:
+    """``nodes`` and every selection below them, depth first. With ``fragments``, a spread
+    also leads into its definition (each definition once)."""
+    stack: list[Node] = list(nodes)
+    entered: set[str] = set()
     while stack:
         node = stack.pop()
-        for directive in getattr(node, "directives", None) or ():
-            if directive.name.value in ("skip", "include"):
-                names.update(_variables(directive.arguments or ()))
+        yield node
+        if fragments is not None and isinstance(node, FragmentSpreadNode):
+            if node.name.value not in entered:
+                entered.add(node.name.value)
+                stack.append(fragments[node.name.value])
         selection_set = getattr(node, "selection_set", None)
         if selection_set is not None:
             stack.extend(selection_set.selections)
+
+
+def condition_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables that `@skip(if:)`/`@include(if:)` read anywhere in the document."""
+    names: set[str] = set()
+    for node in walk(document.definitions):
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value in CONDITIONS:
+                names.update(_variables(directive.arguments or ()))
     return tuple(sorted(names))
 
 
@@ -143,7 +159,7 @@ def _variables(arguments: tuple[ArgumentNode, ...]) -> set[str]:
 def _included(directives: tuple[DirectiveNode, ...], variables: Mapping[str, Any]) -> bool:
     for directive in directives:
         name = directive.name.value
-        if name not in ("skip", "include"):
+        if name not in CONDITIONS:
             continue
         condition = _condition(directive, variables)
         if (name == "skip" and condition) or (name == "include" and not condition):

@@ -14,7 +14,7 @@ from graphql import (
 )
 from graphql.type import specified_scalar_types
 
-from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field
+from zikao_gateway.operation import CONDITIONS, INTROSPECTION_ROOT_FIELDS, Field, walk
 from zikao_gateway.plan import REPRESENTATIONS, EntityFetch, Fetch, Forward, Plan, RootFetch
 from zikao_gateway.supergraph import Supergraph
 
@@ -79,15 +79,9 @@ def _used_fragments(
     operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
 ) -> list[FragmentDefinitionNode]:
     used: dict[str, FragmentDefinitionNode] = {}
-    stack: list[Any] = [operation]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, FragmentSpreadNode) and node.name.value not in used:
-            used[node.name.value] = fragments[node.name.value]
-            stack.append(fragments[node.name.value])
-        selection_set = getattr(node, "selection_set", None)
-        if selection_set is not None:
-            stack.extend(selection_set.selections)
+    for node in walk([operation], fragments):
+        if isinstance(node, FragmentSpreadNode):
+            used.setdefault(node.name.value, fragments[node.name.value])
     return list(used.values())
 
 
@@ -99,15 +93,10 @@ def _known_to(
 ) -> bool:
     """Whether every type that the operation names (conditions, variables) is in ``graph``."""
     names = {_named(d.type).name.value for d in operation.variable_definitions or ()}
-    stack: list[Any] = [operation, *fragments]
-    while stack:
-        node = stack.pop()
+    for node in walk([operation, *fragments]):
         condition = getattr(node, "type_condition", None)
         if condition is not None:
             names.add(condition.name.value)
-        selection_set = getattr(node, "selection_set", None)
-        if selection_set is not None:
-            stack.extend(selection_set.selections)
     types = supergraph.types
     return all(
         n in specified_scalar_types or (n in types and graph in types[n].graphs) for n in names
@@ -119,15 +108,11 @@ def _conditional(
 ) -> bool:
     """Whether anything is under `@skip`/`@include`: the plan then only covers what these
     variables select, and the document as written may name fields of other subgraphs."""
-    stack: list[Any] = [operation, *fragments]
-    while stack:
-        node = stack.pop()
-        if any(d.name.value in ("skip", "include") for d in getattr(node, "directives", ()) or ()):
-            return True
-        selection_set = getattr(node, "selection_set", None)
-        if selection_set is not None:
-            stack.extend(selection_set.selections)
-    return False
+    return any(
+        d.name.value in CONDITIONS
+        for node in walk([operation, *fragments])
+        for d in getattr(node, "directives", None) or ()
+    )
 
 
 def _named(type_node: Any) -> Any:
