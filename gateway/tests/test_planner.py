@@ -69,7 +69,7 @@ def test_a_type_from_three_subgraphs_jumps_once_per_subgraph(supergraph: Supergr
     assert "... on Book { reviews { stars } rating }" in reviews.operation
     assert "... on Book { stock shelfLabel }" in inventory.operation
     assert isinstance(inventory, EntityFetch)
-    (part,) = inventory.parts
+    (part,) = inventory.parts.values()
     assert [f.name for f in part.representations["Book"]] == ["isbn", "title"]  # type: ignore[union-attr]
     assert result.forward is None
 
@@ -96,7 +96,7 @@ def test_two_levels_of_lists(supergraph: Supergraph) -> None:
     ]
     book = result.fetches[2]
     assert isinstance(book, EntityFetch)
-    assert [s.key for s in book.parts[0].path] == ["books", "reviews", "book"]
+    assert [s.key for s in next(iter(book.parts.values())).path] == ["books", "reviews", "book"]
 
 
 def test_unions_are_planned_per_member_with_typename(supergraph: Supergraph) -> None:
@@ -106,7 +106,7 @@ def test_unions_are_planned_per_member_with_typename(supergraph: Supergraph) -> 
     assert 'search(text: "Book") { __typename ... on Book {' in root.operation
     assert "... on Author { name }" in root.operation
     assert isinstance(reviews, EntityFetch)
-    assert reviews.parts[0].selections.keys() == {"Book"}
+    assert next(iter(reviews.parts.values())).selections.keys() == {"Book"}
 
 
 def test_whole_operation_is_forwarded_when_one_subgraph_owns_it(supergraph: Supergraph) -> None:

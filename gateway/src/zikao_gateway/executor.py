@@ -117,14 +117,14 @@ class Execution:
         ]
 
     async def _run_entities(self, fetch: EntityFetch) -> None:
-        targets = [_targets(self.data, part) for part in fetch.parts]
+        targets = [_targets(self.data, part) for part in fetch.parts.values()]
         if not any(groups for _, groups in targets):
             return
         extra = {f"{REPRESENTATIONS}{i}": reps for i, (reps, _) in enumerate(targets)}
         try:
             answer = await self.client.post(fetch.graph, self._body(fetch, extra), self.headers)
         except SubgraphUnavailableError as error:
-            for part, (_, groups) in zip(fetch.parts, targets, strict=True):
+            for part, (_, groups) in zip(fetch.parts.values(), targets, strict=True):
                 _mark_failed(part, groups, Failed(error.subgraph))
             return
         data = answer.get("data") or {}

@@ -105,14 +105,14 @@ class RootFetch(_Fetch):
 class EntityFetch(_Fetch):
     """A query of `_entities`, one call per part, for objects that earlier fetches returned."""
 
-    parts: list[EntityPart] = field(default_factory=list)
+    # By path, in the order they were made: the n-th is the call `_n`. Keyed, so that planning
+    # thousands of aliased jumps does not compare each new path with every earlier one.
+    parts: dict[Path, EntityPart] = field(default_factory=dict)
 
     def part(self, path: Path) -> EntityPart:
-        for part in self.parts:
-            if part.path == path:
-                return part
-        part = EntityPart(path)
-        self.parts.append(part)
+        part = self.parts.get(path)
+        if part is None:
+            part = self.parts[path] = EntityPart(path)
         return part
 
 

@@ -15,7 +15,7 @@ from graphql import (
 from graphql.type import specified_scalar_types
 
 from zikao_gateway.operation import CONDITIONS, INTROSPECTION_ROOT_FIELDS, Field, walk
-from zikao_gateway.plan import REPRESENTATIONS, EntityFetch, Fetch, Forward, Plan, RootFetch
+from zikao_gateway.plan import REPRESENTATIONS, EntityPart, Fetch, Forward, Plan, RootFetch
 from zikao_gateway.supergraph import Supergraph
 
 
@@ -64,13 +64,13 @@ def _print_fetch(fetch: Fetch, name: str | None, definitions: Mapping[str, str])
     else:
         count = len(fetch.parts)
         variables = [f"${REPRESENTATIONS}{i}: [_Any!]!" for i in range(count)] + variables
-        kind, body = "query", "{ " + " ".join(_print_part(i, fetch) for i in range(count)) + " }"
+        calls = (_print_part(i, part) for i, part in enumerate(fetch.parts.values()))
+        kind, body = "query", "{ " + " ".join(calls) + " }"
     head = f"({', '.join(variables)})" if variables else ""
     return f"{kind}{label}{head} {body}"
 
 
-def _print_part(index: int, fetch: EntityFetch) -> str:
-    part = fetch.parts[index]
+def _print_part(index: int, part: EntityPart) -> str:
     fragments = " ".join(f"... on {t} {s.print()}" for t, s in part.selections.items())
     return f"_{index}: _entities({REPRESENTATIONS}: ${REPRESENTATIONS}{index}) {{ {fragments} }}"
 
