@@ -47,7 +47,9 @@ from zikao_gateway.plan import (
 from zikao_gateway.printing import finish_plan
 from zikao_gateway.supergraph import FieldInfo, Supergraph
 
-Provided = Mapping[str, Any]
+# The fields that a `@provides` lets the current subgraph resolve: a leaf is True, a composite
+# field maps to the fields provided below it.
+Provided = Mapping[str, "Provided | bool"]
 
 
 class Planner:
@@ -205,9 +207,8 @@ class _PlanBuilder:
         text = info.provides.get(graph)
         if text is not None:
             return _tree(self.planner.field_set(text))
-        if provided is not None and isinstance(provided.get(info.name), Mapping):
-            return provided[info.name]  # type: ignore[no-any-return]
-        return None
+        below = provided.get(info.name) if provided is not None else None
+        return below if isinstance(below, Mapping) else None
 
     def _jump_graph(
         self,
@@ -277,8 +278,8 @@ class _PlanBuilder:
         return fetch
 
 
-def _tree(selections: tuple[Selection, ...]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
+def _tree(selections: tuple[Selection, ...]) -> dict[str, Provided | bool]:
+    tree: dict[str, Provided | bool] = {}
     for selection in selections:
         if isinstance(selection, Field):
             tree[selection.name] = _tree(selection.selections) if selection.selections else True
