@@ -1,4 +1,5 @@
-"""Reference data (the catalogue) for every environment, demo data for `make run`.
+"""Reference data (the catalogue, the holiday calendar) for every environment, demo data for
+`make run`.
 
 The demo makes sittings (one open for sign-up today, one past with scores published) and
 venues with their rooms. It makes nothing per candidate: the demo candidates are identity's,
@@ -14,9 +15,11 @@ from typing import Any
 from zikao_kit import clock
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.settings import ServiceSettings
+from zikao_records import calendar_seed
 from zikao_records.models import CourseKind
 from zikao_records.repository.seating import VenueRepository
 from zikao_records.repository.sittings import SittingRepository
+from zikao_records.service import holidays
 from zikao_records.service.catalogue import load_catalogue, read_catalogue
 from zikao_records.service.scores import local_date
 from zikao_records.settings import records_settings
@@ -34,12 +37,21 @@ DEMO_ROOMS = 10  # rooms of 30 seats per venue
 
 async def load_reference(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
     folder = records_settings(settings).catalogue_dir
+    seed = calendar_seed.read()
     async with db.begin() as session:
         catalogue = await load_catalogue(session, folder)
+        years = await holidays.load_seed(session, seed)
     return [
         f"records: {len(catalogue.courses)} courses and {len(catalogue.majors)} majors "
-        f"loaded from {folder}"
+        f"loaded from {folder}",
+        f"records: holiday calendar {_years(years)} loaded from {seed.source}",
     ]
+
+
+def _years(years: list[int]) -> str:
+    if not years:
+        return "(every year already complete)"
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
 
 
 async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:

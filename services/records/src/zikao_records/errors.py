@@ -116,3 +116,13 @@ class RoomNotFoundError(NotFoundError):
 class RoomInUseError(ConflictError):
     code = "room_in_use"
     default_message = "考场已编排考生座位，不能删除或减少座位"
+
+
+class CalendarYearUnknownError(ConflictError):
+    """Working days were asked of a year whose holidays are not (completely) known."""
+
+    code = "calendar_year_unknown"
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"{year}年的节假日安排尚未录入，无法按工作日计算")
+        self.year = year

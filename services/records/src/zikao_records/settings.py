@@ -52,6 +52,21 @@ class RecordsSettings(ServiceSettings):
     allocation_lease_seconds: int = Field(
         default=900, ge=30, description="a running seat allocation older than this is abandoned"
     )
+    review_window_working_days: int = Field(
+        default=5, ge=1, le=60, description="working days after score publication to ask a review"
+    )
+    certificate_window_working_days: int = Field(
+        default=15,
+        ge=1,
+        le=60,
+        description="working days after score publication to apply for a course certificate",
+    )
+    certificate_ready_working_days: int = Field(
+        default=10,
+        ge=1,
+        le=60,
+        description="working days after the certificate window until certificates are ready",
+    )
     catalogue_dir: Path = Field(
         default=DATA_DIR, description="folder of courses.csv and majors.json (the catalogue)"
     )

@@ -1,5 +1,5 @@
 """Records' tables (PostgreSQL schema `records`): catalogue, sittings, sign-ups, payments, seats,
-results, audit.
+results, the holiday calendar, audit.
 
 Candidates are identity's: `candidate_id` columns hold identity's Candidate id, with no foreign
 key across schemas.
@@ -7,6 +7,7 @@ key across schemas.
 
 from zikao_records.models.audit import AuditEntry
 from zikao_records.models.base import SCHEMA, RecordsModel, metadata
+from zikao_records.models.calendar import CalendarDay, CalendarYear
 from zikao_records.models.catalogue import (
     AddedCourse,
     CandidateMajor,
@@ -18,6 +19,7 @@ from zikao_records.models.catalogue import (
 from zikao_records.models.enums import (
     AllocationStatus,
     CourseKind,
+    DayKind,
     GradeScheme,
     MajorLevel,
     PaymentSource,
@@ -39,9 +41,12 @@ __all__ = [
     "AddedCourse",
     "AllocationStatus",
     "AuditEntry",
+    "CalendarDay",
+    "CalendarYear",
     "CandidateMajor",
     "Course",
     "CourseKind",
+    "DayKind",
     "ElectiveGroup",
     "ExamBan",
     "ExamRegistration",

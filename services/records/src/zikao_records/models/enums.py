@@ -74,3 +74,10 @@ class ReviewStatus(StrEnum):
     PENDING = "PENDING"
     UNCHANGED = "UNCHANGED"
     CORRECTED = "CORRECTED"
+
+
+class DayKind(StrEnum):
+    """How a calendar day differs from the Monday–Friday rule."""
+
+    HOLIDAY = "HOLIDAY"  # a public holiday (or a day of its week) on a weekday
+    WORKDAY = "WORKDAY"  # an adjusted working day (调休) on a weekend
