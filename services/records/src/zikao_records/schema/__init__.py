@@ -1,12 +1,13 @@
 """Records' part of the graph, one module per domain area: the catalogue and sittings (public),
-sign-up (candidates), payments and seating (staff), and the candidate's exams, results, passes,
-reviews and graduation audit on the `Candidate` entity."""
+sign-up (candidates), payments, seating and the holiday calendar (staff), and the candidate's
+exams, results, passes, reviews and graduation audit on the `Candidate` entity."""
 
 from __future__ import annotations
 
 import strawberry
 
 from zikao_kit.graphql import build_schema
+from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
 from zikao_records.schema.payments import PaymentsMutation
@@ -16,13 +17,18 @@ from zikao_records.schema.sittings import Sitting, SittingsMutation, SittingsQue
 
 
 @strawberry.type
-class Query(SignupQuery, SeatingQuery, SittingsQuery, CatalogueQuery):
+class Query(SignupQuery, SeatingQuery, SittingsQuery, CatalogueQuery, CalendarQuery):
     pass
 
 
 @strawberry.type
 class Mutation(
-    SignupMutation, CatalogueMutation, SittingsMutation, SeatingMutation, PaymentsMutation
+    SignupMutation,
+    CatalogueMutation,
+    SittingsMutation,
+    SeatingMutation,
+    PaymentsMutation,
+    CalendarMutation,
 ):
     pass
 
