@@ -1,14 +1,19 @@
 """The holiday calendar's seed: the committed file is what the package says, and `make migrate`
 loads it once per year, leaving staff corrections alone."""
 
+import asyncio
 from datetime import date, timedelta
 from importlib import import_module
 
 import pytest
+from alembic import command
 from sqlalchemy import delete
 
 from zikao_kit.db import Sessionmaker
+from zikao_kit.migrations import alembic_config
+from zikao_kit.scratch import scratch_database
 from zikao_records import calendar_seed, models
+from zikao_records.cli import COMMANDS
 from zikao_records.models import DayKind
 from zikao_records.repository.calendar import CalendarRepository
 from zikao_records.service import holidays
@@ -67,3 +72,24 @@ async def test_loading_again_keeps_corrections_and_fills_incomplete_years(
     assert calendar.exceptions[corrected] is DayKind.HOLIDAY
     assert calendar.exceptions[date(2025, 10, 8)] is DayKind.HOLIDAY
     assert 2025 in calendar.years
+
+
+def _migrate_down_and_up(server_url: str) -> list[list[str]]:
+    """make migrate's lines: again on a migrated database, after going down to records_0006,
+    and once more."""
+    with scratch_database(server_url, "zikao_calendar", ["records"]) as url:
+        again = COMMANDS.migrate(url)
+        command.downgrade(alembic_config(COMMANDS.alembic_ini, url), "records_0006")
+        return [again, COMMANDS.migrate(url), COMMANDS.migrate(url)]
+
+
+async def test_the_migration_goes_down_and_up_and_the_seed_loads_once(database_url: str) -> None:
+    runs = await asyncio.to_thread(_migrate_down_and_up, database_url)
+    loaded = f"records: holiday calendar 2004–2026 loaded from {SEED.source}"
+    assert [loaded in lines for lines in runs] == [False, True, False]
+    complete = "records: holiday calendar (every year already complete)"
+    assert [any(line.startswith(complete) for line in lines) for lines in runs] == [
+        True,
+        False,
+        True,
+    ]
