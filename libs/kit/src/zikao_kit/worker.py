@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from arq import cron
 from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 
 from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
 from zikao_kit.logging import configure_logging, current_request_id
@@ -56,3 +59,11 @@ async def enqueue(
         _queue_name=queue_name,
     )
     return queued is not None
+
+
+def queue_cron(coroutine: WorkerCoroutine, queue_name: str, **options: Any) -> CronJob:
+    """An arq cron job named for its queue: arq's cron job ids are global to a Redis, so
+    without the queue in the name another environment's worker on the same Redis would take
+    this queue's runs (and this one would never see them)."""
+    name = f"cron:{coroutine.__qualname__}:{queue_name}"
+    return cron(coroutine, name=name, **options)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from arq import Retry, cron, func
+from arq import Retry, func
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -27,7 +27,7 @@ from zikao_documents.settings import DocumentsSettings, get_settings
 from zikao_documents.storage import LocalStorage, Storage
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.logging import reset_request_id, set_request_id
-from zikao_kit.worker import close_database, open_database, redis_settings
+from zikao_kit.worker import close_database, open_database, queue_cron, redis_settings
 
 logger = logging.getLogger("zikao.documents.worker")
 WorkerContext = dict[str, Any]
@@ -152,11 +152,9 @@ class WorkerSettings:
         )
     ]
     cron_jobs = [
-        cron(
+        queue_cron(
             sweep_unfinished,
-            # arq's cron job ids are global to a Redis: one per queue, or another queue's
-            # worker (another environment on the same Redis) would take this queue's sweeps.
-            name=f"cron:sweep_unfinished:{_settings.queue_name}",
+            _settings.queue_name,
             second=set(range(0, 60, _settings.sweep_every_seconds)),
             run_at_startup=True,
             keep_result=0,

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from arq import cron, func
+from arq import func
 from arq.connections import ArqRedis
 
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.logging import reset_request_id, set_request_id
-from zikao_kit.worker import close_database, open_database, redis_settings
+from zikao_kit.worker import close_database, open_database, queue_cron, redis_settings
 from zikao_records.jobs import ALLOCATE_JOB, enqueue_allocation
 from zikao_records.models import SCHEMA
 from zikao_records.repository.seating import AllocationRepository
@@ -91,7 +91,9 @@ class WorkerSettings:
             timeout=ALLOCATION_TIMEOUT_SECONDS,
         )
     ]
-    cron_jobs = [cron(sweep, second={0, 30}, run_at_startup=True, keep_result=0)]
+    cron_jobs = [
+        queue_cron(sweep, _settings.queue_name, second={0, 30}, run_at_startup=True, keep_result=0)
+    ]
     on_startup = startup
     on_shutdown = close_database
     redis_settings = redis_settings(_settings.redis_url)
