@@ -16,12 +16,12 @@ from e2e import RunningSystem, graphql
 
 from zikao_devrun.zikao import base_url
 from zikao_documents import service
-from zikao_documents.models import DocumentKind, DocumentRequest
+from zikao_documents.models import DocumentRequest
 from zikao_documents.settings import DocumentsSettings
 from zikao_documents.storage import LocalStorage
-from zikao_documents.testing import WANZHOU, YUZHONG, ticket_content
+from zikao_documents.testing import WANZHOU, YUZHONG, request_ticket
 from zikao_documents.worker import WorkerDeps, render_document
-from zikao_kit.auth import Principal, Role
+from zikao_kit.auth import Role
 from zikao_kit.db import create_engine, create_sessionmaker
 
 DOCUMENT = "query($id: ID!) { document(id: $id) { id status downloadUrl } }"
@@ -45,18 +45,9 @@ async def _request_and_render(zikao: RunningSystem, region: str) -> DocumentRequ
     settings = DocumentsSettings(database_url=zikao.database_url, storage_dir=storage.root)
     engine = create_engine(zikao.database_url, schema="documents", pool_size=1)
     db = create_sessionmaker(engine)
-    candidate_id = uuid.uuid4()
-    asker = Principal(subject=str(candidate_id), role=Role.CANDIDATE, region_code=region)
     try:
         async with db.begin() as session:
-            document = await service.request_document(
-                session,
-                by=asker,
-                candidate_id=candidate_id,
-                kind=DocumentKind.ADMISSION_TICKET,
-                sitting="2040-10",
-                content=ticket_content(),
-            )
+            document = await request_ticket(session, region=region, sitting="2040-10")
         deps = WorkerDeps(settings=settings, db=db, storage=storage)
         assert await render_document({"deps": deps}, str(document.id)) == "ready"
         return document

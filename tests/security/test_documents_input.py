@@ -15,12 +15,11 @@ import pytest
 from e2e import RunningSystem
 
 from zikao_devrun.zikao import base_url
-from zikao_documents import service
 from zikao_documents.links import signed_download_url
-from zikao_documents.models import DocumentKind, DocumentRequest
+from zikao_documents.models import DocumentRequest
 from zikao_documents.settings import DEV_LINK_KEY
-from zikao_documents.testing import WANZHOU, ticket_content
-from zikao_kit.auth import Principal, Role
+from zikao_documents.testing import WANZHOU, request_ticket
+from zikao_kit.auth import Role
 from zikao_kit.db import create_engine, create_sessionmaker
 
 DOCUMENT = "query($id: ID!) { document(id: $id) { id downloadUrl } }"
@@ -44,18 +43,9 @@ def _spell(template: str, document_id: uuid.UUID) -> str:
 @pytest.fixture(scope="module")
 async def pending(zikao: RunningSystem) -> DocumentRequest:
     engine = create_engine(zikao.database_url, schema="documents", pool_size=1)
-    candidate_id = uuid.uuid4()
-    asker = Principal(subject=str(candidate_id), role=Role.CANDIDATE, region_code=WANZHOU)
     try:
         async with create_sessionmaker(engine).begin() as session:
-            document = await service.request_document(
-                session,
-                by=asker,
-                candidate_id=candidate_id,
-                kind=DocumentKind.ADMISSION_TICKET,
-                sitting="2040-10",
-                content=ticket_content(),
-            )
+            document = await request_ticket(session, region=WANZHOU, sitting="2040-10")
     finally:
         await engine.dispose()
     return document

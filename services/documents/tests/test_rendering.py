@@ -7,11 +7,10 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from zikao_documents import rendering, service
-from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
+from zikao_documents import rendering
+from zikao_documents.models import DocumentRequest, DocumentStatus
 from zikao_documents.repository import DocumentRequestRepository
-from zikao_documents.testing import ticket_content
-from zikao_kit.auth import Principal, Role
+from zikao_documents.testing import request_ticket
 from zikao_kit.db import Sessionmaker, create_sessionmaker
 
 LEASE = timedelta(seconds=20)
@@ -21,17 +20,8 @@ LEASE = timedelta(seconds=20)
 async def committed_request(engine: AsyncEngine) -> AsyncIterator[tuple[Sessionmaker, uuid.UUID]]:
     """A request committed for real (two connections must see it), removed afterwards."""
     db = create_sessionmaker(engine)
-    candidate_id = uuid.uuid4()
-    by = Principal(subject=str(candidate_id), role=Role.CANDIDATE, region_code="0101")
     async with db.begin() as session:
-        document = await service.request_document(
-            session,
-            by=by,
-            candidate_id=candidate_id,
-            kind=DocumentKind.ADMISSION_TICKET,
-            sitting="2026-10",
-            content=ticket_content(),
-        )
+        document = await request_ticket(session, region="0101")
     yield db, document.id
     async with db.begin() as session:
         await session.execute(delete(DocumentRequest).where(col(DocumentRequest.id) == document.id))

@@ -7,13 +7,17 @@ import asyncio
 import base64
 import dataclasses
 import struct
+import uuid
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from zikao_documents import worker
-from zikao_documents.models import DocumentRequest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zikao_documents import service, worker
+from zikao_documents.models import DocumentKind, DocumentRequest
 from zikao_documents.storage import LocalStorage
+from zikao_kit.auth import Principal, Role
 
 MakeRequest = Callable[..., Awaitable[DocumentRequest]]
 WANZHOU, YUZHONG = "0101", "0103"  # 万州区, 渝中区: two districts' region codes
@@ -79,6 +83,22 @@ def ticket_content(*, name: str = "张三", seat: str = "07", photo: bool = True
             ),
         ],
     }
+
+
+async def request_ticket(
+    session: AsyncSession, *, region: str, sitting: str = "2026-10"
+) -> DocumentRequest:
+    """An admission ticket requested by a new candidate of `region` with their own token."""
+    candidate_id = uuid.uuid4()
+    by = Principal(subject=str(candidate_id), role=Role.CANDIDATE, region_code=region)
+    return await service.request_document(
+        session,
+        by=by,
+        candidate_id=candidate_id,
+        kind=DocumentKind.ADMISSION_TICKET,
+        sitting=sitting,
+        content=ticket_content(),
+    )
 
 
 def results_content(count: int = 3) -> dict[str, Any]:
