@@ -33,13 +33,6 @@ OTHER_ANSWER = {
 }
 
 
-def wide(aliases: int) -> str:
-    """A small document with a slow plan: each alias of an entity field is a path of its own
-    in the `_entities` call (1,500 of them take the planner a second or more)."""
-    fields = " ".join(f'b{n}: book(isbn: "978-0001") {{ stock }}' for n in range(aliases))
-    return f"query Slow {{ {fields} }}"
-
-
 @asynccontextmanager
 async def serve(
     subgraphs: InProcessSubgraphs,
@@ -145,14 +138,7 @@ async def test_other_callers_are_answered_while_a_plan_is_slow(
 ) -> None:
     slow_query = "query Slow { books(first: 3) { title } }"
     async with serve(subgraphs, max_selections=10_000, plan_timeout=60) as (http, gateway):
-        plan = gateway.planner.plan
-
-        def slow_plan(operation: OperationDefinitionNode, *args: Any) -> Plan:
-            if operation.name is not None and operation.name.value == "Slow":
-                burn(1.5)  # pure Python, holding the GIL as a planner does
-            return plan(operation, *args)
-
-        monkeypatch.setattr(gateway.planner, "plan", slow_plan)
+        slow_down(gateway, monkeypatch, "Slow", seconds=1.5)
         with bounded(30, 128 * MIB):
             started = time.perf_counter()
             slow = asyncio.create_task(post(http, slow_query))
@@ -170,6 +156,21 @@ async def test_other_callers_are_answered_while_a_plan_is_slow(
     assert responses[0].json()["data"]["books"][2] == {"title": "Book 3"}
     # On the loop, the slow plan would have stopped the loop for all of its 1.5 s.
     assert longest_gap < 0.5, longest_gap
+
+
+def slow_down(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, operation_name: str, seconds: float
+) -> None:
+    """Makes planning the operation `operation_name` take `seconds` of pure Python (holding
+    the GIL as a planner does), whatever the planner's own speed."""
+    plan = gateway.planner.plan
+
+    def slow_plan(operation: OperationDefinitionNode, *args: Any) -> Plan:
+        if operation.name is not None and operation.name.value == operation_name:
+            burn(seconds)
+        return plan(operation, *args)
+
+    monkeypatch.setattr(gateway.planner, "plan", slow_plan)
 
 
 def burn(seconds: float) -> None:
@@ -191,10 +192,11 @@ async def loop_gaps(until: Callable[[], bool]) -> list[float]:
 
 
 async def test_a_plan_past_the_timeout_is_refused_and_still_cached(
-    subgraphs: InProcessSubgraphs,
+    subgraphs: InProcessSubgraphs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serve(subgraphs, max_selections=10_000, plan_timeout=0.1) as (http, gateway):
-        response = await post(http, wide(1500))
+    async with serve(subgraphs, plan_timeout=0.1) as (http, gateway):
+        slow_down(gateway, monkeypatch, "Slow", seconds=0.5)
+        response = await post(http, "query Slow { books(first: 3) { title } }")
         assert response.status_code == 400
         assert code(response) == "plan_timeout"
         assert subgraphs.requests == []
