@@ -1,9 +1,11 @@
 """Reference data (the catalogue, the holiday calendar) for every environment, demo data for
 `make run`.
 
-The demo makes sittings (one open for sign-up today, one past with scores published) and
-venues with their rooms. It makes nothing per candidate: the demo candidates are identity's,
-with ids records cannot know, and services never read each other's tables.
+The demo makes sittings (one open for sign-up today, one past with scores published), venues
+with their rooms, and the results of the demo candidate 张三 (region 0103, 大数据与会计) in the
+published sitting. Services never read each other's tables, so records cannot look up
+identity's ids: 张三's results are kept under `DEMO_CANDIDATE_ID`, a fixed id that identity's
+demo must give 张三 for `MyResults` to find them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,20 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from zikao_kit import clock
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.settings import ServiceSettings
 from zikao_records import calendar_seed
-from zikao_records.models import CourseKind
+from zikao_records.models import (
+    CandidateMajor,
+    CourseKind,
+    ExamResult,
+    ResultSource,
+    ResultStatus,
+)
+from zikao_records.repository.base import upsert
 from zikao_records.repository.seating import VenueRepository
 from zikao_records.repository.sittings import SittingRepository
 from zikao_records.service import holidays
@@ -33,6 +44,17 @@ DEMO_VENUES = (
     ("重庆市第一中学考点", "重庆市沙坪坝区沙坪坝正街", "0106"),
 )
 DEMO_ROOMS = 10  # rooms of 30 seats per venue
+DEMO_CANDIDATE_ID = uuid.UUID("8a6e0f3c-2b1d-5c4e-9f7a-0d3b2c1e4f5a")  # 张三 of identity's demo
+DEMO_MAJOR, DEMO_REGION = "530302", "0103"
+# course, score, grade, passed, status, source; the exemption has no sitting
+DEMO_RESULTS: tuple[tuple[str, int | None, str | None, bool, ResultStatus, ResultSource], ...] = (
+    ("03706", 78, None, True, ResultStatus.NORMAL, ResultSource.EXAM),
+    ("00041", 64, None, True, ResultStatus.NORMAL, ResultSource.EXAM),
+    ("00043", 52, None, False, ResultStatus.NORMAL, ResultSource.EXAM),
+    ("00144", None, None, False, ResultStatus.ABSENT, ResultSource.EXAM),
+    ("90301", None, "良好", True, ResultStatus.NORMAL, ResultSource.PRACTICE),
+    ("00012", None, None, True, ResultStatus.NORMAL, ResultSource.EXEMPTION),
+)
 
 
 async def load_reference(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
@@ -69,10 +91,40 @@ async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
         venues = VenueRepository(session)
         await venues.upsert(_venues())
         await venues.upsert_rooms(_rooms())
+        await _load_candidate(session, _code(past_exam))
     return [
         f"records: demo sitting {_code(open_exam)} open for sign-up, "
         f"{_code(past_exam)} with scores published; {len(DEMO_VENUES)} venues of "
-        f"{DEMO_ROOMS} rooms"
+        f"{DEMO_ROOMS} rooms; {len(DEMO_RESULTS)} results of the demo candidate "
+        f"{DEMO_CANDIDATE_ID}"
+    ]
+
+
+async def _load_candidate(session: AsyncSession, sitting_code: str) -> None:
+    """张三's major and region, and their results (replacing those of an earlier demo run)."""
+    major = {
+        "candidate_id": DEMO_CANDIDATE_ID,
+        "major_code": DEMO_MAJOR,
+        "region_code": DEMO_REGION,
+    }
+    await upsert(session, CandidateMajor, [major], ["candidate_id"])
+    await upsert(session, ExamResult, _results(sitting_code), ["id"])
+
+
+def _results(sitting_code: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid5(DEMO_NAMESPACE, f"result/{DEMO_CANDIDATE_ID}/{course}"),
+            "candidate_id": DEMO_CANDIDATE_ID,
+            "sitting_code": None if source is ResultSource.EXEMPTION else sitting_code,
+            "course_code": course,
+            "score": score,
+            "grade": grade,
+            "passed": passed,
+            "status": status,
+            "source": source,
+        }
+        for course, score, grade, passed, status, source in DEMO_RESULTS
     ]
 
 
