@@ -189,6 +189,7 @@ class Gateway:
         shaper = Shaper(
             self.schema,
             lambda subgraph, path: unavailable_error(subgraph, path, request.request_id),
+            (error.get("path") for error in execution.errors),
         )
         root = self.schema.get_root_type(OperationType(plan.operation_type))
         assert isinstance(root, GraphQLObjectType)

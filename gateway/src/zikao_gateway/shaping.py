@@ -2,13 +2,15 @@
 
 Walks the client's operation over the merged data: keeps only what the client selected (the
 planner's `__typename`s and keys go), answers `__typename`, and applies GraphQL's null
-propagation: a null where the schema says non-null nulls the nearest nullable parent. Where a
-failed fetch left a :class:`Failed` marker, the client gets one error at that path.
+propagation: a null (or a missing value) where the schema says non-null is a field error at that
+path, and nulls the nearest nullable parent. Where a failed fetch left a :class:`Failed` marker,
+the client gets one error at that path. One null makes one error: a null that comes from an error
+already reported below it (or by the subgraph at or below its path) adds none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
@@ -25,6 +27,8 @@ from zikao_gateway.executor import Failed, Json, ResponsePath
 from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field, Selection, collect_fields
 
 ErrorFactory = Callable[[str, ResponsePath], Json]
+NULL_MESSAGE = "Cannot return null for non-nullable field {}."
+"""graphql-js's words (and Hive Gateway's, which sends them without an `extensions.code`)."""
 
 
 class _Invalid:
@@ -37,10 +41,17 @@ INVALID = _Invalid()
 class Shaper:
     """Builds the response data of one operation; errors it finds go to ``errors``."""
 
-    def __init__(self, schema: GraphQLSchema, failure_error: ErrorFactory) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        failure_error: ErrorFactory,
+        reported: Iterable[ResponsePath | None] = (),
+    ) -> None:
         self.schema = schema
         self.failure_error = failure_error
         self.errors: list[Json] = []
+        # The paths of the subgraphs' errors: a null they explain needs no error of its own.
+        self._reported = {tuple(path) for path in reported if path}
         # The fields of each selection for each type, worked out once per response: every
         # item of a list shares its field's selections.
         self._collected: dict[tuple[int, str], dict[str, list[Field]]] = {}
@@ -69,25 +80,38 @@ class Shaper:
                 result[key] = data.get(key)
                 continue
             definition = object_type.fields[name]
-            value = self._value(definition.type, data.get(key), fields, [*path, key])
+            where = f"{object_type.name}.{name}"
+            value = self._value(definition.type, data.get(key), fields, [*path, key], where)
             if value is INVALID:
                 return None
             result[key] = value
         return result
 
     def _value(
-        self, type_: GraphQLOutputType, raw: Any, fields: list[Field], path: ResponsePath
+        self,
+        type_: GraphQLOutputType,
+        raw: Any,
+        fields: list[Field],
+        path: ResponsePath,
+        where: str,
     ) -> Any:
+        """The shaped value of field ``where`` (``Type.field``) at ``path``."""
         if isinstance(type_, GraphQLNonNull):
-            value = self._value(type_.of_type, raw, fields, path)
-            return INVALID if value is None else value
+            known = len(self.errors)
+            value = self._value(type_.of_type, raw, fields, path, where)
+            if value is not None:
+                return value
+            if len(self.errors) == known and not self._explained(path):
+                message = NULL_MESSAGE.format(where)
+                self.errors.append({"message": message, "path": path})
+            return INVALID
         if isinstance(raw, Failed):
             self.errors.append(self.failure_error(raw.subgraph, path))
             return None
         if raw is None:
             return None
         if isinstance(type_, GraphQLList):
-            return self._list(type_, raw, fields, path)
+            return self._list(type_, raw, fields, path, where)
         if is_leaf_type(type_):
             return raw
         if not isinstance(raw, dict):
@@ -100,6 +124,10 @@ class Shaper:
         assert isinstance(object_type, GraphQLObjectType)
         return self._object(object_type, self._fields(fields, object_type.name), raw, path)
 
+    def _explained(self, path: ResponsePath) -> bool:
+        size = len(path)
+        return any(tuple(path) == reported[:size] for reported in self._reported)
+
     def _fields(self, fields: list[Field], type_name: str) -> dict[str, list[Field]]:
         key = (id(fields), type_name)
         collected = self._collected.get(key)
@@ -109,13 +137,13 @@ class Shaper:
         return collected
 
     def _list(
-        self, type_: GraphQLList[Any], raw: Any, fields: list[Field], path: ResponsePath
+        self, type_: GraphQLList[Any], raw: Any, fields: list[Field], path: ResponsePath, where: str
     ) -> list[Any] | None:
         if not isinstance(raw, list):
             return None
         items = []
         for position, item in enumerate(raw):
-            value = self._value(type_.of_type, item, fields, [*path, position])
+            value = self._value(type_.of_type, item, fields, [*path, position], where)
             if value is INVALID:
                 return None
             items.append(value)

@@ -271,12 +271,15 @@ def library_url(name: str) -> str:
 class InProcessSubgraphs(httpx.AsyncBaseTransport):
     """Serves the subgraphs (by the host of the URL) without sockets; records every request.
 
-    ``down`` names subgraphs that refuse connections; ``delay`` makes one answer late.
+    ``down`` names subgraphs that refuse connections; ``delay`` makes one answer late;
+    ``tamper`` edits one's answers (in place) before they are sent, as a subgraph that breaks
+    its own schema would answer.
     """
 
     schemas: dict[str, Schema]
     down: set[str] = field(default_factory=set)
     delay: dict[str, float] = field(default_factory=dict)
+    tamper: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
 
@@ -291,9 +294,11 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
         result = await self.schemas[name].execute(
             body["query"], variable_values=body.get("variables"), operation_name=None
         )
-        answer: dict[str, object] = {"data": result.data}
+        answer: dict[str, Any] = {"data": result.data}
         if result.errors:
             answer["errors"] = [e.formatted for e in result.errors]
+        if name in self.tamper:
+            self.tamper[name](answer)
         return httpx.Response(200, json=answer)
 
     def count(self) -> Counter[str]:
