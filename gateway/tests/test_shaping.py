@@ -28,7 +28,8 @@ _MISSING = object()
 
 
 def null_error(field: str, path: list[str | int]) -> dict[str, Any]:
-    return {"message": f"Cannot return null for non-nullable field {field}.", "path": path}
+    message = f"Cannot return null for non-nullable field {field}."
+    return {"message": message, "path": path, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
 
 
 async def test_a_null_for_a_non_null_field_is_an_error_at_its_path(
@@ -83,3 +84,17 @@ async def test_a_null_the_subgraph_explained_adds_no_error(
     assert [(e["path"], e["extensions"]["code"]) for e in outcome.errors] == [
         (["book", "title"], "DOWNSTREAM_SERVICE_ERROR")
     ]
+
+
+async def test_a_nulled_response_has_no_errors_of_the_root_fields_after_it(
+    ask: Ask, subgraphs: InProcessSubgraphs
+) -> None:
+    subgraphs.down.add("inventory")
+    # Book 13's rating is an error of the reviews subgraph; `lowStock` nulls the response first.
+    outcome = await ask("{ lowStock { isbn } books(first: 14) { rating } }")
+    assert outcome.data is None
+    assert [(e["path"], e["extensions"]["code"]) for e in outcome.errors] == [
+        (["lowStock"], "subgraph_unavailable")
+    ]
+    before = await ask("{ books(first: 14) { rating } lowStock { isbn } }")
+    assert [e["path"] for e in before.errors] == [["books", 12, "rating"], ["lowStock"]]

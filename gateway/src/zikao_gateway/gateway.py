@@ -194,7 +194,7 @@ class Gateway:
         root = self.schema.get_root_type(OperationType(plan.operation_type))
         assert isinstance(root, GraphQLObjectType)
         data = shaper.shape_root(root, plan.selections, execution.data)
-        return Outcome(data, [*execution.errors, *shaper.errors])
+        return Outcome(data, shaper.response_errors(execution.errors))
 
     async def _forward(self, forward: Forward, request: Request) -> Outcome:
         """The subgraph's answer to the whole operation, its errors decorated."""

@@ -5,7 +5,9 @@ planner's `__typename`s and keys go), answers `__typename`, and applies GraphQL'
 propagation: a null (or a missing value) where the schema says non-null is a field error at that
 path, and nulls the nearest nullable parent. Where a failed fetch left a :class:`Failed` marker,
 the client gets one error at that path. One null makes one error: a null that comes from an error
-already reported below it (or by the subgraph at or below its path) adds none.
+already reported below it (or by the subgraph at or below its path) adds none. When the null
+reaches the root, the walk stops there, and so do the errors: those of root fields after the one
+that nulled the response go, subgraphs' errors included (Hive Gateway's answer, field by field).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field, Selection,
 
 ErrorFactory = Callable[[str, ResponsePath], Json]
 NULL_MESSAGE = "Cannot return null for non-nullable field {}."
-"""graphql-js's words (and Hive Gateway's, which sends them without an `extensions.code`)."""
+"""graphql-js's words. Hive Gateway logs them and sends its masked "Unexpected error." with the
+code below; the field's name tells the client nothing the schema does not."""
+NULL_CODE = "INTERNAL_SERVER_ERROR"
 
 
 class _Invalid:
@@ -52,6 +56,8 @@ class Shaper:
         self.errors: list[Json] = []
         # The paths of the subgraphs' errors: a null they explain needs no error of its own.
         self._reported = {tuple(path) for path in reported if path}
+        # The root fields after the one whose null nulled the whole response, if one did.
+        self._unwalked: frozenset[str] = frozenset()
         # The fields of each selection for each type, worked out once per response: every
         # item of a list shares its field's selections.
         self._collected: dict[tuple[int, str], dict[str, list[Field]]] = {}
@@ -61,6 +67,12 @@ class Shaper:
     ) -> Json | None:
         fields = collect_fields(self.schema, selections, root.name)
         return self._object(root, fields, data, [], local=INTROSPECTION_ROOT_FIELDS)
+
+    def response_errors(self, earlier: list[Json]) -> list[Json]:
+        """``earlier`` (the subgraphs' errors) and the shaper's, but none of the root fields
+        the walk did not reach (after a non-null root field that nulled the response)."""
+        errors = [*earlier, *self.errors]
+        return [e for e in errors if (e.get("path") or [None])[0] not in self._unwalked]
 
     def _object(
         self,
@@ -83,6 +95,9 @@ class Shaper:
             where = f"{object_type.name}.{name}"
             value = self._value(definition.type, data.get(key), fields, [*path, key], where)
             if value is INVALID:
+                if not path:
+                    keys = list(collected)
+                    self._unwalked = frozenset(keys[keys.index(key) + 1 :])
                 return None
             result[key] = value
         return result
@@ -103,7 +118,8 @@ class Shaper:
                 return value
             if len(self.errors) == known and not self._explained(path):
                 message = NULL_MESSAGE.format(where)
-                self.errors.append({"message": message, "path": path})
+                extensions = {"code": NULL_CODE}
+                self.errors.append({"message": message, "path": path, "extensions": extensions})
             return INVALID
         if isinstance(raw, Failed):
             self.errors.append(self.failure_error(raw.subgraph, path))
