@@ -104,6 +104,17 @@ async def test_mutation_results_with_problems_and_entities(
     assert names.index("catalog") > 0
 
 
+async def test_a_client_alias_may_take_a_key_fields_name(ask: Ask) -> None:
+    outcome = await ask("{ books(first: 2) { isbn: year title: isbn shelfLabel stock } }")
+    assert outcome.errors == []
+    assert outcome.data == {
+        "books": [
+            {"isbn": 1951, "title": "978-0001", "shelfLabel": "BOOK 1 @ 978-0001", "stock": 1},
+            {"isbn": 1952, "title": "978-0002", "shelfLabel": "BOOK 2 @ 978-0002", "stock": 2},
+        ]
+    }
+
+
 async def test_subgraph_errors_keep_paths_relative_to_the_operation(ask: Ask) -> None:
     outcome = await ask("{ books(first: 14) { title rating } }")
     (error,) = outcome.errors

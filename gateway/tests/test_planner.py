@@ -80,6 +80,15 @@ def test_requires_fields_are_fetched_first_even_when_not_selected(supergraph: Su
     assert inventory.after == {root.id}
 
 
+def test_a_client_alias_on_a_key_name_puts_the_key_under_an_internal_alias(
+    supergraph: Supergraph,
+) -> None:
+    root, _ = plan(supergraph, "{ books { isbn: year title: isbn shelfLabel } }").fetches
+    assert "isbn: year title: isbn __typename __key_isbn: isbn __key_title: title" in root.operation
+    unaliased, _ = plan(supergraph, "{ books { isbn shelfLabel } }").fetches
+    assert "__key_" not in unaliased.operation
+
+
 def test_provides_keeps_the_field_in_the_providing_subgraph(supergraph: Supergraph) -> None:
     result = plan(supergraph, "{ topReviews { stars author { id name } } }")
     assert shape(result) == [(0, "REVIEWS", [], "query")]

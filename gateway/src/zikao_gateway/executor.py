@@ -191,9 +191,10 @@ def _representation(obj: Json, fields: tuple[Selection, ...]) -> Json | None:
     for selection in fields:
         if not isinstance(selection, Field):
             continue
-        if selection.name not in obj or isinstance(obj[selection.name], Failed):
+        # Read by response key: the planner may have put a key field under an internal alias.
+        if selection.key not in obj or isinstance(obj[selection.key], Failed):
             return None
-        value = obj[selection.name]
+        value = obj[selection.key]
         if selection.selections and isinstance(value, dict):
             value = _representation(value, selection.selections)
             if value is None:

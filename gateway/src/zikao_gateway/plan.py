@@ -8,6 +8,8 @@ from zikao_gateway.operation import Selection
 
 # The variable of an entity fetch's `_entities` call: `$representations0` for its first part.
 REPRESENTATIONS = "representations"
+# The response key of a key field the planner selects where the client's alias took its name.
+INTERNAL_KEY_PREFIX = "__key_"
 
 
 class PlanningError(Exception):

@@ -4,12 +4,15 @@ Root fields are grouped per subgraph (one request each; mutations in order). A f
 current subgraph cannot resolve becomes an entity jump: the current fetch also selects
 `__typename` and a key (plus any `@requires` fields), and a dependent fetch asks the owning
 subgraph for the field through `_entities`. Jumps to the same subgraph that wait on the same
-fetches share one request, one `_entities` alias per path.
+fetches share one request, one `_entities` alias per path. A key (or `@requires`) field whose
+name the client took as an alias of another field is selected as `__key_<name>: <name>`; the
+executor reads it from there, and the shaper, which keeps only the client's keys, drops it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from graphql import (
@@ -35,6 +38,7 @@ from zikao_gateway.operation import (
     sub_selections,
 )
 from zikao_gateway.plan import (
+    INTERNAL_KEY_PREFIX,
     EntityFetch,
     Fetch,
     Path,
@@ -257,6 +261,7 @@ class _PlanBuilder:
             requires = info.fields[same[0].name].requires.get(graph)
             if requires:
                 needed = (*needed, *self.planner.field_set(requires))
+        needed = _unclashed(needed, target)
         created = len(self.fetches)
         target.leaf("__typename", "__typename")
         fields = collect_fields(self.schema, needed, type_name)
@@ -276,6 +281,22 @@ class _PlanBuilder:
         self.fetches.append(fetch)
         self._entity_fetches[(graph, after)] = fetch
         return fetch
+
+
+def _unclashed(selections: tuple[Selection, ...], target: SelectionSet) -> tuple[Selection, ...]:
+    """``selections`` (a key's fields), each under an internal alias where ``target`` already
+    holds its response key for another field (a client's alias)."""
+    result: list[Selection] = []
+    for selection in selections:
+        existing = target.fields.get(selection.key) if isinstance(selection, Field) else None
+        if existing is not None and isinstance(selection, Field):
+            if (existing.name, existing.arguments) != (selection.name, selection.arguments):
+                selection = replace(selection, key=f"{INTERNAL_KEY_PREFIX}{selection.name}")
+            elif existing.children is not None:
+                inner = _unclashed(selection.selections, existing.children)
+                selection = replace(selection, selections=inner)
+        result.append(selection)
+    return tuple(result)
 
 
 def _tree(selections: tuple[Selection, ...]) -> dict[str, Provided | bool]:
