@@ -100,7 +100,13 @@ def test_codes_are_exactly_ascii(refused: str) -> None:
 SITTING = "2031-04"
 CANDIDATE = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 VENUE = uuid.UUID("00000000-0000-4000-8000-0000000f0e00")
-AS_CANDIDATE = {"chooseMajor", "registerForExams", "cancelExamRegistration", "registrationOptions"}
+AS_CANDIDATE = {
+    "chooseMajor",
+    "registerForExams",
+    "cancelExamRegistration",
+    "registrationOptions",
+    "requestScoreReview",
+}
 # No string argument of records' own.
 SKIPPED = {"_service", "_entities", "sittings", "majors", "calendarYear", "completeCalendarYear"}
 
@@ -169,6 +175,8 @@ def base_arguments(venue_id: str) -> dict[str, dict[str, Any]]:
         "venues": {"regionCode": "0103"},
         "seatAllocation": {"id": str(uuid.uuid4())},
         "setCalendarDay": {"day": "2031-10-09", "kind": "HOLIDAY", "name": "国庆节"},
+        "requestScoreReview": {"sitting": SITTING, "courseCode": "03708", "reason": "分数有误"},
+        "answerScoreReview": {"id": str(uuid.uuid4())},
         "Candidate.exams": {"sitting": SITTING},
         "Candidate.results": {"sitting": SITTING},
     }

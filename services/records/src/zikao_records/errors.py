@@ -126,3 +126,28 @@ class CalendarYearUnknownError(ConflictError):
     def __init__(self, year: int) -> None:
         super().__init__(f"{year}年的节假日安排尚未录入，无法按工作日计算")
         self.year = year
+
+
+class NoResultError(NotFoundError):
+    code = "no_result"
+    default_message = "本考次没有该课程的成绩"
+
+
+class ReviewWindowClosedError(ConflictError):
+    code = "review_window_closed"
+    default_message = "本考次成绩复查申请时间已过"
+
+
+class ReviewAlreadyRequestedError(ConflictError):
+    code = "review_already_requested"
+    default_message = "已申请复查该课程成绩"
+
+
+class ReviewNotFoundError(NotFoundError):
+    code = "review_not_found"
+    default_message = "复查申请不存在"
+
+
+class ReviewAlreadyAnsweredError(ConflictError):
+    code = "review_already_answered"
+    default_message = "该复查申请已答复"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field
@@ -34,7 +34,8 @@ class ExamResult(RecordsModel, table=True):
 
 
 class ScoreReview(RecordsModel, table=True):
-    """A request to re-check a published score (成绩复查), and its answer."""
+    """A request to re-check a published score (成绩复查), and its answer; one per course and
+    sitting (an answer is final)."""
 
     __tablename__ = "score_review"
     __table_args__ = (UniqueConstraint("candidate_id", "sitting_code", "course_code"),)
@@ -46,5 +47,6 @@ class ScoreReview(RecordsModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     requested_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     answered_at: datetime | None = Field(default=None, sa_column=optional_utc())
+    deadline: date | None = None  # the last day of the window it was asked in
     original_score: int | None = None
     corrected_score: int | None = None

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Row, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -39,6 +40,18 @@ class ResultRepository:
             .order_by(col(ExamResult.course_code))
         )
         return (await self.session.execute(statement)).all()
+
+    async def of_course(
+        self, candidate_id: uuid.UUID, sitting_code: str, course_code: str, *, lock: bool = False
+    ) -> ExamResult | None:
+        statement = select(ExamResult).where(
+            col(ExamResult.candidate_id) == candidate_id,
+            col(ExamResult.sitting_code) == sitting_code,
+            col(ExamResult.course_code) == course_code,
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def passes(
         self, candidate_ids: Iterable[uuid.UUID], *, now: datetime
@@ -74,3 +87,21 @@ class ReviewRepository:
             .order_by(col(ScoreReview.requested_at).desc(), col(ScoreReview.course_code))
         )
         return (await self.session.execute(statement)).all()
+
+    async def add(self, review: ScoreReview) -> bool:
+        """Inserts `review` unless the candidate already asked for the course and sitting
+        (also under concurrency); whether it was inserted."""
+        values = review.model_dump()
+        statement = (
+            insert(ScoreReview)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["candidate_id", "sitting_code", "course_code"])
+            .returning(col(ScoreReview.id))
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def get(self, review_id: uuid.UUID, *, lock: bool = False) -> ScoreReview | None:
+        statement = select(ScoreReview).where(col(ScoreReview.id) == review_id)
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.session.execute(statement)).scalar_one_or_none()

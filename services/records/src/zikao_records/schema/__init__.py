@@ -1,6 +1,7 @@
 """Records' part of the graph, one module per domain area: the catalogue and sittings (public),
-sign-up (candidates), payments, seating and the holiday calendar (staff), and the candidate's
-exams, results, passes, reviews and graduation audit on the `Candidate` entity."""
+sign-up and score reviews (candidates), payments, seating and the holiday calendar (staff), and
+the candidate's exams, results, passes, reviews and graduation audit on the `Candidate`
+entity."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
 from zikao_records.schema.payments import PaymentsMutation
+from zikao_records.schema.reviews import ReviewsMutation
 from zikao_records.schema.seating import SeatingMutation, SeatingQuery
 from zikao_records.schema.signup import SignupMutation, SignupQuery
 from zikao_records.schema.sittings import Sitting, SittingsMutation, SittingsQuery
@@ -29,6 +31,7 @@ class Mutation(
     SeatingMutation,
     PaymentsMutation,
     CalendarMutation,
+    ReviewsMutation,
 ):
     pass
 

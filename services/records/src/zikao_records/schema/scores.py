@@ -86,6 +86,9 @@ class ScoreReview:
     status: ReviewStatus
     reason: str | None
     requested_at: datetime
+    deadline: date | None = strawberry.field(
+        description="the last day (Beijing time) of the window the review was asked in"
+    )
     answered_at: datetime | None
     original_score: int | None
     corrected_score: int | None
@@ -100,6 +103,7 @@ class ScoreReview:
             status=ReviewStatus(review.status.value),
             reason=review.reason,
             requested_at=review.requested_at,
+            deadline=review.deadline,
             answered_at=review.answered_at,
             original_score=review.original_score,
             corrected_score=review.corrected_score,
