@@ -1,0 +1,92 @@
+"""Score reviews end to end: a candidate asks for a review of a published score through the
+gateway with the contract's own operation text, a second request is refused, staff of another
+district are refused, the candidate's district staff correct the score, and the candidate sees
+the answer in MyScoreReviews and the corrected result in MyResults."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import httpx
+from contract import client_operations
+from e2e import RunningSystem, graphql, register_candidate
+from graphql import print_ast
+
+from zikao_identity.testing import an_id_number
+from zikao_kit.auth import Role
+from zikao_kit.db import create_engine, create_sessionmaker
+from zikao_records import models
+from zikao_records.testing import ZHUANKE, a_result, a_sitting, ago
+
+OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
+SITTING = "2039-10"
+ANSWER = """mutation Answer($id: ID!, $score: Int) {
+  answerScoreReview(id: $id, correctedScore: $score) { __typename
+  ... on ScoreReviewAnswered { review { status originalScore correctedScore } }
+  ... on Problem { code message } } }"""
+
+
+async def ask(
+    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str, **variables: Any
+) -> dict[str, Any]:
+    body = (await graphql(client, zikao.url, query, variables, token)).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def a_published_result(database_url: str, candidate_id: uuid.UUID) -> None:
+    """A sitting published yesterday where the candidate (of 渝中区) failed 03706 with 58."""
+    engine = create_engine(database_url, schema="records", pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            session.add(a_sitting(SITTING, scores=ago(1)))
+            choice = models.CandidateMajor(
+                candidate_id=candidate_id, major_code=ZHUANKE, region_code="0103"
+            )
+            session.add(choice)
+            await session.flush()
+            session.add(a_result(candidate_id, "03706", sitting=SITTING, score=58))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_score(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    number = an_id_number(random.randint(1, 999), born="19930505", region="500103")
+    candidate_id = await register_candidate(zikao.database_url, number)
+    await a_published_result(zikao.database_url, uuid.UUID(candidate_id))
+    token = zikao.token(candidate_id, region="0103")
+
+    request = OPERATIONS["RequestScoreReview"]
+    asked = await ask(client, zikao, request, token, sitting=SITTING, courseCode="03706")
+    requested = asked["requestScoreReview"]
+    assert requested["__typename"] == "ScoreReviewRequested", requested
+    review = requested["review"]
+    assert review["status"] == "PENDING"
+    assert review["deadline"] is not None
+    again = await ask(client, zikao, request, token, sitting=SITTING, courseCode="03706")
+    assert again["requestScoreReview"]["code"] == "review_already_requested"
+
+    elsewhere = zikao.token("staff-0109", Role.STAFF, region="0109")
+    refused = await ask(client, zikao, ANSWER, elsewhere, id=review["id"], score=61)
+    assert refused["answerScoreReview"]["__typename"] == "Forbidden"
+    yuzhong = zikao.token("staff-0103", Role.STAFF, region="0103")
+    answered = await ask(client, zikao, ANSWER, yuzhong, id=review["id"], score=61)
+    assert answered["answerScoreReview"]["review"] == {
+        "status": "CORRECTED",
+        "originalScore": 58,
+        "correctedScore": 61,
+    }
+
+    mine = await ask(client, zikao, OPERATIONS["MyScoreReviews"], token)
+    [seen] = mine["me"]["scoreReviews"]
+    assert (seen["id"], seen["sitting"], seen["course"]["code"]) == (review["id"], SITTING, "03706")
+    assert (seen["status"], seen["originalScore"], seen["correctedScore"]) == ("CORRECTED", 58, 61)
+    assert seen["answeredAt"] is not None
+    results = await ask(client, zikao, OPERATIONS["MyResults"], token, sitting=SITTING)
+    [result] = results["me"]["results"]
+    assert (result["score"], result["passed"]) == (61, True)
