@@ -142,7 +142,9 @@ def test_more_working_days_reach_later(start: date, n: int, m: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(starts, st.integers(0, 60), counts)
+# A start up to 30 June plus 60 days plus 60 working days stays in the seed's last year (120
+# working days from late August reached 2027, which the seed does not hold: a flaky failure).
+@given(starts, st.integers(0, 60), st.integers(0, 60))
 def test_a_later_start_never_reaches_earlier(start: date, shift: int, n: int) -> None:
     later = start + timedelta(days=shift)
     assert add_working_days(CALENDAR, start, n) <= add_working_days(CALENDAR, later, n)
