@@ -20,6 +20,9 @@ from typing import Annotated, Any
 
 import httpx
 import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
@@ -312,6 +315,21 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
         return calls
 
 
+def served_over_http(subgraphs: InProcessSubgraphs) -> ASGIApp:
+    """An ASGI app that answers ``POST /<subgraph>/graphql`` through ``subgraphs`` (its
+    ``tamper`` included), for a gateway in another process."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        name = request.url.path.strip("/").split("/")[0]
+        inner = httpx.Request("POST", library_url(name), content=await request.body())
+        answer = await subgraphs.handle_async_request(inner)
+        content = await answer.aread()
+        await Response(content, media_type="application/json")(scope, receive, send)
+
+    return app
+
+
 def doubling_fragments(levels: int) -> str:
     """An operation over fragments that each spread the one before twice (`F1` spreads `F0`
     twice, `F2` spreads `F1` twice, ...): 2^levels copies of `F0`, two fields each."""
@@ -321,14 +339,16 @@ def doubling_fragments(levels: int) -> str:
     return f"query Doubling {{ ...F{levels} }}\n" + "\n".join(fragments)
 
 
-def compose_library(work: Path, out: Path = LIBRARY_SUPERGRAPH) -> None:
+def compose_library(
+    work: Path, out: Path = LIBRARY_SUPERGRAPH, url: Callable[[str], str] = library_url
+) -> None:
     """Prints each library subgraph's SDL into ``work`` and composes them into ``out`` with
-    Zikao's composer (`gateway/compose.mjs`)."""
+    Zikao's composer (`gateway/compose.mjs`); ``url`` gives each subgraph's URL."""
     arguments = []
     for name, schema in sorted(library_schemas().items()):
         sdl = work / f"{name}.graphql"
         sdl.write_text(schema.as_str() + "\n", encoding="utf-8")
-        arguments.append(f"{name}={library_url(name)}={sdl}")
+        arguments.append(f"{name}={url(name)}={sdl}")
     compose = ["node", str(ROOT / "gateway" / "compose.mjs"), "--quiet"]
     subprocess.run(
         [*compose, "--out", str(out), *arguments],
