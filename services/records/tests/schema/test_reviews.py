@@ -288,3 +288,14 @@ async def test_bad_answers_are_problems(
     assert (out_of_range["__typename"], out_of_range["code"]) == ("InvalidInput", "out_of_range")
     unknown = await answer(db, redis, settings, YUZHONG, str(uuid.uuid4()))
     assert (unknown["__typename"], unknown["code"]) == ("NotFound", "review_not_found")
+
+
+async def test_only_a_score_is_corrected_to_a_score(
+    db: Sessionmaker, redis: Redis, settings: RecordsSettings, candidate: uuid.UUID
+) -> None:
+    await add(db, a_result(candidate, "00043", sitting=SITTING, status=models.ResultStatus.ABSENT))
+    review_id = (await ask(db, redis, settings, candidate, "00043"))["review"]["id"]
+    refused = await answer(db, redis, settings, YUZHONG, review_id, 70)
+    assert (refused["__typename"], refused["code"]) == ("InvalidInput", "not_scored")
+    kept = await answer(db, redis, settings, YUZHONG, review_id)
+    assert kept["review"]["status"] == "UNCHANGED"

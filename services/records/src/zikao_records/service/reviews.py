@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_kit import audit
 from zikao_kit.auth import Principal
 from zikao_kit.db import utc_now
+from zikao_kit.errors import InvalidInputError
 from zikao_records import errors
 from zikao_records.models import (
     AuditEntry,
     ExamResult,
+    ResultStatus,
     ReviewStatus,
     ScoreReview,
     Sitting,
@@ -96,7 +98,8 @@ async def _published_result(
 async def answer_review(
     session: AsyncSession, staff: Principal, answer: ReviewAnswer, *, now: datetime | None = None
 ) -> ReviewView:
-    """Staff's answer to a pending review, audited; a correction changes the result."""
+    """Staff's answer to a pending review, audited; a correction changes the result, which
+    must be a score of an exam sat (`not_scored` for a grade or an absence)."""
     review = await ReviewRepository(session).get(answer.review_id, lock=True)
     if review is None:
         raise errors.ReviewNotFoundError()
@@ -119,6 +122,10 @@ async def _correct(session: AsyncSession, review: ScoreReview, score: int) -> No
     )
     if result is None:  # results are never deleted; kept as a loud failure
         raise errors.NoResultError()
+    if result.score is None or result.status is not ResultStatus.NORMAL:
+        raise InvalidInputError(
+            "correctedScore", "该成绩没有分数（等级、免考或缺考）", code="not_scored"
+        )
     review.status = ReviewStatus.CORRECTED
     review.corrected_score = score
     result.score = score
