@@ -166,6 +166,7 @@ CASES: dict[str, tuple[str, str, Tamper]] = {
         "inventory",
         nulled("lowStock", 0, "isbn"),
     ),
+    "a null key": ("{ lowStock { isbn stock title } }", "inventory", nulled("lowStock", 0, "isbn")),
 }
 
 

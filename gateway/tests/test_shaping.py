@@ -98,3 +98,14 @@ async def test_a_nulled_response_has_no_errors_of_the_root_fields_after_it(
     ]
     before = await ask("{ books(first: 14) { rating } lowStock { isbn } }")
     assert [e["path"] for e in before.errors] == [["books", 12, "rating"], ["lowStock"]]
+
+
+async def test_an_object_with_a_null_key_is_not_asked_for(
+    ask: Ask, subgraphs: InProcessSubgraphs
+) -> None:
+    subgraphs.tamper["inventory"] = set_field("isbn", None, "lowStock", item=0)
+    outcome = await ask("{ lowStock { isbn title } }")
+    assert outcome.data is None
+    assert outcome.errors == [null_error("Book.isbn", ["lowStock", 0, "isbn"])]
+    (catalog,) = [body for name, body in subgraphs.requests if name == "catalog"]
+    assert None not in [r["isbn"] for r in catalog["variables"]["representations0"]]  # type: ignore[index]

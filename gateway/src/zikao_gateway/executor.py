@@ -152,8 +152,8 @@ def _targets(data: Json, part: EntityPart) -> tuple[list[Json], list[list[Target
     for obj, path in objects_at(data, part.path):
         type_name = obj.get("__typename")
         fields = part.representations.get(type_name) if isinstance(type_name, str) else None
-        if fields is None:
-            continue
+        if fields is None or any(obj.get(key) is None for key in part.keys[str(type_name)]):
+            continue  # (a null key, from a subgraph that broke its schema, names no entity)
         representation = _representation(obj, fields)
         if representation is None:
             continue

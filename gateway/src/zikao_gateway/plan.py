@@ -80,6 +80,8 @@ class EntityPart:
     path: Path
     selections: dict[str, SelectionSet] = field(default_factory=dict)
     representations: dict[str, tuple[Selection, ...]] = field(default_factory=dict)
+    # The response keys of each type's key fields: an object with a null key is no entity.
+    keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass

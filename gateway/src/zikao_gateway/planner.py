@@ -257,6 +257,7 @@ class _PlanBuilder:
         assert key is not None
         info = self.supergraph.type(type_name)
         needed = self.planner.field_set(key)
+        key_count = len(needed)
         for _, same in items:
             requires = info.fields[same[0].name].requires.get(graph)
             if requires:
@@ -270,6 +271,7 @@ class _PlanBuilder:
         entity_fetch = self._entity_fetch(graph, after)
         part = entity_fetch.part(path)
         part.representations[type_name] = _merge(part.representations.get(type_name), needed)
+        part.keys[type_name] = frozenset(f.key for f in needed[:key_count] if isinstance(f, Field))
         selection = part.selections.setdefault(type_name, SelectionSet())
         self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
 
