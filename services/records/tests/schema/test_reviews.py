@@ -2,22 +2,18 @@
 published result, once; staff of the candidate's region or the province answer, audited."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from zikao_kit import clock
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
 from zikao_kit.testing import make_context
 from zikao_records import models
-from zikao_records.errors import ReviewWindowClosedError
 from zikao_records.schema import schema
-from zikao_records.service import holidays, reviews
-from zikao_records.service.calendar import Windows
+from zikao_records.service import holidays
 from zikao_records.settings import RecordsSettings
 from zikao_records.testing import ZHUANKE, a_result, a_sitting, add, ago
 
@@ -174,26 +170,6 @@ async def test_bad_input_is_a_problem(
     )
     assert data["requestScoreReview"]["code"] == "too_long"
     assert await review_count(db) == 0
-
-
-async def test_the_last_day_counts_until_midnight_beijing_time(
-    db: Sessionmaker, candidate: uuid.UUID
-) -> None:
-    """Published Monday 2 November 2026: the 5th working day after is Monday 9 November."""
-    async with db.begin() as session:
-        sitting = await session.get(models.Sitting, SITTING)
-        assert sitting is not None
-        sitting.scores_published_at = datetime(2026, 11, 2, 10, tzinfo=clock.BEIJING)
-    request = reviews.ReviewRequest(candidate, SITTING, "03706", None)
-    windows = Windows(review_days=5)
-    at_midnight = datetime(2026, 11, 10, 0, tzinfo=clock.BEIJING)
-    async with db.begin() as session:
-        with pytest.raises(ReviewWindowClosedError):
-            await reviews.request_review(session, request, windows=windows, now=at_midnight)
-    async with db.begin() as session:
-        last_minute = datetime(2026, 11, 9, 23, 59, tzinfo=clock.BEIJING)
-        view = await reviews.request_review(session, request, windows=windows, now=last_minute)
-    assert view.review.deadline == datetime(2026, 11, 9).date()
 
 
 async def answer(
