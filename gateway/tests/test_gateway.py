@@ -161,22 +161,18 @@ async def test_other_callers_are_answered_while_a_plan_is_slow(
 def slow_down(
     gateway: Gateway, monkeypatch: pytest.MonkeyPatch, operation_name: str, seconds: float
 ) -> None:
-    """Makes planning the operation `operation_name` take `seconds` of pure Python (holding
-    the GIL as a planner does), whatever the planner's own speed."""
+    """Makes planning the operation `operation_name` take `seconds` more, whatever the
+    planner's own speed. It sleeps (letting go of the GIL), so what the loop's stalls measure is
+    where planning runs, not how the interpreter shares the GIL between threads on a loaded
+    machine (a GIL-holding burn made the measure flaky there)."""
     plan = gateway.planner.plan
 
     def slow_plan(operation: OperationDefinitionNode, *args: Any) -> Plan:
         if operation.name is not None and operation.name.value == operation_name:
-            burn(seconds)
+            time.sleep(seconds)  # on the event loop, this would stall every caller
         return plan(operation, *args)
 
     monkeypatch.setattr(gateway.planner, "plan", slow_plan)
-
-
-def burn(seconds: float) -> None:
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        sum(range(1000))
 
 
 async def loop_gaps(until: Callable[[], bool]) -> list[float]:
