@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from zikao_identity import service
@@ -22,6 +23,10 @@ DEMO_STAFF = (
     NewStaff("auditor", "审计员", Role.AUDITOR, None, STAFF_PASSWORD),
 )
 DEMO_ACTOR = Principal("demo-data", Role.ADMIN)
+# 张三's id is fixed: records' and documents' demo rows (a major, results of the published sitting)
+# are kept under it, since no service reads another's tables (records' `demo.DEMO_CANDIDATE_ID`).
+DEMO_CANDIDATE_ID = uuid.UUID("8a6e0f3c-2b1d-5c4e-9f7a-0d3b2c1e4f5a")
+DEMO_IDS = {"500103199001011232": DEMO_CANDIDATE_ID}
 DEMO_CANDIDATES = (
     service.NewCandidate(
         name="张三",
@@ -63,7 +68,13 @@ async def load_demo(db: Sessionmaker, settings: ServiceSettings) -> list[str]:
             index = vault.blind_index(data.id_number, service.ID_PURPOSE)
             candidate = await CandidateRepository(session).by_id_index(index)
             if candidate is None:
-                candidate = await service.create_candidate(session, vault, data, today=date.today())
+                candidate = await service.create_candidate(
+                    session,
+                    vault,
+                    data,
+                    today=date.today(),
+                    candidate_id=DEMO_IDS.get(data.id_number),
+                )
             lines.append(
                 f"demo candidate {data.name}: ticket {candidate.ticket_number} "
                 f"or ID {data.id_number}, password {data.password}"

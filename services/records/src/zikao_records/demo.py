@@ -4,8 +4,8 @@
 The demo makes sittings (one open for sign-up today, one past with scores published), venues
 with their rooms, and the results of the demo candidate 张三 (region 0103, 大数据与会计) in the
 published sitting. Services never read each other's tables, so records cannot look up
-identity's ids: 张三's results are kept under `DEMO_CANDIDATE_ID`, a fixed id that identity's
-demo must give 张三 for `MyResults` to find them.
+identity's ids: 张三's results are kept under `DEMO_CANDIDATE_ID`, the fixed id identity's demo
+gives 张三 (tests/test_demo_data.py keeps the two equal).
 """
 
 from __future__ import annotations

@@ -148,8 +148,11 @@ async def create_candidate(
     *,
     today: date,
     blocklist: frozenset[str] | None = None,
+    candidate_id: uuid.UUID | None = None,
 ) -> Candidate:
     """Records a new candidate with a fresh ticket number; the ID number must be new.
+    `candidate_id` fixes the new id (the demo data's, which the other services' demo rows use);
+    otherwise a random one.
 
     A known ID number is refused before any hash is computed; the slow hashes come before the
     ticket sequence row is touched, so that row is locked only briefly."""
@@ -169,6 +172,7 @@ async def create_candidate(
     check_password(data.password, blocklist=blocklist, personal=(ticket_number,))
     sealed_id = vault.seal(number, ID_PURPOSE)
     candidate = Candidate(
+        id=candidate_id or uuid.uuid4(),
         ticket_number=ticket_number,
         name=data.name,
         data_key_id=sealed_id.key_id,
