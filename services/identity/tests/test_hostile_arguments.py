@@ -216,6 +216,14 @@ OPERATIONS = {
             ("candidateId", "reason"),
             "staff",
         ),
+        Operation(
+            "cancelMergedCandidate",
+            f"mutation($candidateId: ID!, $keptId: ID!, $reason: {S}) {{ cancelMergedCandidate("
+            f"candidateId: $candidateId, keptId: $keptId, reason: $reason) {{ {PROBLEM} }} }}",
+            _flat("candidateId", "keptId", "reason"),
+            ("candidateId", "keptId", "reason"),
+            "admin",
+        ),
     )
 }
 
@@ -235,6 +243,7 @@ async def world(
             access_minutes=5,
             refresh_days=1,
         )
+    kept = await make_candidate(an_id_number(702))
     buffer = io.BytesIO()
     Image.new("RGB", (300, 400), (90, 120, 150)).save(buffer, format="JPEG")
     return {
@@ -260,6 +269,7 @@ async def world(
         "clientSecret": "dev-only-documents-service-secret",
         "candidateId": str(candidate.id),
         "candidate": str(candidate.id),
+        "keptId": str(kept.id),
         "reason": "核对报名信息",
         "contentBase64": base64.b64encode(buffer.getvalue()).decode(),
     }

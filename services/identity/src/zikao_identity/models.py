@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from zikao_kit.audit import AuditColumns
@@ -50,6 +50,13 @@ class TicketSequence(IdentityModel, table=True):
 
 
 class Candidate(IdentityModel, table=True):
+    __table_args__ = (
+        CheckConstraint(
+            "(merged_into IS NULL) = (cancelled_at IS NULL) AND merged_into <> id",
+            name="merge_marks",
+        ),
+        Index("ix_candidate_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     ticket_number: str = Field(unique=True, min_length=12, max_length=12)
     name: str = Field(max_length=50)
@@ -68,6 +75,9 @@ class Candidate(IdentityModel, table=True):
     password_changed_at: datetime | None = Field(default=None, sa_column=_maybe_time())
     ticket_reissue_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     ticket_reissued_at: datetime | None = Field(default=None, sa_column=_maybe_time())
+    # 成绩合并: a duplicate record merged into the candidate it names, cancelled (no log-in)
+    merged_into: uuid.UUID | None = Field(default=None, foreign_key="identity.candidate.id")
+    cancelled_at: datetime | None = Field(default=None, sa_column=_maybe_time())
 
 
 class CandidatePhoto(IdentityModel, table=True):

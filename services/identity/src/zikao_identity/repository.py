@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -63,6 +64,16 @@ class TicketSequenceRepository:
         return int((await self.session.execute(statement)).scalar_one())
 
 
+@dataclass(frozen=True)
+class CandidateMatch:
+    """What a staff search looks for: one of a ticket number, an ID number's blind index, or
+    the beginning of a name."""
+
+    ticket_number: str | None = None
+    id_index: bytes | None = None
+    name_prefix: str | None = None
+
+
 class CandidateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -101,6 +112,26 @@ class CandidateRepository:
             )
         )
         return {candidate_id: ticket for candidate_id, ticket in result.all()}
+
+    async def search(
+        self, match: CandidateMatch, *, region_code: str | None, after: str | None, limit: int
+    ) -> Sequence[Candidate]:
+        """Candidates matching `match` (of `region_code` when given), by ticket number, from
+        the one after `after`; at most `limit`."""
+        statement = select(Candidate).order_by(col(Candidate.ticket_number)).limit(limit)
+        if match.ticket_number is not None:
+            statement = statement.where(col(Candidate.ticket_number) == match.ticket_number)
+        if match.id_index is not None:
+            statement = statement.where(col(Candidate.id_number_index) == match.id_index)
+        if match.name_prefix is not None:
+            pattern = match.name_prefix.replace("\\", "\\\\").replace("%", "\\%")
+            pattern = pattern.replace("_", "\\_") + "%"
+            statement = statement.where(col(Candidate.name).like(pattern, escape="\\"))
+        if region_code is not None:
+            statement = statement.where(col(Candidate.region_code) == region_code)
+        if after is not None:
+            statement = statement.where(col(Candidate.ticket_number) > after)
+        return (await self.session.execute(statement)).scalars().all()
 
     async def sealed_with_other_keys(self, active: str, limit: int) -> Sequence[Candidate]:
         """Candidates whose personal data an older key sealed, locked (others skip them)."""

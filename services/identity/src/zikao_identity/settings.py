@@ -14,7 +14,9 @@ DATA_DIR = Path(__file__).parent / "data"
 # Development-only keys: refused when ZIKAO_ENV=production.
 DEV_DATA_KEYS = "dev1:ZGV2LW9ubHktZGF0YS1rZXktMzItYnl0ZXMtbG9uZyE="
 DEV_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ=="
-DEV_SERVICE_CLIENTS = "documents:dev-only-documents-service-secret"
+DEV_SERVICE_CLIENTS = (
+    "documents:dev-only-documents-service-secret,records:dev-only-records-service-secret"
+)
 # The candidate site is not served by this repository (the gateway on :4000 serves GraphQL
 # only): a site run locally, refused in production.
 DEV_RESET_LINK_URL = "http://127.0.0.1:3000/reset-password"

@@ -72,6 +72,12 @@ class Candidate:
     ticket_reissue_count: int = strawberry.field(description="准考证补办: times re-issued")
     ticket_reissued_at: datetime | None
     region_code: strawberry.Private[str]
+    merged_into_id: strawberry.ID | None = strawberry.field(
+        default=None, description="成绩合并: this record was merged into that candidate"
+    )
+    cancelled_at: datetime | None = strawberry.field(
+        default=None, description="when the record was cancelled (merged into another)"
+    )
 
     @strawberry.field
     async def region(self, info: Info[Context, None]) -> Region:
@@ -119,6 +125,8 @@ class Candidate:
             ticket_reissue_count=view.ticket_reissue_count,
             ticket_reissued_at=view.ticket_reissued_at,
             region_code=view.region_code,
+            merged_into_id=strawberry.ID(str(view.merged_into)) if view.merged_into else None,
+            cancelled_at=view.cancelled_at,
         )
 
 

@@ -71,6 +71,8 @@ class CandidateView:
     has_photo: bool
     ticket_reissue_count: int
     ticket_reissued_at: datetime | None
+    merged_into: uuid.UUID | None = None  # 成绩合并: cancelled, merged into this candidate
+    cancelled_at: datetime | None = None
 
 
 async def load_regions(session: AsyncSession, path: Path) -> int:
@@ -251,4 +253,6 @@ def view_of(vault: Vault, candidate: Candidate, has_photo: bool) -> CandidateVie
         has_photo=has_photo,
         ticket_reissue_count=candidate.ticket_reissue_count,
         ticket_reissued_at=candidate.ticket_reissued_at,
+        merged_into=candidate.merged_into,
+        cancelled_at=candidate.cancelled_at,
     )

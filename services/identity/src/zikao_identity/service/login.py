@@ -48,6 +48,8 @@ async def log_in_candidate(
     session: AsyncSession, deps: IdentityDeps, *, login: str, password: str, client: str
 ) -> IssuedSession:
     candidate = await find_candidate(session, deps, login)
+    if candidate is not None and candidate.cancelled_at is not None:
+        candidate = None  # merged into another record (成绩合并): that one logs in
     key = account_key(
         deps, "candidate", idnumber.normalize(login), candidate.id if candidate else None
     )

@@ -99,7 +99,7 @@ async def current_grant(session: AsyncSession, row: RefreshToken) -> Grant:
     role = Role(row.role)
     if role is Role.CANDIDATE:
         candidate = await CandidateRepository(session).get(uuid.UUID(row.subject))
-        if candidate is None:
+        if candidate is None or candidate.cancelled_at is not None:  # merged into another
             raise SessionEndedError()
         return Grant(row.subject, role, candidate.region_code)
     staff = await StaffRepository(session).get(uuid.UUID(row.subject))

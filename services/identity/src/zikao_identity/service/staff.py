@@ -95,6 +95,11 @@ async def candidate_for(
     return found
 
 
+def reason_of(reason: str | None, *, required: bool) -> str | None:
+    """A staff action's reason: 2–200 characters when `required`, else at most 200."""
+    return _reason(reason, required=required)
+
+
 def _reason(reason: str | None, *, required: bool) -> str | None:
     message = "请说明原因（2–200字）" if required else "原因最多200字"
     given = text.clean(
