@@ -226,13 +226,22 @@ async def test_the_graduation_audit_says_what_is_missing(
     assert audit == {
         "eligible": False,
         "missing": [
-            {"kind": "REQUIRED_COURSE", "courseCode": "00541", "detail": "必考课程尚未合格"},
+            {
+                "kind": "REQUIRED_COURSE",
+                "courseCode": "00541",
+                "detail": "还需通过 00541 语言学概论",
+            },
             {
                 "kind": "ELECTIVE_CREDITS",
                 "courseCode": None,
                 "detail": "选考课程还差3学分（已获7学分，需10学分）",
             },
-            {"kind": "THESIS", "courseCode": "90501", "detail": "毕业论文尚未通过"},
+            {
+                "kind": "THESIS",
+                "courseCode": "90501",
+                "detail": "还需通过 90501 汉语言文学毕业论文",
+            },
+            {"kind": "DIPLOMA", "courseCode": None, "detail": "本科需核验专科（或以上）毕业证书"},
         ],
         "requiredPassed": 7,
         "requiredTotal": 9,

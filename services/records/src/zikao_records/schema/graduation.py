@@ -16,6 +16,10 @@ class RequirementKind(Enum):
     ELECTIVE_CREDITS = strawberry.enum_value("ELECTIVE_CREDITS", description="选考课程学分")
     PRACTICE = strawberry.enum_value("PRACTICE", description="实践考核")
     THESIS = strawberry.enum_value("THESIS", description="毕业论文")
+    ADDED_COURSE = strawberry.enum_value("ADDED_COURSE", description="加考 of the candidate's origin")
+    DIPLOMA = strawberry.enum_value("DIPLOMA", description="本科: a verified 专科 diploma")
+    SANCTION = strawberry.enum_value("SANCTION", description="a violation delays graduation")
+    GRADUATED = strawberry.enum_value("GRADUATED", description="the major was already graduated")
 
 
 @strawberry.type(description="Something a candidate still needs to graduate.")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_records.models import Course, Major, PlanCategory
-from zikao_records.repository.catalogue import MajorRepository
+from zikao_kit import clock
+from zikao_records.models import AddedCourse, Course, Major, MajorLevel, PlanCategory
+from zikao_records.repository.catalogue import CourseRepository, MajorRepository
 from zikao_records.service.scores import passed_courses
 from zikao_records.service.signup import chosen_majors
 
@@ -24,12 +25,37 @@ class RequirementKind(StrEnum):
     ELECTIVE_CREDITS = "ELECTIVE_CREDITS"
     PRACTICE = "PRACTICE"
     THESIS = "THESIS"
+    ADDED_COURSE = "ADDED_COURSE"
+    DIPLOMA = "DIPLOMA"
+    SANCTION = "SANCTION"
+    GRADUATED = "GRADUATED"
 
 
 @dataclass(frozen=True)
 class PlanItem:
     course: Course
     category: PlanCategory
+    group: str | None = None  # the elective group of an elective course
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """An elective group: at least `min_credits` credits or `min_courses` courses of it."""
+
+    code: str
+    name: str
+    min_credits: int | None = None
+    min_courses: int | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the audit weighs beside passes; by default nothing is recorded."""
+
+    diploma_verified: bool = False  # 本科: a 专科 (or higher) diploma verified by staff
+    origin: str | None = None  # the origin that diploma gives, which picks the added courses
+    blocked_until: date | None = None  # a violation's sanction: no graduation before this day
+    graduated: bool = False  # the major was already graduated
 
 
 @dataclass(frozen=True)
@@ -55,50 +81,119 @@ class GraduationAudit:
 
 
 def audit_graduation(
-    major: Major, plan: Iterable[PlanItem], passed: Collection[str]
+    major: Major,
+    plan: Iterable[PlanItem],
+    passed: Collection[str],
+    *,
+    groups: Iterable[GroupRule] = (),
+    added: Iterable[AddedCourse] = (),
+    added_courses: Mapping[str, Course] | None = None,
+    standing: Standing = Standing(),
+    today: date | None = None,
 ) -> GraduationAudit:
     """What the plan of `major` still asks of a candidate who passed the courses `passed`.
 
-    Required, practice and thesis courses must each be passed (together they make
-    `required_total`); the elective courses passed must reach the major's elective credits."""
+    Required, practice and thesis courses must each be passed, and for a 本科 major the added
+    courses (加考) of the candidate's origin (together they make `required_total`); the electives
+    passed must reach each group's minimum and the major's elective credits (one item says all
+    of it, so one lost pass adds at most one item); a 本科 major needs a verified 专科 diploma; a
+    sanction delays graduation until its day has passed; a graduated major is done."""
     items = sorted(plan, key=lambda i: i.course.code)
     mandatory = [i for i in items if i.category in MANDATORY]
     missing = [_missing_course(i) for i in mandatory if i.course.code not in passed]
-    required_passed = len(mandatory) - len(missing)
-    electives = sum(
-        i.course.credits
-        for i in items
-        if i.category is PlanCategory.ELECTIVE and i.course.code in passed
-    )
-    if electives < major.elective_credits_needed:
-        missing.append(_missing_credits(electives, major.elective_credits_needed))
+    extra = _added_for(major, added, added_courses or {}, standing)
+    missing += [_missing_added(c) for c in extra if c.code not in passed]
+    required_total = len(mandatory) + len(extra)
+    electives = [i for i in items if i.category is PlanCategory.ELECTIVE]
+    credits = sum(i.course.credits for i in electives if i.course.code in passed)
+    short = _elective_shortfalls(major, electives, list(groups), passed, credits)
+    if short:
+        missing.append(MissingItem(RequirementKind.ELECTIVE_CREDITS, None, None, "；".join(short)))
+    missing += _standing_items(major, standing, today)
     missing.sort(key=lambda m: _KIND_ORDER.index(m.kind))  # stable: codes stay in order
+    course_items = sum(1 for m in missing if m.kind in _COURSE_ITEM_KINDS)
     return GraduationAudit(
         major=major,
         missing=tuple(missing),
-        required_passed=required_passed,
-        required_total=len(mandatory),
-        elective_credits=electives,
+        required_passed=required_total - course_items,
+        required_total=required_total,
+        elective_credits=credits,
         elective_credits_needed=major.elective_credits_needed,
     )
 
 
 _KIND_ORDER = list(RequirementKind)
+_COURSE_ITEM_KINDS = {
+    RequirementKind.REQUIRED_COURSE,
+    RequirementKind.PRACTICE,
+    RequirementKind.THESIS,
+    RequirementKind.ADDED_COURSE,
+}
 _COURSE_KINDS = {
-    PlanCategory.REQUIRED: (RequirementKind.REQUIRED_COURSE, "必考课程尚未合格"),
-    PlanCategory.PRACTICE: (RequirementKind.PRACTICE, "实践考核尚未合格"),
-    PlanCategory.THESIS: (RequirementKind.THESIS, "毕业论文尚未通过"),
+    PlanCategory.REQUIRED: RequirementKind.REQUIRED_COURSE,
+    PlanCategory.PRACTICE: RequirementKind.PRACTICE,
+    PlanCategory.THESIS: RequirementKind.THESIS,
 }
 
 
 def _missing_course(item: PlanItem) -> MissingItem:
-    kind, detail = _COURSE_KINDS[item.category]
-    return MissingItem(kind, item.course.code, item.course.name, detail)
+    course = item.course
+    detail = f"还需通过 {course.code} {course.name}"
+    return MissingItem(_COURSE_KINDS[item.category], course.code, course.name, detail)
 
 
-def _missing_credits(have: int, need: int) -> MissingItem:
-    detail = f"选考课程还差{need - have}学分（已获{have}学分，需{need}学分）"
-    return MissingItem(RequirementKind.ELECTIVE_CREDITS, None, None, detail)
+def _missing_added(course: Course) -> MissingItem:
+    detail = f"加考：还需通过 {course.code} {course.name}"
+    return MissingItem(RequirementKind.ADDED_COURSE, course.code, course.name, detail)
+
+
+def _added_for(
+    major: Major,
+    added: Iterable[AddedCourse],
+    courses: Mapping[str, Course],
+    standing: Standing,
+) -> list[Course]:
+    """The added courses (加考) of a 本科 major for the candidate's origin, by code."""
+    if major.level is not MajorLevel.BENKE or standing.origin is None:
+        return []
+    codes = {
+        a.course_code for a in added if (a.major_code, a.origin) == (major.code, standing.origin)
+    }
+    return sorted((courses[code] for code in codes if code in courses), key=lambda c: c.code)
+
+
+def _elective_shortfalls(
+    major: Major,
+    electives: list[PlanItem],
+    groups: list[GroupRule],
+    passed: Collection[str],
+    credits: int,
+) -> list[str]:
+    short = []
+    if credits < major.elective_credits_needed:
+        need = major.elective_credits_needed
+        short.append(f"选考课程还差{need - credits}学分（已获{credits}学分，需{need}学分）")
+    for group in sorted(groups, key=lambda g: g.code):
+        done = [i.course for i in electives if i.group == group.code and i.course.code in passed]
+        if group.min_credits is not None and sum(c.credits for c in done) < group.min_credits:
+            gap = group.min_credits - sum(c.credits for c in done)
+            short.append(f"选考课程组「{group.name}」还差{gap}学分")
+        if group.min_courses is not None and len(done) < group.min_courses:
+            short.append(f"选考课程组「{group.name}」还差{group.min_courses - len(done)}门")
+    return short
+
+
+def _standing_items(major: Major, standing: Standing, today: date | None) -> list[MissingItem]:
+    items = []
+    if major.level is MajorLevel.BENKE and not standing.diploma_verified:
+        detail = "本科需核验专科（或以上）毕业证书"
+        items.append(MissingItem(RequirementKind.DIPLOMA, None, None, detail))
+    if standing.blocked_until is not None and (today is None or today < standing.blocked_until):
+        detail = f"违规处理：{standing.blocked_until.isoformat()} 前不能申请毕业"
+        items.append(MissingItem(RequirementKind.SANCTION, None, None, detail))
+    if standing.graduated:
+        items.append(MissingItem(RequirementKind.GRADUATED, None, None, "该专业已毕业"))
+    return items
 
 
 async def graduation_audits(
@@ -107,20 +202,37 @@ async def graduation_audits(
     *,
     now: datetime,
     validity_years: int | None,
+    standings: Mapping[uuid.UUID, Standing] | None = None,
 ) -> dict[uuid.UUID, GraduationAudit]:
     """The audit of each candidate who has chosen a major (the others have none)."""
     majors = await chosen_majors(session, candidate_ids)
     if not majors:
         return {}
+    codes = {m.code for m in majors.values()}
+    repository = MajorRepository(session)
     plans: dict[str, list[PlanItem]] = defaultdict(list)
-    for plan_course, course in await MajorRepository(session).plans(
-        {m.code for m in majors.values()}
-    ):
-        plans[plan_course.major_code].append(PlanItem(course, plan_course.category))
+    for plan_course, course in await repository.plans(codes):
+        item = PlanItem(course, plan_course.category, plan_course.elective_group)
+        plans[plan_course.major_code].append(item)
+    groups: dict[str, list[GroupRule]] = defaultdict(list)
+    for group in await repository.groups(codes):
+        rule = GroupRule(group.code, group.name, group.min_credits, group.min_courses)
+        groups[group.major_code].append(rule)
+    added = list(await repository.added(codes))
+    added_courses = await CourseRepository(session).get_many({a.course_code for a in added})
     passes = await passed_courses(session, majors, now=now, validity_years=validity_years)
+    today = clock.in_beijing(now).date()
+    standings = standings or {}
     return {
         candidate_id: audit_graduation(
-            major, plans[major.code], {p.course.code for p in passes.get(candidate_id, [])}
+            major,
+            plans[major.code],
+            {p.course.code for p in passes.get(candidate_id, [])},
+            groups=groups[major.code],
+            added=added,
+            added_courses=added_courses,
+            standing=standings.get(candidate_id, Standing()),
+            today=today,
         )
         for candidate_id, major in majors.items()
     }
