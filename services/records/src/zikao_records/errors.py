@@ -151,3 +151,59 @@ class ReviewNotFoundError(NotFoundError):
 class ReviewAlreadyAnsweredError(ConflictError):
     code = "review_already_answered"
     default_message = "该复查申请已答复"
+
+
+class NoPassError(NotFoundError):
+    code = "no_pass"
+    default_message = "本考次该课程没有合格成绩"
+
+
+class CertificateWindowClosedError(ConflictError):
+    code = "certificate_window_closed"
+    default_message = "本考次课程合格证书申请时间已过"
+
+
+class CertificateAlreadyAppliedError(ConflictError):
+    code = "certificate_already_applied"
+    default_message = "已申请该课程的合格证书"
+
+
+class CertificateApplicationNotFoundError(NotFoundError):
+    code = "certificate_application_not_found"
+    default_message = "证书申请不存在"
+
+
+class CourseNotFoundError(InvalidInputError):
+    def __init__(self) -> None:
+        super().__init__("courseCode", "课程不存在", code="course_not_found")
+
+
+class AlreadyCreditedError(ConflictError):
+    """The course already has an exemption (or a transfer) for the candidate."""
+
+    code = "already_credited"
+    default_message = "该课程已有免考（或转考）记录"
+
+
+class ResultAlreadyCancelledError(ConflictError):
+    code = "result_already_cancelled"
+    default_message = "该成绩已被取消"
+
+
+class ExamBannedUntilError(ExamBannedError):
+    """A violation's ban: no sign-up up to and including `until_sitting`."""
+
+    def __init__(self, until_sitting: str) -> None:
+        super().__init__(f"因违规处理，{until_sitting}考次（含）之前不能报考")
+        self.until_sitting = until_sitting
+
+
+class AbsenceLimitError(ConflictError):
+    """The absence rule: absent from every course of the last sittings, few courses now."""
+
+    code = "absence_limit"
+
+    def __init__(self, maximum: int, sittings: int) -> None:
+        super().__init__(f"因连续{sittings}个考次报考课程全部缺考，本考次最多报考{maximum}门课程")
+        self.maximum = maximum
+        self.sittings = sittings

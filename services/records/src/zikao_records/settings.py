@@ -67,6 +67,34 @@ class RecordsSettings(ServiceSettings):
         le=60,
         description="working days after the certificate window until certificates are ready",
     )
+    transfer_local_passes_zhuanke: int = Field(
+        default=5,
+        ge=0,
+        le=50,
+        description="local passes a 专科 candidate needs before transfers (转考) count (Chongqing)",
+    )
+    transfer_local_passes_benke: int = Field(
+        default=4,
+        ge=0,
+        le=50,
+        description="local passes a 本科 candidate needs before transfers (转考) count (Chongqing)",
+    )
+    sitting_months: list[int] = Field(
+        default=[4, 10],
+        min_length=1,
+        max_length=12,
+        description="the months sittings are held in (a ban of N sittings counts them)",
+    )
+    absence_rule_sittings: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="absence rule: absent from every course of the last N sittings signed up"
+        " for limits the next sign-up; unset = off",
+    )
+    absence_rule_max_courses: int = Field(
+        default=2, ge=1, le=20, description="absence rule: courses allowed in the next sitting"
+    )
     catalogue_dir: Path = Field(
         default=DATA_DIR, description="folder of courses.csv and majors.json (the catalogue)"
     )
@@ -75,6 +103,13 @@ class RecordsSettings(ServiceSettings):
         description="CSV of code,name,city: the regions venues stand in (another province is"
         " another file)",
     )
+
+    @field_validator("sitting_months")
+    @classmethod
+    def _months_of_a_year(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= month <= 12 for month in value):
+            raise ValueError("RECORDS_SITTING_MONTHS: months are 1 to 12")
+        return sorted(set(value))
 
     @field_validator("region_file")
     @classmethod

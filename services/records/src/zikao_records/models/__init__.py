@@ -16,6 +16,7 @@ from zikao_records.models.catalogue import (
     Major,
     PlanCourse,
 )
+from zikao_records.models.certificates import CertificateApplication, CertificateStatus
 from zikao_records.models.enums import (
     AllocationStatus,
     CourseKind,
@@ -30,11 +31,13 @@ from zikao_records.models.enums import (
     ResultStatus,
     ReviewStatus,
 )
+from zikao_records.models.exemptions import Exemption, Transfer
 from zikao_records.models.payments import Payment
 from zikao_records.models.scores import ExamResult, ScoreReview
 from zikao_records.models.seating import Room, SeatAllocation, SeatAssignment, Venue
 from zikao_records.models.signup import ExamBan, ExamRegistration
 from zikao_records.models.sittings import ExamSlot, Sitting, SittingCourse
+from zikao_records.models.violations import Violation
 
 __all__ = [
     "SCHEMA",
@@ -44,6 +47,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CandidateMajor",
+    "CertificateApplication",
+    "CertificateStatus",
     "Course",
     "CourseKind",
     "DayKind",
@@ -52,6 +57,7 @@ __all__ = [
     "ExamRegistration",
     "ExamResult",
     "ExamSlot",
+    "Exemption",
     "GradeScheme",
     "Major",
     "MajorLevel",
@@ -71,6 +77,8 @@ __all__ = [
     "SeatAssignment",
     "Sitting",
     "SittingCourse",
+    "Transfer",
     "Venue",
+    "Violation",
     "metadata",
 ]

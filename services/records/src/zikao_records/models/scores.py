@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from zikao_kit.db import utc_column, utc_now
@@ -20,6 +20,15 @@ class ExamResult(RecordsModel, table=True):
     __table_args__ = (
         UniqueConstraint("candidate_id", "sitting_code", "course_code"),
         CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+        # one exemption and one transfer per course (NULL sittings escape the constraint above)
+        Index(
+            "uq_exam_result_without_sitting",
+            "candidate_id",
+            "course_code",
+            "source",
+            unique=True,
+            postgresql_where=text("sitting_code IS NULL"),
+        ),
     )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     candidate_id: uuid.UUID  # indexed by the unique constraint

@@ -60,3 +60,6 @@ class ExamBan(RecordsModel, table=True):
     last_sitting: str = Field(max_length=7)
     reason: str = Field(max_length=200)
     recorded_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    violation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="records.violation.id", description="the violation it sanctions"
+    )

@@ -115,13 +115,15 @@ class SignupRepository:
         result = await self.session.execute(statement)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def banned(self, candidate_id: uuid.UUID, sitting_code: str) -> bool:
-        statement = select(col(ExamBan.id)).where(
+    async def banned_until(self, candidate_id: uuid.UUID, sitting_code: str) -> str | None:
+        """The last sitting of the latest-ending ban covering the sitting; None when none does."""
+        statement = select(func.max(col(ExamBan.last_sitting))).where(
             col(ExamBan.candidate_id) == candidate_id,
             col(ExamBan.first_sitting) <= sitting_code,
             col(ExamBan.last_sitting) >= sitting_code,
         )
-        return (await self.session.execute(statement.limit(1))).first() is not None
+        last: str | None = (await self.session.execute(statement)).scalar_one()
+        return last
 
     async def add(self, registrations: Sequence[ExamRegistration]) -> None:
         self.session.add_all(registrations)

@@ -1,5 +1,9 @@
 """Scores: a candidate's published results, the best valid pass of each course (各科合格成绩)
-and score reviews (成绩复查)."""
+and score reviews (成绩复查).
+
+Transfers (转考) count only once the candidate has the province's number of local passes (exams,
+practice and thesis of this province: not exemptions, not transfers), by the level of the chosen
+major (`TransferRule`); a cancelled result never counts."""
 
 from __future__ import annotations
 
@@ -15,14 +19,18 @@ from zikao_kit import clock
 from zikao_records.models import (
     Course,
     ExamResult,
+    MajorLevel,
+    ResultSource,
     ScoreReview,
 )
 from zikao_records.repository.base import CandidateSitting
+from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.repository.scores import ResultRepository, ReviewRepository
 
 # Orders practice grades against each other and against theory scores (pass mark 60).
 GRADE_MARKS = {"优秀": 90, "良好": 80, "中等": 70, "及格": 60, "合格": 60, "不及格": 0, "不合格": 0}
 UNMARKED = -1  # a pass without score or grade (an exemption) ranks below any marked pass
+LOCAL_SOURCES = frozenset({ResultSource.EXAM, ResultSource.PRACTICE, ResultSource.THESIS})
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,25 @@ class PassView:
     result: ExamResult
     course: Course
     expires_on: date | None
+
+
+@dataclass(frozen=True)
+class TransferRule:
+    """Local passes needed before transfers count, by major level (Chongqing: 5 for 专科, 4
+    for 本科; `RECORDS_TRANSFER_LOCAL_PASSES_…`); without a chosen major the larger."""
+
+    zhuanke: int = 5
+    benke: int = 4
+
+    def needed(self, level: MajorLevel | None) -> int:
+        if level is MajorLevel.ZHUANKE:
+            return self.zhuanke
+        if level is MajorLevel.BENKE:
+            return self.benke
+        return max(self.zhuanke, self.benke)
+
+
+CHONGQING_TRANSFERS = TransferRule()
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,24 @@ def _rank(view: PassView) -> tuple[int, date, datetime]:
     return pass_mark(view.result), pass_date(view.result), view.result.recorded_at
 
 
+def counted_passes(
+    passes: Iterable[tuple[ExamResult, Course]],
+    *,
+    today: date,
+    validity_years: int | None,
+    transfers_after: int,
+) -> list[PassView]:
+    """`best_passes`, with transfers only once the local passes (distinct courses) reach
+    `transfers_after`."""
+    rows = list(passes)
+    without = [row for row in rows if row[0].source is not ResultSource.TRANSFER]
+    best = best_passes(without, today=today, validity_years=validity_years)
+    local = sum(view.result.source in LOCAL_SOURCES for view in best)
+    if local < transfers_after or len(without) == len(rows):
+        return best
+    return best_passes(rows, today=today, validity_years=validity_years)
+
+
 async def published_results(
     session: AsyncSession, keys: Collection[CandidateSitting], *, now: datetime
 ) -> dict[CandidateSitting, list[ResultView]]:
@@ -109,16 +154,39 @@ async def passed_courses(
     *,
     now: datetime,
     validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
 ) -> dict[uuid.UUID, list[PassView]]:
-    """Each candidate's best valid pass per course (各科合格成绩)."""
+    """Each candidate's best valid pass per course (各科合格成绩), transfers as `transfers`
+    says."""
     by_candidate: dict[uuid.UUID, list[tuple[ExamResult, Course]]] = defaultdict(list)
     for result, course in await ResultRepository(session).passes(candidate_ids, now=now):
         by_candidate[result.candidate_id].append((result, course))
+    levels = await _levels(session, by_candidate)
     today = local_date(now)
     return {
-        candidate_id: best_passes(rows, today=today, validity_years=validity_years)
+        candidate_id: counted_passes(
+            rows,
+            today=today,
+            validity_years=validity_years,
+            transfers_after=transfers.needed(levels.get(candidate_id)),
+        )
         for candidate_id, rows in by_candidate.items()
     }
+
+
+async def _levels(
+    session: AsyncSession, by_candidate: dict[uuid.UUID, list[tuple[ExamResult, Course]]]
+) -> dict[uuid.UUID, MajorLevel]:
+    """The level of the chosen major of the candidates with a transfer (the others need none)."""
+    with_transfers = [
+        candidate_id
+        for candidate_id, rows in by_candidate.items()
+        if any(result.source is ResultSource.TRANSFER for result, _ in rows)
+    ]
+    if not with_transfers:
+        return {}
+    majors = await MajorRepository(session).chosen_by(with_transfers)
+    return {candidate_id: major.level for candidate_id, major in majors.items()}
 
 
 async def score_reviews(

@@ -3,8 +3,9 @@ the live sign-ups a candidate sees (with seats once published).
 
 Rules: only inside the sitting's window; only courses of the chosen major's plan (or its 加考)
 examined in the sitting; at most one course per slot; at most the sitting's maximum of live
-sign-ups; never while a sanction bars the candidate. An unpaid sign-up lapses after the lapse
-time. Nothing is written when a rule refuses.
+sign-ups; never while a sanction bars the candidate (the problem names the last banned
+sitting); at most the absence rule's courses after sittings wholly absent (`service.absence`).
+An unpaid sign-up lapses after the lapse time. Nothing is written when a rule refuses.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from zikao_records.models import (
 from zikao_records.repository.base import CandidateSitting
 from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.repository.signup import RegistrationRepository, SignupRepository
-from zikao_records.service.scores import passed_courses
+from zikao_records.service.absence import AbsenceRule, course_limit
+from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule, passed_courses
 from zikao_records.service.sittings import get_sitting, published_by
 
 
@@ -119,6 +121,7 @@ async def registration_options(
     sitting_code: str,
     now: datetime,
     validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
 ) -> list[Option]:
     """The plan's courses examined in the sitting, with slot, fee and whether already passed."""
     repository = SignupRepository(session)
@@ -127,7 +130,9 @@ async def registration_options(
     if choice is None:
         raise errors.MajorNotChosenError()
     offered = await repository.offered(sitting_code, await repository.plan_codes(choice.code))
-    passes = await passed_courses(session, [candidate_id], now=now, validity_years=validity_years)
+    passes = await passed_courses(
+        session, [candidate_id], now=now, validity_years=validity_years, transfers=transfers
+    )
     passed = {p.course.code for p in passes.get(candidate_id, [])}
     return [
         Option(course, slot, fee_of(sitting, course), course.code in passed)
@@ -144,6 +149,7 @@ async def register_for_exams(
     region_code: str | None,
     now: datetime,
     lapse: timedelta,
+    absence: AbsenceRule | None = None,
 ) -> list[SignedUp]:
     """Signs the candidate up for `course_codes` (unpaid); returns the new sign-ups."""
     repository = SignupRepository(session)
@@ -152,13 +158,19 @@ async def register_for_exams(
     choice = await repository.lock_choice(candidate_id)
     if choice is None:
         raise errors.MajorNotChosenError()
-    if await repository.banned(candidate_id, sitting_code):
-        raise errors.ExamBannedError()
+    banned_until = await repository.banned_until(candidate_id, sitting_code)
+    if banned_until is not None:
+        raise errors.ExamBannedUntilError(banned_until)
     codes = _distinct(course_codes)
     offered = await _offered(repository, choice.major_code, sitting_code, codes)
     await repository.lapse(before=now - lapse, now=now, candidate_id=candidate_id)
     live = await repository.live(candidate_id, sitting_code)
     _check_against(live, offered, sitting.max_courses)
+    limit = await course_limit(
+        session, absence, candidate_id=candidate_id, sitting_code=sitting_code, now=now
+    )
+    if limit is not None and len(live) + len(offered) > limit:
+        raise errors.AbsenceLimitError(limit, absence.sittings if absence else 0)
     region = region_code or choice.region_code
     new = [
         ExamRegistration(
