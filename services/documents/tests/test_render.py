@@ -26,7 +26,8 @@ def test_an_admission_ticket_is_a_one_page_pdf() -> None:
     pdf = _render(DocumentKind.ADMISSION_TICKET, ticket_content())
     assert pdf.startswith(b"%PDF")
     assert _pages(pdf) == 1
-    assert b"STSong-Light" in pdf  # the built-in CID font, no file embedded
+    assert b"STSong-Light" not in pdf  # no font the reader's machine must have
+    assert b"/FontFile2" in pdf  # the TrueType subsets are embedded
     assert b"/Subtype /Image" in pdf  # the photo
 
 
@@ -72,7 +73,17 @@ def test_the_ticket_layout_shows_local_times_in_order() -> None:
     sheet = admission_ticket(content, ISSUED)
     assert sheet.title == "准考证"
     assert ("身份证号", "5001**********1232") in sheet.fields
+    assert [label for label, _ in sheet.fields] == [
+        "姓名",
+        "准考证号",
+        "身份证号",
+        "报考专业",
+        "生成日期",
+    ]
+    assert sheet.photo_box
+    assert sheet.fill_page
     assert [row[0] for row in sheet.table.rows] == ["03708", "00015"]
+    assert [row[-2:] for row in sheet.table.rows] == [("012", "07"), ("012", "07")]
     assert exam_row(content.exams[0])[2:5] == ("2026年10月24日 星期六", "09:00-11:30", "150分钟")
     assert len(sheet.notes) == 4
 

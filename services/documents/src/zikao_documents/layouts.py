@@ -10,6 +10,7 @@ from zikao_documents.content import (
     AdmissionTicketContent,
     DocumentContent,
     ExamEntry,
+    MajorLine,
     Photo,
     ResultEntry,
     ResultsContent,
@@ -36,7 +37,10 @@ class Table:
 
 @dataclass(frozen=True)
 class Sheet:
-    """A one-column A4 document: title, who it is about, one table, numbered notes."""
+    """A one-column A4 document: heading, who it is about (photo box top right), one ruled
+    table flowing over pages when long, numbered notes. `fill_page` stretches a one-page form
+    down to its footer; `blank_rows` adds ruled empty rows under the table, as a printed form
+    has."""
 
     title: str
     subtitle: str
@@ -47,15 +51,17 @@ class Sheet:
     table: Table
     notes_title: str = ""
     notes: tuple[str, ...] = ()
+    fill_page: bool = False
+    blank_rows: int = 0
 
 
 EXAM_COLUMNS = (
-    Column("课程代码", 0.11),
-    Column("课程名称", 0.16),
-    Column("考试日期", 0.13),
-    Column("考试时间", 0.12),
-    Column("时长", 0.10),
-    Column("考点及地址", 0.24),
+    Column("课程代码", 0.09),
+    Column("课程名称", 0.17),
+    Column("考试日期", 0.16),
+    Column("考试时间", 0.13),
+    Column("时长", 0.09),
+    Column("考点及地址", 0.22),
     Column("考场", 0.07),
     Column("座位", 0.07),
 )
@@ -102,24 +108,35 @@ def result_row(result: ResultEntry) -> tuple[str, ...]:
     )
 
 
+def major_line(major: MajorLine | None) -> str:
+    return f"{major.name}（{major.code}，{major.level}）" if major is not None else BLANK
+
+
+TICKET_ROWS = 4  # a ticket's course table has at least this many ruled rows
+
+
 def admission_ticket(content: AdmissionTicketContent, issued_at: datetime) -> Sheet:
     person = content.candidate
     exams = sorted(content.exams, key=lambda e: e.starts_at)
+    major = getattr(content, "major", None)  # on tickets requested since majors were added
     return Sheet(
         title="准考证",
-        subtitle=f"{content.issuer}　{content.sitting_name}高等教育自学考试",
+        subtitle=f"{content.sitting_name}高等教育自学考试",
         issuer=content.issuer,
         fields=(
             ("姓名", person.name),
             ("准考证号", person.ticket_number),
             ("身份证号", person.masked_id_number),
+            ("报考专业", major_line(major if isinstance(major, MajorLine) else None)),
             ("生成日期", f"{local(issued_at):%Y年%m月%d日}"),
         ),
         photo=person.photo,
         photo_box=True,
-        table=Table("考试科目与考场", EXAM_COLUMNS, tuple(exam_row(e) for e in exams)),
+        table=Table("考试科目与考场安排", EXAM_COLUMNS, tuple(exam_row(e) for e in exams)),
         notes_title="考生须知",
         notes=tuple(content.rules),
+        fill_page=True,
+        blank_rows=max(0, TICKET_ROWS - len(exams)),
     )
 
 
@@ -131,8 +148,7 @@ def results_sheet(content: ResultsContent, issued_at: datetime, *, title: str) -
         ("身份证号", person.masked_id_number),
     ]
     if content.major is not None:
-        major = content.major
-        fields.append(("专业", f"{major.name}（{major.code}，{major.level}）"))
+        fields.append(("专业", major_line(content.major)))
     fields.append(("出具日期", f"{local(issued_at):%Y年%m月%d日}"))
     return Sheet(
         title=title,

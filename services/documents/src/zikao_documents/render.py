@@ -1,5 +1,11 @@
-"""PDF rendering with reportlab: a `Sheet` on A4 pages, Chinese text in the built-in Adobe CID
-font STSong-Light (no font file), a QR code of the verification code on every page.
+"""PDF rendering with reportlab's canvas: a `Sheet` (layouts.py) on A4 pages, Chinese text in
+embedded subsets of Noto Serif SC and Noto Sans SC (`fonts`), a QR code of the verification
+code with the code printed beside it on every page.
+
+The drawing primitives (`Pen`, `draw_heading`, `draw_fields`, `draw_table`, `draw_notes`,
+`draw_qr_block`) draw straight onto a canvas, measuring text with the font's widths: no
+flowables, so a page costs a few milliseconds. Every other kind of document (seat lists, door
+lists, certificates) is drawn from the same ones.
 
 Output is byte-for-byte reproducible (`invariant`), so rendering the same request twice yields
 the same file and the same sha256.
@@ -9,44 +15,40 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from io import BytesIO
 from typing import Any
 
 from pydantic import ValidationError
-from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
-from reportlab.graphics.barcode.qr import QrCodeWidget  # type: ignore[import-untyped]
-from reportlab.graphics.shapes import Drawing  # type: ignore[import-untyped]
+from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
 from reportlab.lib import colors  # type: ignore[import-untyped]
-from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
-from reportlab.platypus import (  # type: ignore[import-untyped]
-    Image,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-)
-from reportlab.platypus import Table as PdfTable
+from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from zikao_documents import fonts
 from zikao_documents.content import Photo, parse_content
+from zikao_documents.fonts import SANS, SERIF, Face
 from zikao_documents.layouts import Sheet, Table, build_sheet
 from zikao_documents.models import DocumentKind
 
 logger = logging.getLogger("zikao.documents.render")
 
-FONT = "STSong-Light"
-MARGIN = 18 * mm
-FOOTER_HEIGHT = 34 * mm
-QR_SIZE = 26 * mm
-PHOTO_WIDTH, PHOTO_HEIGHT = 26 * mm, 35 * mm
-BODY_WIDTH = A4[0] - 2 * MARGIN
-GRID = colors.HexColor("#444444")
-SHADE = colors.HexColor("#eeeeee")
+mm = 72 / 25.4  # points
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+FOOTER_HEIGHT = 30 * mm  # the QR block at the foot of every page
+QR_SIZE = 24 * mm
+PHOTO_WIDTH, PHOTO_HEIGHT = 30 * mm, 40 * mm  # 一寸 photo box, upright
+INK = colors.HexColor("#1a1a1a")
+GRID = colors.HexColor("#333333")
+SHADE = colors.HexColor("#ececec")
+MUTED = colors.HexColor("#555555")
+PADDING = 1.6 * mm
 
 
 class RenderError(Exception):
@@ -57,131 +59,401 @@ class RenderError(Exception):
         self.code = code
 
 
-@cache
-def _font() -> str:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-@cache
-def _style(size: float, *, centered: bool = False) -> Any:
-    return ParagraphStyle(
-        f"zikao-{size}-{centered}",
-        fontName=_font(),
-        fontSize=size,
-        leading=size * 1.4,
-        wordWrap="CJK",
-        alignment=TA_CENTER if centered else 0,
-    )
-
-
-def _text(value: str, size: float = 9.5, *, centered: bool = False) -> Any:
-    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Paragraph(escaped.replace("\n", "<br/>"), _style(size, centered=centered))
-
-
 def format_code(code: str) -> str:
     """`ABCD2345WXYZ` → `ABCD-2345-WXYZ`, easier to read out and type."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def _grid_style(*extra: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    return [
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        *extra,
-    ]
+class Pen:
+    """Text on a canvas in the embedded faces: measures, wraps and draws, switching face per
+    character run where the chosen face lacks a glyph (`fonts.runs`)."""
+
+    def __init__(self, canvas: Any) -> None:
+        fonts.register()
+        self.canvas = canvas
+
+    @staticmethod
+    def width(text: str, size: float, face: Face = SERIF) -> float:
+        return fonts.width(text, size, face)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        face: Face = SERIF,
+        *,
+        align: str = "left",
+        bold: bool = False,
+        spacing: float = 0,
+        color: Any = INK,
+    ) -> None:
+        """One line with its baseline at `y`; `align` says what `x` is: left, centre or right."""
+        if not text:
+            return
+        width = self.width(text, size, face) + spacing * (len(text) - 1)
+        if align == "centre":
+            x -= width / 2
+        elif align == "right":
+            x -= width
+        # Character spacing and render mode are graphics state that outlives the text (and
+        # reportlab writes them only when they differ from its defaults): keep them inside.
+        scoped = bool(spacing or bold)
+        if scoped:
+            self.canvas.saveState()
+        out = self.canvas.beginText(x, y)
+        out.setFillColor(color)
+        if spacing:
+            out.setCharSpace(spacing)
+        if bold:  # the faces have one weight: fill and stroke the outline a little
+            out.setTextRenderMode(2)
+            self.canvas.setStrokeColor(color)
+            self.canvas.setLineWidth(size * 0.035)
+        for run_face, run in fonts.runs(text, face):
+            out.setFont(run_face.name, size)
+            out.textOut(run)
+        self.canvas.drawText(out)
+        if scoped:
+            self.canvas.restoreState()
+
+    def wrap(self, text: str, width: float, size: float, face: Face = SERIF) -> list[str]:
+        """`text` in lines no wider than `width`: broken at its newlines, then between any two
+        characters (Chinese breaks anywhere), keeping a punctuation mark off a line's start."""
+        lines: list[str] = []
+        limit = width / size
+        for paragraph in text.split("\n"):
+            line: list[str] = []
+            used = 0.0
+            for character in paragraph:
+                step = fonts.advance(character, face)
+                if line and used + step > limit and character not in NO_LINE_START:
+                    # Break after a space where the line has one ("…日 星期六").
+                    cut = next((i + 1 for i in range(len(line) - 1, 0, -1) if line[i] == " "), 0)
+                    cut = cut or len(line)
+                    lines.append("".join(line[:cut]).rstrip())
+                    line = line[cut:]
+                    used = sum(fonts.advance(c, face) for c in line)
+                line.append(character)
+                used += step
+            lines.append("".join(line))
+        return lines
 
 
-def _photo(photo: Photo | None) -> Any:
-    if photo is None:
-        return _text("照片", 10, centered=True)
-    return Image(BytesIO(photo.data), PHOTO_WIDTH, PHOTO_HEIGHT, kind="proportional")
+NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)"
 
 
-def _fields(sheet: Sheet) -> Any:
+def leading(size: float) -> float:
+    return size * 1.45
+
+
+# --- blocks: each draws from `top` down and returns the y below it -------------------------
+
+
+def draw_heading(pen: Pen, top: float, *, issuer: str, title: str, subtitle: str) -> float:
+    """The authority's name, the document's title, what it is for; a double rule beneath."""
+    canvas = pen.canvas
+    centre = PAGE_WIDTH / 2
+    y = top - 13
+    pen.text(centre, y, issuer, 13, SANS, align="centre", spacing=2, color=MUTED)
+    y -= 30
+    pen.text(centre, y, title, 24, SANS, align="centre", bold=True, spacing=10)
+    if subtitle:
+        y -= 20
+        pen.text(centre, y, subtitle, 12, SERIF, align="centre", spacing=0.5)
+    y -= 9
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(1.4)
+    canvas.line(MARGIN, y, PAGE_WIDTH - MARGIN, y)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, y - 2.2, PAGE_WIDTH - MARGIN, y - 2.2)
+    return y - 2.2
+
+
+def draw_fields(
+    pen: Pen,
+    top: float,
+    fields: Sequence[tuple[str, str]],
+    *,
+    photo: Photo | None,
+    photo_box: bool,
+    row_height: float = 9.5 * mm,
+) -> float:
+    """Label and value rows in a ruled grid, the photo box top right beside them."""
+    canvas = pen.canvas
     label_width = 24 * mm
-    photo_width = PHOTO_WIDTH + 4 * mm if sheet.photo_box else 0
-    rows: list[list[Any]] = [[_text(k), _text(v, 11)] for k, v in sheet.fields]
-    widths = [label_width, BODY_WIDTH - label_width - photo_width]
-    style = _grid_style(("BACKGROUND", (0, 0), (0, -1), SHADE))
-    if sheet.photo_box:
-        for index, row in enumerate(rows):
-            row.append(_photo(sheet.photo) if index == 0 else "")
-        widths.append(photo_width)
-        style += [("SPAN", (2, 0), (2, -1)), ("ALIGN", (2, 0), (2, -1), "CENTER")]
-    minimum = (PHOTO_HEIGHT + 4 * mm) / len(rows) if sheet.photo_box else None
-    return PdfTable(rows, colWidths=widths, rowHeights=minimum, style=style)
+    photo_column = PHOTO_WIDTH + 2 * PADDING + 2 * mm if photo_box else 0
+    height = max(row_height * len(fields), PHOTO_HEIGHT + 2 * PADDING if photo_box else 0)
+    row_height = height / max(len(fields), 1)
+    left, right = MARGIN, PAGE_WIDTH - MARGIN - photo_column
+    canvas.setFillColor(SHADE)
+    canvas.rect(left, top - height, label_width, height, stroke=0, fill=1)
+    for index, (label, value) in enumerate(fields):
+        row_top = top - index * row_height
+        baseline = row_top - row_height / 2 - 3.5
+        pen.text(left + label_width / 2, baseline, label, 10.5, SANS, align="centre")
+        shown = pen.wrap(value, right - left - label_width - 2 * PADDING, 12)[0]
+        pen.text(left + label_width + 2 * PADDING, baseline, shown, 12, SERIF)
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.6)
+    grid = canvas.beginPath()
+    for index in range(len(fields) + 1):
+        y = top - index * row_height
+        grid.moveTo(left, y)
+        grid.lineTo(right, y)
+    for x in (left, left + label_width, right):
+        grid.moveTo(x, top)
+        grid.lineTo(x, top - height)
+    canvas.drawPath(grid, stroke=1, fill=0)
+    if photo_box:
+        draw_photo(pen, PAGE_WIDTH - MARGIN - PHOTO_WIDTH - PADDING, top - PADDING, photo)
+    return top - height
 
 
-def _table(table: Table) -> Any:
-    header = [_text(c.header, 9, centered=True) for c in table.columns]
-    rows = [header, *([_text(cell, 9) for cell in row] for row in table.rows)]
-    widths = [BODY_WIDTH * c.share for c in table.columns]
-    style = _grid_style(("BACKGROUND", (0, 0), (-1, 0), SHADE))
-    return PdfTable(rows, colWidths=widths, repeatRows=1, style=style)
-
-
-def _flowables(sheet: Sheet) -> list[Any]:
-    story: list[Any] = [
-        _text(sheet.title, 22, centered=True),
-        Spacer(1, 3 * mm),
-        _text(sheet.subtitle, 11, centered=True),
-        Spacer(1, 6 * mm),
-        _fields(sheet),
-        Spacer(1, 6 * mm),
-        _text(sheet.table.title, 12),
-        Spacer(1, 2 * mm),
-        _table(sheet.table),
-    ]
-    if sheet.notes:
-        story += [Spacer(1, 6 * mm), _text(sheet.notes_title, 12), Spacer(1, 1 * mm)]
-        story += [_text(f"{n}. {note}", 10) for n, note in enumerate(sheet.notes, start=1)]
-    return story
-
-
-def _qr(value: str) -> Any:
-    widget = QrCodeWidget(value, barLevel="M")
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    drawing.scale(QR_SIZE / (right - left), QR_SIZE / (top - bottom))
-    drawing.add(widget)
-    return drawing
-
-
-def _footer(verification_code: str) -> Any:
-    code = format_code(verification_code)
-
-    def draw(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        renderPDF.draw(_qr(verification_code), canvas, A4[0] - MARGIN - QR_SIZE, MARGIN)
-        canvas.setFont(_font(), 9)
-        canvas.drawString(MARGIN, MARGIN + 16 * mm, f"验证码：{code}")
-        canvas.drawString(
-            MARGIN, MARGIN + 10 * mm, "扫描右侧二维码或输入验证码，可核验本文件真伪。"
+def draw_photo(pen: Pen, left: float, top: float, photo: Photo | None) -> None:
+    """The candidate's photo in a ruled box, or the empty box saying where one goes."""
+    canvas = pen.canvas
+    bottom = top - PHOTO_HEIGHT
+    if photo is not None:
+        image = ImageReader(BytesIO(photo.data))
+        canvas.drawImage(
+            image, left, bottom, PHOTO_WIDTH, PHOTO_HEIGHT, preserveAspectRatio=True, anchor="c"
         )
-        canvas.drawString(MARGIN, MARGIN + 4 * mm, f"第 {document.page} 页")
-        canvas.restoreState()
+    else:
+        centre = left + PHOTO_WIDTH / 2
+        pen.text(centre, bottom + PHOTO_HEIGHT / 2 + 2, "照片", 11, SANS, align="centre")
+        pen.text(centre, bottom + PHOTO_HEIGHT / 2 - 12, "（一寸免冠）", 8, SERIF, align="centre")
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.6)
+    canvas.rect(left, bottom, PHOTO_WIDTH, PHOTO_HEIGHT, stroke=1, fill=0)
 
-    return draw
+
+def draw_section_title(pen: Pen, top: float, title: str) -> float:
+    """A section's title with a bar before it."""
+    pen.canvas.setFillColor(INK)
+    pen.canvas.rect(MARGIN, top - 12.5, 3, 11, stroke=0, fill=1)
+    pen.text(MARGIN + 7, top - 10.5, title, 12, SANS, bold=True)
+    return top - 17
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """What `draw_table` drew: the y below it and the rows left for the next page."""
+
+    bottom: float
+    remaining: tuple[tuple[str, ...], ...]
+
+
+def table_row_height(pen: Pen, table: Table, row: Sequence[str], size: float) -> float:
+    lines = max(
+        len(pen.wrap(cell, BODY_WIDTH * column.share - 2 * PADDING, size))
+        for cell, column in zip(row, table.columns, strict=True)
+    )
+    return lines * leading(size) + 2 * PADDING
+
+
+def draw_table(
+    pen: Pen,
+    top: float,
+    table: Table,
+    rows: Sequence[tuple[str, ...]] | None = None,
+    *,
+    bottom: float = MARGIN + FOOTER_HEIGHT,
+    size: float = 9.5,
+    extra_height: float = 0,
+    blank_rows: int = 0,
+) -> TableRows:
+    """A ruled table, header shaded, as many `rows` as fit above `bottom` (the rest are
+    returned for the next page); each row `extra_height` taller than its text, cells
+    top-aligned so a row's first lines share one baseline. `blank_rows` ruled empty rows
+    follow, as on a printed form."""
+    canvas = pen.canvas
+    rows = table.rows if rows is None else rows
+    xs = [MARGIN]
+    for column in table.columns:
+        xs.append(xs[-1] + BODY_WIDTH * column.share)
+    header_height = leading(size) + 2 * PADDING
+    canvas.setFillColor(SHADE)
+    canvas.rect(MARGIN, top - header_height, xs[-1] - MARGIN, header_height, stroke=0, fill=1)
+    for column, x, x_next in zip(table.columns, xs, xs[1:], strict=False):
+        pen.text((x + x_next) / 2, top - PADDING - size, column.header, size, SANS, align="centre")
+    y = top - header_height
+    ys = [top, y]
+    drawn = 0
+    for row in rows:
+        height = table_row_height(pen, table, row, size) + extra_height
+        if y - height < bottom:
+            break
+        baseline = y - PADDING - extra_height / 2 - size
+        for cell, column, x in zip(row, table.columns, xs, strict=False):
+            cell_width = BODY_WIDTH * column.share - 2 * PADDING
+            for number, line in enumerate(pen.wrap(cell, cell_width, size)):
+                pen.text(x + PADDING, baseline - number * leading(size), line, size, SERIF)
+        y -= height
+        ys.append(y)
+        drawn += 1
+    for _ in range(blank_rows):
+        height = leading(size) + 2 * PADDING + extra_height
+        if y - height < bottom:
+            break
+        y -= height
+        ys.append(y)
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.6)
+    grid = canvas.beginPath()
+    for row_y in ys:
+        grid.moveTo(MARGIN, row_y)
+        grid.lineTo(xs[-1], row_y)
+    for x in xs:
+        grid.moveTo(x, top)
+        grid.lineTo(x, y)
+    canvas.drawPath(grid, stroke=1, fill=0)
+    canvas.setLineWidth(1.1)
+    canvas.rect(MARGIN, y, xs[-1] - MARGIN, top - y, stroke=1, fill=0)
+    return TableRows(y, tuple(rows[drawn:]))
+
+
+def notes_height(pen: Pen, notes: Sequence[str], size: float, line_gap: float) -> float:
+    lines = sum(len(pen.wrap(note, BODY_WIDTH - 12 * mm, size)) for note in notes)
+    return lines * leading(size) + len(notes) * line_gap + 2 * PADDING + 3 * mm
+
+
+def draw_notes(
+    pen: Pen, top: float, notes: Sequence[str], *, size: float = 10.5, line_gap: float = 0
+) -> float:
+    """Numbered notes (the exam rules) in a ruled box; `line_gap` spaces the notes apart."""
+    canvas = pen.canvas
+    height = notes_height(pen, notes, size, line_gap)
+    y = top - PADDING - 1.5 * mm - size
+    for number, note in enumerate(notes, start=1):
+        y -= line_gap / 2
+        pen.text(MARGIN + 3 * mm, y, f"{number}.", size, SANS)
+        for line in pen.wrap(note, BODY_WIDTH - 12 * mm, size):
+            pen.text(MARGIN + 9 * mm, y, line, size, SERIF)
+            y -= leading(size)
+        y -= line_gap / 2
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.6)
+    canvas.rect(MARGIN, top - height, BODY_WIDTH, height, stroke=1, fill=0)
+    return top - height
+
+
+def draw_qr(canvas: Any, x: float, y: float, value: str, size: float = QR_SIZE) -> None:
+    """A QR code (level M, its quiet zone inside `size`) with its lower left corner at x, y."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.make()
+    count = code.getModuleCount()
+    module = size / (count + 8)
+    canvas.setFillColor(colors.black)
+    path = canvas.beginPath()
+    for r, row in enumerate(code.modules):
+        c = 0
+        while c < count:
+            if row[c]:
+                start = c
+                while c < count and row[c]:
+                    c += 1
+                top = y + size - (r + 4) * module
+                path.rect(x + (start + 4) * module, top - module, (c - start) * module, module)
+            else:
+                c += 1
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def draw_qr_block(pen: Pen, verification_code: str, *, issuer: str, page: int) -> None:
+    """The foot of every page: the QR code at the right, its code printed beside it, how to
+    check it, the issuer and the page number at the left."""
+    canvas = pen.canvas
+    bottom = MARGIN
+    qr_x = PAGE_WIDTH - MARGIN - QR_SIZE
+    draw_qr(canvas, qr_x, bottom, verification_code)
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.5)
+    canvas.line(
+        MARGIN,
+        bottom + FOOTER_HEIGHT - 2 * mm,
+        PAGE_WIDTH - MARGIN,
+        bottom + FOOTER_HEIGHT - 2 * mm,
+    )
+    right = qr_x - 2 * mm
+    pen.text(right, bottom + 17 * mm, "验证码", 9, SANS, align="right", color=MUTED)
+    pen.text(
+        right,
+        bottom + 10 * mm,
+        format_code(verification_code),
+        14,
+        SANS,
+        align="right",
+        spacing=0.6,
+    )
+    pen.text(
+        right, bottom + 4 * mm, "扫码或输入验证码核验真伪", 8.5, SERIF, align="right", color=MUTED
+    )
+    pen.text(MARGIN, bottom + 10 * mm, issuer, 10.5, SANS)
+    pen.text(MARGIN, bottom + 4 * mm, f"第 {page} 页", 9, SERIF, color=MUTED)
+
+
+# --- a sheet -------------------------------------------------------------------------------
+
+
+def _ticket_spacing(pen: Pen, sheet: Sheet, space: float) -> tuple[float, float]:
+    """How much taller to make each course row and how far apart to set the notes, so that a
+    one-page form fills its page down to the footer (at most 9 mm a row)."""
+    rows = len(sheet.table.rows) + sheet.blank_rows
+    row_extra = min(9 * mm, space * 0.5 / max(rows, 1)) if space > 0 else 0
+    left = space - row_extra * rows
+    gap = min(7 * mm, left / max(len(sheet.notes), 1)) if left > 0 else 0
+    return row_extra, gap
+
+
+def _measure(pen: Pen, sheet: Sheet) -> float:
+    """The height the table and the notes take at their tightest (no stretching)."""
+    table = sum(table_row_height(pen, sheet.table, row, 9.5) for row in sheet.table.rows)
+    table += (leading(9.5) + 2 * PADDING) * (1 + sheet.blank_rows)
+    notes = notes_height(pen, sheet.notes, 10.5, 0) + 17 + 4 * mm if sheet.notes else 0
+    return 5 * mm + 17 + table + notes
 
 
 def draw_sheet(sheet: Sheet, verification_code: str) -> bytes:
     buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=sheet.title,
-        author=sheet.issuer,
-        creator="Zikao",
-        invariant=1,
+    fonts.register()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=SERIF.name)
+    canvas.setTitle(sheet.title)
+    canvas.setAuthor(sheet.issuer)
+    canvas.setCreator("Zikao")
+    pen = Pen(canvas)
+    page = 1
+    bottom = MARGIN + FOOTER_HEIGHT
+    y = draw_heading(
+        pen, PAGE_HEIGHT - MARGIN, issuer=sheet.issuer, title=sheet.title, subtitle=sheet.subtitle
     )
-    footer = _footer(verification_code)
-    document.build(_flowables(sheet), onFirstPage=footer, onLaterPages=footer)
+    y = draw_fields(pen, y - 4 * mm, sheet.fields, photo=sheet.photo, photo_box=sheet.photo_box)
+    row_extra, gap = 0.0, 0.0
+    if sheet.fill_page:
+        row_extra, gap = _ticket_spacing(pen, sheet, y - bottom - 4 * mm - _measure(pen, sheet))
+    y = draw_section_title(pen, y - 5 * mm, sheet.table.title)
+    drawn = draw_table(
+        pen, y, sheet.table, extra_height=row_extra, blank_rows=sheet.blank_rows, bottom=bottom
+    )
+    while drawn.remaining:
+        draw_qr_block(pen, verification_code, issuer=sheet.issuer, page=page)
+        canvas.showPage()
+        page += 1
+        drawn = draw_table(pen, PAGE_HEIGHT - MARGIN, sheet.table, drawn.remaining)
+    y = drawn.bottom
+    if sheet.notes:
+        needed = notes_height(pen, sheet.notes, 10.5, gap) + 17 + 4 * mm
+        if y - needed < bottom:
+            draw_qr_block(pen, verification_code, issuer=sheet.issuer, page=page)
+            canvas.showPage()
+            page += 1
+            y = PAGE_HEIGHT - MARGIN + 4 * mm
+        y = draw_section_title(pen, y - 4 * mm, sheet.notes_title)
+        draw_notes(pen, y, sheet.notes, line_gap=gap)
+    draw_qr_block(pen, verification_code, issuer=sheet.issuer, page=page)
+    canvas.showPage()
+    canvas.save()
     return buffer.getvalue()
 
 

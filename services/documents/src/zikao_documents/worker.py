@@ -9,6 +9,7 @@ again within lease + sweep period + one render (about 30 s by default).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from arq import Retry, func
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from zikao_documents import rendering
+from zikao_documents import fonts, rendering
 from zikao_documents.jobs import RENDER_JOB, enqueue_render
 from zikao_documents.models import SCHEMA
 from zikao_documents.render import RenderError
@@ -132,6 +133,8 @@ async def sweep_unfinished(ctx: WorkerContext) -> int:
 
 
 async def startup(ctx: WorkerContext) -> None:
+    # Parse (and on a new machine first convert) the PDF fonts before any job's timeout runs.
+    await asyncio.to_thread(fonts.register)
     settings = get_settings()
     db = open_database(ctx, "documents-worker", settings, SCHEMA, pool_size=settings.db_pool_size)
     storage = LocalStorage(settings.storage_dir)

@@ -1,0 +1,240 @@
+"""The Chinese fonts the PDFs embed: Noto Serif SC (宋体 style, the text) and Noto Sans SC (黑体
+style, titles and labels), both SIL Open Font License 1.1, from the `pylopdf-fonts-zh-cn`
+package that the project's own install brings. Nothing is read from the machine's fonts.
+
+The package ships them as OpenType with CFF outlines, which reportlab cannot embed; the first
+use converts each to TrueType outlines (quadratic curves within one font unit, fontTools'
+cu2qu) and keeps the result in `font_dir()` (`python -m zikao_documents.fonts` does it ahead,
+as `make install` and the image build do). reportlab then embeds a subset of the glyphs a
+document uses; the parsed font is kept per process (`register`).
+
+Both fonts cover every character of 通用规范汉字表 (`standard_characters`) and all of CJK
+Extension A (where rare name characters such as 㛃 live); `runs` splits a text into runs of one
+face and falls back to the other face for any character the first lacks.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pylopdf_fonts_zh_cn
+from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
+from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont as PdfTTFont  # type: ignore[import-untyped]
+
+logger = logging.getLogger("zikao.documents.fonts")
+
+CONVERTER_VERSION = "1"  # part of the converted file's name: a change rebuilds it
+MAX_ERROR = 1.0  # font units (of 1000 per em) between a cubic curve and its quadratic ones
+# Tables a PDF never reads from an embedded font, left out of the converted file.
+DROPPED_TABLES = ("CFF ", "VORG", "GSUB", "GPOS", "BASE", "vhea", "vmtx", "DSIG")
+FONT_DIR_VARIABLE = "ZIKAO_FONT_DIR"
+
+
+@dataclass(frozen=True)
+class Face:
+    name: str  # as registered with reportlab
+    source: Path  # the packaged OpenType (CFF) file
+
+
+SERIF = Face("ZikaoSerifSC", Path(pylopdf_fonts_zh_cn.serif_path()))
+SANS = Face("ZikaoSansSC", Path(pylopdf_fonts_zh_cn.sans_path()))
+FACES = (SERIF, SANS)
+
+
+def font_dir() -> Path:
+    """Where converted fonts are kept: `ZIKAO_FONT_DIR`, else beside the installed packages
+    (the environment's `share/zikao-fonts`), else the user's cache when that is read-only."""
+    configured = os.environ.get(FONT_DIR_VARIABLE)
+    if configured:
+        return Path(configured)
+    beside = Path(sys.prefix) / "share" / "zikao-fonts"
+    if os.access(beside if beside.exists() else Path(sys.prefix), os.W_OK):
+        return beside
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache_home / "zikao-fonts"
+
+
+def _source_digest(source: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def truetype_path(face: Face) -> Path:
+    """The face as TrueType, converted on first use (once per machine, under a file lock)."""
+    directory = font_dir()
+    target = (
+        directory / f"{face.source.stem}-{_source_digest(face.source)}-v{CONVERTER_VERSION}.ttf"
+    )
+    if target.exists():
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting it right now
+        if not target.exists():
+            logger.info("converting font", extra={"font": face.source.name})
+            _write_atomically(target, convert_to_truetype(face.source))
+    return target
+
+
+def _write_atomically(target: Path, font: TTFont) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            font.save(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)  # built by root in an image, read by the service's user
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def convert_to_truetype(source: Path) -> TTFont:
+    """An OpenType font with CFF outlines as one with TrueType (`glyf`) outlines, same glyph
+    order, metrics and character map."""
+    font = TTFont(source)
+    glyphs = font.getGlyphSet()
+    order = font.getGlyphOrder()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        # CFF contours run counter-clockwise, TrueType ones clockwise.
+        glyphs[name].draw(Cu2QuPen(pen, MAX_ERROR, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    for tag in DROPPED_TABLES:
+        if tag in font:
+            del font[tag]
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, field, 1 if field == "maxZones" else 0)
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 3.0, [], {}
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
+    return font
+
+
+@cache
+def register() -> tuple[str, ...]:
+    """Registers both faces with reportlab, once per process (parsing a 10 MB font takes a
+    moment; each document then only subsets it). Returns their names."""
+    for face in FACES:
+        font = PdfTTFont(face.name, str(truetype_path(face)))
+        # reportlab's subsetter copies a table out of the font file each time it reads one:
+        # the 10 MB `glyf` table once per subset of every document. Tables never change, so
+        # each is copied once per process instead.
+        font.face.get_table = cache(font.face.get_table)
+        pdfmetrics.registerFont(font)
+    return tuple(face.name for face in FACES)
+
+
+@cache
+def _covered(name: str) -> frozenset[int]:
+    register()
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+
+
+def covers(face: Face, character: str) -> bool:
+    return ord(character) in _covered(face.name)
+
+
+def missing(text: str, face: Face) -> set[str]:
+    """The characters of `text` that `face` has no glyph for."""
+    covered = _covered(face.name)
+    return {c for c in text if ord(c) not in covered and not c.isspace()}
+
+
+@lru_cache(maxsize=8192)
+def runs(text: str, face: Face) -> tuple[tuple[Face, str], ...]:
+    """`text` in runs of one face: `face` where it has the glyph, the other face where only
+    that one has it (a character neither has stays with `face`, drawn as its empty glyph)."""
+    found: list[tuple[Face, str]] = []
+    current, start = face, 0
+    for index, character in enumerate(text):
+        chosen = _drawn_by(face, character)
+        if chosen != current:
+            if index > start:
+                found.append((current, text[start:index]))
+            current, start = chosen, index
+    if len(text) > start:
+        found.append((current, text[start:]))
+    return tuple(found)
+
+
+@cache
+def _chosen(face: Face) -> dict[str, Face]:
+    return {}
+
+
+def _drawn_by(face: Face, character: str) -> Face:
+    chosen = _chosen(face)
+    drawn = chosen.get(character)
+    if drawn is None:
+        drawn = face
+        if ord(character) not in _covered(face.name):
+            others = (o for o in FACES if o != face and ord(character) in _covered(o.name))
+            drawn = next(others, face)
+        chosen[character] = drawn
+    return drawn
+
+
+@cache
+def _advances(face: Face) -> dict[str, float]:
+    return {}
+
+
+def advance(character: str, face: Face) -> float:
+    """How far `character` moves the pen, in ems, in the face that draws it."""
+    advances = _advances(face)
+    width = advances.get(character)
+    if width is None:
+        drawn = pdfmetrics.getFont(_drawn_by(face, character).name).face
+        width = drawn.charWidths.get(ord(character), drawn.defaultWidth) / 1000
+        advances[character] = width
+    return width
+
+
+def width(text: str, size: float, face: Face) -> float:
+    """The width of `text` at `size` points."""
+    return sum(advance(c, face) for c in text) * size
+
+
+def standard_characters() -> str:
+    """The 8,105 characters of 通用规范汉字表, in the table's order."""
+    data = resources.files(__package__).joinpath("tongyong_guifan_hanzi.txt").read_text("utf-8")
+    return "".join(line.strip() for line in data.splitlines() if not line.startswith("#"))
+
+
+def main() -> None:
+    """`python -m zikao_documents.fonts`: converts the fonts now (install and image build)."""
+    for face in FACES:
+        print(truetype_path(face))  # noqa: T201

@@ -1,0 +1,3 @@
+from zikao_documents.fonts import main
+
+main()
