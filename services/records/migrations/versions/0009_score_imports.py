@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("rows_checked", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rows_rejected", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rows_applied", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("region_code", sa.String(length=4), nullable=True),
         sa.Column("uploaded_by", sa.String(length=64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
@@ -74,6 +75,7 @@ def upgrade() -> None:
             course_code text,
             value text,
             status text,
+            problem text,
             CONSTRAINT pk_score_import_line PRIMARY KEY (import_id, line)
         )
         """

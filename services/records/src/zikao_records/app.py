@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from zikao_kit.audit import audit_route
 from zikao_kit.subgraph import ServiceState, VerifierFactory, create_subgraph_app, jwks_verifier
+from zikao_records.http_imports import upload_scores
 from zikao_records.models import AuditEntry
 from zikao_records.routes import payment_notification
 from zikao_records.schema import schema
@@ -52,7 +53,11 @@ def create_app(
         schema_name="records",
         settings=settings or get_settings(),
         schema=schema,
-        routes=[Route("/payments/notify", payment_notification, methods=["POST"]), audit],
+        routes=[
+            Route("/payments/notify", payment_notification, methods=["POST"]),
+            Route("/imports/scores", upload_scores, methods=["POST"]),
+            audit,
+        ],
         verifier_factory=verifier_factory,
         on_startup=[keep_state],
     )

@@ -22,3 +22,18 @@ async def enqueue_allocation(redis: ArqRedis, run_id: uuid.UUID, *, queue_name: 
     return await enqueue(
         redis, ALLOCATE_JOB, run_id, job_id=allocation_job_id(run_id), queue_name=queue_name
     )
+
+
+IMPORT_JOB = "run_score_import"
+
+
+def score_import_job_id(import_id: uuid.UUID) -> str:
+    """One job id per score import: a second wake-up while one is queued or running is a no-op."""
+    return f"score-import:{import_id}"
+
+
+async def enqueue_score_import(redis: ArqRedis, import_id: uuid.UUID, *, queue_name: str) -> bool:
+    """Wakes a worker to check (or apply) the import; call after the commit that made it."""
+    return await enqueue(
+        redis, IMPORT_JOB, import_id, job_id=score_import_job_id(import_id), queue_name=queue_name
+    )

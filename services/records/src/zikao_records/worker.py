@@ -1,7 +1,8 @@
 """The records worker: `arq zikao_records.worker.WorkerSettings` (queue `zikao:records`).
 
-Jobs: seat allocation runs. A cron sweeper wakes runs whose wake-up was lost (or whose worker
-died) and moves unpaid sign-ups past their time to LAPSED.
+Jobs: seat allocation runs; score imports (check, then apply; `service.imports`). A cron sweeper
+wakes runs whose wake-up was lost (or whose worker died) and moves unpaid sign-ups past their
+time to LAPSED; another wakes open score imports.
 """
 
 from __future__ import annotations
@@ -18,16 +19,24 @@ from arq.connections import ArqRedis
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.logging import reset_request_id, set_request_id
 from zikao_kit.worker import close_database, open_database, queue_cron, redis_settings
-from zikao_records.jobs import ALLOCATE_JOB, enqueue_allocation
+from zikao_records.import_settings import import_settings
+from zikao_records.jobs import (
+    ALLOCATE_JOB,
+    IMPORT_JOB,
+    enqueue_allocation,
+    enqueue_score_import,
+)
 from zikao_records.models import SCHEMA
 from zikao_records.repository.seating import AllocationRepository
 from zikao_records.repository.signup import SignupRepository
+from zikao_records.service import imports
 from zikao_records.service.seating import run_allocation
 from zikao_records.settings import RecordsSettings, get_settings
 
 logger = logging.getLogger("zikao.records.worker")
 WorkerContext = dict[str, Any]
 ALLOCATION_TIMEOUT_SECONDS = 600
+IMPORT_TIMEOUT_SECONDS = 1800
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,31 @@ async def allocate_seats(ctx: WorkerContext, run_id: str, request_id: str | None
         return run.status.value if run is not None else "missing"
     finally:
         reset_request_id(token)
+
+
+async def run_score_import(
+    ctx: WorkerContext, import_id: str, request_id: str | None = None
+) -> str:
+    """Checks (and, when clean or accepted, applies) one score import; safe to run twice.
+    Returns the import's status."""
+    token = set_request_id(request_id or ctx.get("job_id"))
+    try:
+        step = import_settings().import_check_lines
+        found = await imports.run_import(deps_of(ctx).db, uuid.UUID(import_id), step=step)
+        return found.status.value if found is not None else "missing"
+    finally:
+        reset_request_id(token)
+
+
+async def sweep_imports(ctx: WorkerContext) -> int:
+    """Wakes the open score imports again (a wake-up lost, a worker died); the job id keeps a
+    running one from starting twice. Returns the imports woken."""
+    deps = deps_of(ctx)
+    async with deps.db() as session:
+        waiting = await imports.unfinished_imports(session)
+    redis: ArqRedis = ctx["redis"]
+    name = deps.settings.queue_name
+    return sum([await enqueue_score_import(redis, i, queue_name=name) for i in waiting])
 
 
 async def sweep(ctx: WorkerContext) -> int:
@@ -89,10 +123,18 @@ class WorkerSettings:
             keep_result=0,
             max_tries=3,
             timeout=ALLOCATION_TIMEOUT_SECONDS,
-        )
+        ),
+        func(
+            run_score_import,
+            name=IMPORT_JOB,
+            keep_result=0,
+            max_tries=3,
+            timeout=IMPORT_TIMEOUT_SECONDS,
+        ),
     ]
     cron_jobs = [
-        queue_cron(sweep, _settings.queue_name, second={0, 30}, run_at_startup=True, keep_result=0)
+        queue_cron(sweep, _settings.queue_name, second={0, 30}, run_at_startup=True, keep_result=0),
+        queue_cron(sweep_imports, _settings.queue_name, second={15}, keep_result=0),
     ]
     on_startup = startup
     on_shutdown = close_database

@@ -24,7 +24,7 @@ from zikao_records.schema.common import batch_many, batch_one, parse_sitting, un
 from zikao_records.schema.graduation import GraduationAudit
 from zikao_records.schema.scores import ExamResult, PassedCourse, ScoreReview
 from zikao_records.schema.signup import ExamRegistration
-from zikao_records.service import graduation, scope, scores, signup
+from zikao_records.service import graduation, results_cache, scope, scores, signup
 from zikao_records.settings import records_settings
 
 
@@ -108,9 +108,9 @@ async def _exams(
 
 
 async def _results(
-    _context: Context, session: AsyncSession, keys: list[CandidateSitting]
+    context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamResult]]:
-    found = await scores.published_results(session, keys, now=utc_now())
+    found = await results_cache.published_results(context, session, keys, now=utc_now())
     return {key: [ExamResult.from_view(v) for v in views] for key, views in found.items()}
 
 

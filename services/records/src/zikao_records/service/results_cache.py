@@ -1,0 +1,230 @@
+"""Published results served from Redis, so that on release day reads do not all reach
+PostgreSQL.
+
+Two kinds of entries, under a prefix naming records' database (two systems sharing a Redis
+never read each other's entries):
+- a sitting's publication time (`…:published:<sitting>`), kept a few seconds
+  (`RECORDS_PUBLICATION_CACHE_SECONDS`); `publishScores` writes it after its commit, readers
+  fill it only where it is missing (SET NX), so a reader that read the sitting just before the
+  publication cannot hide it again;
+- a candidate's results of a published sitting (`…:results:<sitting>:<candidate>`), with the
+  publication time they were read under: an entry of another publication time (the sitting
+  was published again, or its time moved) is not used. A correction (a review answer, a
+  violation) calls `invalidate` after its commit: the entry goes, and for a few seconds no
+  reader may put one back (a reader that read the old result before the commit cannot write
+  it after).
+
+Whether a candidate sees a sitting's results depends only on its publication time, read once
+per request from the entry or from PostgreSQL, and the results are read (from PostgreSQL)
+only for a sitting published by then: a reader sees all of a sitting's results or none.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from zikao_kit.context import Context
+from zikao_records.import_settings import ImportSettings, import_settings
+from zikao_records.models import Course, ExamResult, Sitting
+from zikao_records.repository.base import CandidateSitting
+from zikao_records.repository.scores import ResultRepository
+from zikao_records.service.scores import ResultView
+from zikao_records.service.sittings import published_by
+from zikao_records.settings import records_settings
+
+UNPUBLISHED = "-"
+HOLD_SECONDS = 30  # after an invalidation, how long no reader may fill the entry again
+
+# Puts a reader's entry unless a correction holds it (or a newer one is there already).
+_FILL = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 0
+"""
+
+Rows = list[tuple[ExamResult, Course]]
+Load = Callable[[AsyncSession, list[CandidateSitting]], Awaitable[dict[CandidateSitting, Rows]]]
+
+
+def cache_prefix(database_url: str) -> str:
+    """`records:<database>`: entries of one system's database only."""
+    return f"records:{make_url(database_url).database or 'default'}"
+
+
+class ResultsCache:
+    def __init__(self, redis: Redis, prefix: str, settings: ImportSettings | None = None) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        settings = settings or import_settings()
+        self.results_seconds = settings.results_cache_seconds
+        self.publication_seconds = settings.publication_cache_seconds
+
+    @classmethod
+    def of(cls, context: Context) -> ResultsCache:
+        database_url = records_settings(context.settings).database_url
+        return cls(context.redis, cache_prefix(database_url))
+
+    def _published_key(self, sitting_code: str) -> str:
+        return f"{self.prefix}:published:{sitting_code}"
+
+    def _results_key(self, candidate_id: uuid.UUID, sitting_code: str) -> str:
+        return f"{self.prefix}:results:{sitting_code}:{candidate_id}"
+
+    async def publication_times(
+        self, session: AsyncSession, sitting_codes: Collection[str]
+    ) -> dict[str, datetime | None]:
+        """Each sitting's publication time (None: none set), from Redis or PostgreSQL."""
+        codes = sorted(set(sitting_codes))
+        if not codes:
+            return {}
+        cached = await self.redis.mget([self._published_key(code) for code in codes])
+        times: dict[str, datetime | None] = {}
+        missing = []
+        for code, value in zip(codes, cached, strict=True):
+            if value is None:
+                missing.append(code)
+            else:
+                text = value.decode() if isinstance(value, bytes) else str(value)
+                times[code] = None if text == UNPUBLISHED else datetime.fromisoformat(text)
+        if missing:
+            statement = select(col(Sitting.code), col(Sitting.scores_published_at)).where(
+                col(Sitting.code).in_(missing)
+            )
+            found = {code: moment for code, moment in (await session.execute(statement)).all()}
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for code in missing:
+                    moment = found.get(code)
+                    times[code] = moment
+                    value = UNPUBLISHED if moment is None else moment.isoformat()
+                    pipe.set(self._published_key(code), value, ex=self.publication_seconds, nx=True)
+                await pipe.execute()
+        return times
+
+    async def published(self, sitting_code: str, published_at: datetime) -> None:
+        """After the commit that published the sitting: readers see it at once."""
+        await self.redis.set(
+            self._published_key(sitting_code),
+            published_at.isoformat(),
+            ex=self.publication_seconds,
+        )
+
+    async def forget_sitting(self, sitting_code: str) -> None:
+        """After a change of the sitting's publication time: readers read it again."""
+        await self.redis.delete(self._published_key(sitting_code))
+
+    async def invalidate(self, candidate_id: uuid.UUID, sitting_code: str) -> None:
+        """After the commit that corrected a published result of the candidate in the sitting
+        (a review answer, a violation): the cached results go, and stay gone for a while."""
+        key = self._results_key(candidate_id, sitting_code)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{key}:hold", "1", ex=HOLD_SECONDS)
+            pipe.delete(key)
+            await pipe.execute()
+
+    async def results(
+        self,
+        session: AsyncSession,
+        keys: Collection[CandidateSitting],
+        *,
+        now: datetime,
+        load: Load,
+    ) -> dict[CandidateSitting, Rows]:
+        """Each (candidate, sitting)'s results if the sitting is published by `now`: from
+        Redis, else from `load` (PostgreSQL), then kept."""
+        wanted = list(dict.fromkeys(keys))
+        times = await self.publication_times(session, {sitting for _, sitting in wanted})
+        visible: list[tuple[CandidateSitting, str]] = []
+        for key in wanted:
+            moment = published_by(times.get(key[1]), now)
+            if moment is not None:
+                visible.append((key, moment.isoformat()))
+        if not visible:
+            return {}
+        entries = await self.redis.mget([self._results_key(*key) for key, _ in visible])
+        found: dict[CandidateSitting, Rows] = {}
+        misses: list[tuple[CandidateSitting, str]] = []
+        for (key, stamp), entry in zip(visible, entries, strict=True):
+            rows = _decode(entry, stamp)
+            if rows is None:
+                misses.append((key, stamp))
+            else:
+                found[key] = rows
+        if misses:
+            loaded = await load(session, [key for key, _ in misses])
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, stamp in misses:
+                    rows = loaded.get(key, [])
+                    found[key] = rows
+                    entry_key = self._results_key(*key)
+                    pipe.eval(
+                        _FILL,
+                        2,
+                        entry_key,
+                        f"{entry_key}:hold",
+                        _encode(rows, stamp),
+                        str(self.results_seconds),
+                    )
+                await pipe.execute()
+        return found
+
+
+async def invalidate(context: Context, candidate_id: uuid.UUID, sitting_code: str) -> None:
+    """After a correction's commit: the candidate's cached results of the sitting go."""
+    await ResultsCache.of(context).invalidate(candidate_id, sitting_code)
+
+
+def _encode(rows: Rows, stamp: str) -> str:
+    return json.dumps(
+        {
+            "published": stamp,
+            "rows": [
+                [result.model_dump(mode="json"), course.model_dump(mode="json")]
+                for result, course in rows
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _decode(entry: Any, stamp: str) -> Rows | None:
+    """The rows of an entry of the publication `stamp`; None for none, or another's."""
+    if entry is None:
+        return None
+    data = json.loads(entry)
+    if data.get("published") != stamp:
+        return None
+    return [
+        (ExamResult.model_validate(result), Course.model_validate(course))
+        for result, course in data["rows"]
+    ]
+
+
+async def published_results(
+    context: Context, session: AsyncSession, keys: Collection[CandidateSitting], *, now: datetime
+) -> dict[CandidateSitting, list[ResultView]]:
+    """`scores.published_results` through the cache: results per (candidate, sitting), all of
+    them once the sitting is published, else none."""
+
+    async def load(
+        session: AsyncSession, missing: list[CandidateSitting]
+    ) -> dict[CandidateSitting, Rows]:
+        found: dict[CandidateSitting, Rows] = defaultdict(list)
+        for result, course, code in await ResultRepository(session).published(missing, now=now):
+            found[result.candidate_id, code].append((result, course))
+        return found
+
+    rows = await ResultsCache.of(context).results(session, keys, now=now, load=load)
+    return {key: [ResultView(r, c) for r, c in value] for key, value in rows.items() if value}
