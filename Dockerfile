@@ -57,6 +57,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev ${UV_SYNC_EXCLUDE}
+# The PDFs' fonts, converted into the environment now: the service's user cannot write there.
+RUN uv run --no-sync python -m zikao_documents.fonts
 
 USER zikao
 ENV HOME=/home/zikao UV_NO_CACHE=1

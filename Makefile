@@ -91,3 +91,13 @@ bench-identity: install
 .PHONY: bench-gateway
 bench-gateway: install
 	$(UV) run --no-sync python bench/gateway.py
+
+# The PDFs' Chinese fonts, converted once from the packaged OpenType into the environment
+# (zikao_documents.fonts); a converted font is kept, so this is quick after the first time.
+.PHONY: fonts bench-documents
+install: fonts
+fonts: .venv/.synced
+	$(UV) run --no-sync python -m zikao_documents.fonts
+
+bench-documents: install
+	$(UV) run --no-sync zikao-run exec -- python bench/documents.py

@@ -53,17 +53,20 @@ SANS = Face("ZikaoSansSC", Path(pylopdf_fonts_zh_cn.sans_path()))
 FACES = (SERIF, SANS)
 
 
-def font_dir() -> Path:
-    """Where converted fonts are kept: `ZIKAO_FONT_DIR`, else beside the installed packages
-    (the environment's `share/zikao-fonts`), else the user's cache when that is read-only."""
+def font_dirs() -> tuple[Path, ...]:
+    """Where converted fonts are kept, in the order they are looked for: `ZIKAO_FONT_DIR` alone
+    when set; else beside the installed packages (the environment's `share/zikao-fonts`, where
+    the install puts them), then the user's cache (for an environment the user cannot write)."""
     configured = os.environ.get(FONT_DIR_VARIABLE)
     if configured:
-        return Path(configured)
-    beside = Path(sys.prefix) / "share" / "zikao-fonts"
-    if os.access(beside if beside.exists() else Path(sys.prefix), os.W_OK):
-        return beside
+        return (Path(configured),)
     cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache_home / "zikao-fonts"
+    return (Path(sys.prefix) / "share" / "zikao-fonts", cache_home / "zikao-fonts")
+
+
+def _writable(directory: Path) -> bool:
+    existing = next((p for p in (directory, *directory.parents) if p.exists()), directory)
+    return os.access(existing, os.W_OK)
 
 
 def _source_digest(source: Path) -> str:
@@ -76,12 +79,13 @@ def _source_digest(source: Path) -> str:
 
 def truetype_path(face: Face) -> Path:
     """The face as TrueType, converted on first use (once per machine, under a file lock)."""
-    directory = font_dir()
-    target = (
-        directory / f"{face.source.stem}-{_source_digest(face.source)}-v{CONVERTER_VERSION}.ttf"
-    )
-    if target.exists():
-        return target
+    name = f"{face.source.stem}-{_source_digest(face.source)}-v{CONVERTER_VERSION}.ttf"
+    for directory in font_dirs():
+        if (directory / name).exists():
+            return directory / name
+    directories = font_dirs()
+    directory = next((d for d in directories if _writable(d)), directories[-1])
+    target = directory / name
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting it right now
