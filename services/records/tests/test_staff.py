@@ -1,5 +1,4 @@
 import uuid
-from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from zikao_records import models
 from zikao_records.schema import schema
 from zikao_records.service.seating import run_allocation
 from zikao_records.settings import RecordsSettings
-from zikao_records.testing import a_choice, add
+from zikao_records.testing import a_choice, add, run
 
 ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
 YUZHONG = Principal(subject="staff-0103", role=Role.STAFF, region_code="0103")
@@ -41,20 +40,6 @@ PAY = """mutation($i: ManualPaymentInput!) { recordPayment(input: $i) { __typena
 SAVE_COURSE = """mutation { saveCourse(input: {code: "09999", name: "测试课程", credits: 3,
   kind: THEORY}) { __typename ... on CourseSaved { course { code name } }
   ... on Problem { code } } }"""
-
-
-async def run(
-    db: Sessionmaker,
-    redis: Redis,
-    settings: RecordsSettings,
-    who: Principal,
-    query: str,
-    **variables: Any,
-) -> Any:
-    context = make_context(db, redis, settings, who)
-    result = await schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return result.data
 
 
 SITTING_INPUT = {

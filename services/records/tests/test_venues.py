@@ -8,11 +8,9 @@ from sqlalchemy import func, select
 
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
-from zikao_kit.testing import make_context
 from zikao_records import models
-from zikao_records.schema import schema
 from zikao_records.settings import RecordsSettings
-from zikao_records.testing import a_sitting, a_slot, add
+from zikao_records.testing import a_sitting, a_slot, add, run_one
 
 ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
 YUZHONG = Principal(subject="staff-0103", role=Role.STAFF, region_code="0103")
@@ -36,20 +34,6 @@ BASHU = {
     "regionCode": "0103",
     "rooms": 2,
 }
-
-
-async def run(
-    db: Sessionmaker,
-    redis: Redis,
-    settings: RecordsSettings,
-    who: Principal,
-    query: str,
-    **variables: Any,
-) -> Any:
-    context = make_context(db, redis, settings, who)
-    result = await schema.execute(query, variable_values=variables, context_value=context)
-    assert result.errors is None, result.errors
-    return next(iter(result.data.values()))
 
 
 async def counts(db: Sessionmaker) -> tuple[int, int]:
@@ -87,7 +71,7 @@ async def test_a_venue_that_makes_no_sense_is_refused(
     field: str,
     code: str,
 ) -> None:
-    refused = await run(db, redis, settings, ADMIN, ADD, i=BASHU | change)
+    refused = await run_one(db, redis, settings, ADMIN, ADD, i=BASHU | change)
     assert refused == {"__typename": "InvalidInput", "code": code, "field": field}
     assert await counts(db) == (0, 0)
 
@@ -95,11 +79,11 @@ async def test_a_venue_that_makes_no_sense_is_refused(
 async def test_a_venue_name_is_unique_in_its_region(
     db: Sessionmaker, redis: Redis, settings: RecordsSettings
 ) -> None:
-    made = await run(db, redis, settings, YUZHONG, ADD, i=BASHU)
+    made = await run_one(db, redis, settings, YUZHONG, ADD, i=BASHU)
     assert made["venue"]["name"] == BASHU["name"]
-    again = await run(db, redis, settings, ADMIN, ADD, i=BASHU | {"name": f" {BASHU['name']} "})
+    again = await run_one(db, redis, settings, ADMIN, ADD, i=BASHU | {"name": f" {BASHU['name']} "})
     assert again == {"__typename": "Conflict", "code": "venue_exists"}
-    elsewhere = await run(db, redis, settings, ADMIN, ADD, i=BASHU | {"regionCode": "0109"})
+    elsewhere = await run_one(db, redis, settings, ADMIN, ADD, i=BASHU | {"regionCode": "0109"})
     assert elsewhere["__typename"] == "VenueSaved"
     assert await counts(db) == (2, 4)
 
@@ -110,20 +94,20 @@ async def test_another_province_is_another_region_file(
     tianjin = tmp_path / "tianjin.csv"
     tianjin.write_text("code,name,city\n0101,和平区,天津市\n", encoding="utf-8")
     province = settings.model_copy(update={"region_file": tianjin})
-    made = await run(db, redis, province, ADMIN, ADD, i=BASHU | {"regionCode": "0101"})
+    made = await run_one(db, redis, province, ADMIN, ADD, i=BASHU | {"regionCode": "0101"})
     assert made["__typename"] == "VenueSaved"
-    refused = await run(db, redis, province, ADMIN, ADD, i=BASHU)
+    refused = await run_one(db, redis, province, ADMIN, ADD, i=BASHU)
     assert refused["code"] == "unknown_region"
 
 
 async def test_staff_correct_a_venue_of_their_region(
     db: Sessionmaker, redis: Redis, settings: RecordsSettings
 ) -> None:
-    made = (await run(db, redis, settings, YUZHONG, ADD, i=BASHU))["venue"]
-    other = await run(
+    made = (await run_one(db, redis, settings, YUZHONG, ADD, i=BASHU))["venue"]
+    other = await run_one(
         db, redis, settings, YUZHONG, ADD, i=BASHU | {"name": "重庆市第二十九中学考点"}
     )
-    renamed = await run(
+    renamed = await run_one(
         db,
         redis,
         settings,
@@ -136,15 +120,15 @@ async def test_staff_correct_a_venue_of_their_region(
         "巴蜀中学考点",
         BASHU["address"],
     )
-    taken = await run(
+    taken = await run_one(
         db, redis, settings, YUZHONG, EDIT, v=made["id"], i={"name": other["venue"]["name"]}
     )
     assert taken == {"__typename": "Conflict", "code": "venue_exists"}
-    blank = await run(db, redis, settings, YUZHONG, EDIT, v=made["id"], i={"address": "\t"})
+    blank = await run_one(db, redis, settings, YUZHONG, EDIT, v=made["id"], i={"address": "\t"})
     assert blank == {"__typename": "InvalidInput", "code": "bad_characters", "field": "address"}
-    foreign = await run(db, redis, settings, BEIBEI, EDIT, v=made["id"], i={"name": "北碚考点"})
+    foreign = await run_one(db, redis, settings, BEIBEI, EDIT, v=made["id"], i={"name": "北碚考点"})
     assert foreign == {"__typename": "Forbidden", "code": "out_of_region"}
-    missing = await run(db, redis, settings, ADMIN, EDIT, v=str(uuid.uuid4()), i={"name": "x"})
+    missing = await run_one(db, redis, settings, ADMIN, EDIT, v=str(uuid.uuid4()), i={"name": "x"})
     assert missing == {"__typename": "NotFound", "code": "venue_not_found"}
     assert await actions(db) == ["venue.created", "venue.created", "venue.edited"]
 
@@ -152,20 +136,20 @@ async def test_staff_correct_a_venue_of_their_region(
 async def test_rooms_change_and_go_only_while_no_seat_uses_them(
     db: Sessionmaker, redis: Redis, settings: RecordsSettings
 ) -> None:
-    made = (await run(db, redis, settings, YUZHONG, ADD, i=BASHU | {"rooms": 3}))["venue"]
+    made = (await run_one(db, redis, settings, YUZHONG, ADD, i=BASHU | {"rooms": 3}))["venue"]
     venue_id = uuid.UUID(made["id"])
     await _a_seat(db, venue_id, room=1, seat=25)
-    fewer = await run(db, redis, settings, YUZHONG, SEATS, v=made["id"], n=1, s=24)
+    fewer = await run_one(db, redis, settings, YUZHONG, SEATS, v=made["id"], n=1, s=24)
     assert fewer == {"__typename": "Conflict", "code": "room_in_use"}
-    enough = await run(db, redis, settings, YUZHONG, SEATS, v=made["id"], n=1, s=25)
+    enough = await run_one(db, redis, settings, YUZHONG, SEATS, v=made["id"], n=1, s=25)
     assert enough["venue"]["rooms"][0] == {"number": 1, "seats": 25}
-    used = await run(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=1)
+    used = await run_one(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=1)
     assert used == {"__typename": "Conflict", "code": "room_in_use"}
-    gone = await run(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=2)
+    gone = await run_one(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=2)
     assert [r["number"] for r in gone["venue"]["rooms"]] == [1, 3]
-    missing = await run(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=2)
+    missing = await run_one(db, redis, settings, YUZHONG, REMOVE_ROOM, v=made["id"], n=2)
     assert missing == {"__typename": "NotFound", "code": "room_not_found"}
-    foreign = await run(db, redis, settings, BEIBEI, SEATS, v=made["id"], n=3, s=10)
+    foreign = await run_one(db, redis, settings, BEIBEI, SEATS, v=made["id"], n=3, s=10)
     assert foreign["code"] == "out_of_region"
     assert (await actions(db))[1:] == ["venue.room_edited", "venue.room_removed"]
 
@@ -173,14 +157,14 @@ async def test_rooms_change_and_go_only_while_no_seat_uses_them(
 async def test_a_venue_goes_only_while_no_seat_uses_it(
     db: Sessionmaker, redis: Redis, settings: RecordsSettings
 ) -> None:
-    used = (await run(db, redis, settings, YUZHONG, ADD, i=BASHU))["venue"]
-    free = (await run(db, redis, settings, YUZHONG, ADD, i=BASHU | {"name": "空考点"}))["venue"]
+    used = (await run_one(db, redis, settings, YUZHONG, ADD, i=BASHU))["venue"]
+    free = (await run_one(db, redis, settings, YUZHONG, ADD, i=BASHU | {"name": "空考点"}))["venue"]
     await _a_seat(db, uuid.UUID(used["id"]), room=2, seat=1)
-    refused = await run(db, redis, settings, YUZHONG, REMOVE, v=used["id"])
+    refused = await run_one(db, redis, settings, YUZHONG, REMOVE, v=used["id"])
     assert refused == {"__typename": "Conflict", "code": "venue_in_use"}
-    foreign = await run(db, redis, settings, BEIBEI, REMOVE, v=free["id"])
+    foreign = await run_one(db, redis, settings, BEIBEI, REMOVE, v=free["id"])
     assert foreign["code"] == "out_of_region"
-    removed = await run(db, redis, settings, YUZHONG, REMOVE, v=free["id"])
+    removed = await run_one(db, redis, settings, YUZHONG, REMOVE, v=free["id"])
     assert removed == {"__typename": "VenueRemoved", "id": free["id"]}
     assert await counts(db) == (1, 2)
     assert (await actions(db))[-1] == "venue.removed"

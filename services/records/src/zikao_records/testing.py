@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from redis.asyncio import Redis
 from sqlmodel import SQLModel
 
+from zikao_kit.auth import Principal
 from zikao_kit.db import Sessionmaker, utc_now
+from zikao_kit.testing import make_context
 from zikao_records import models
+from zikao_records.schema import schema
+from zikao_records.settings import RecordsSettings
 
 PASSING_GRADES = {"优秀", "良好", "中等", "及格", "合格"}
 # From the catalogue loaded by the migrations: 汉语言文学 (本科) and some of its courses.
@@ -107,3 +113,31 @@ def a_venue(region: str = "0103", name: str = "测试考点") -> models.Venue:
 
 def rooms_of(venue: models.Venue, count: int, seats: int = 30) -> list[models.Room]:
     return [models.Room(venue_id=venue.id, number=n, seats=seats) for n in range(1, count + 1)]
+
+
+async def run(
+    db: Sessionmaker,
+    redis: Redis,
+    settings: RecordsSettings,
+    who: Principal | None,
+    query: str,
+    **variables: Any,
+) -> Any:
+    """`query` on records' schema as `who`: its data (a GraphQL error fails the test)."""
+    context = make_context(db, redis, settings, who)
+    result = await schema.execute(query, variable_values=variables, context_value=context)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+async def run_one(
+    db: Sessionmaker,
+    redis: Redis,
+    settings: RecordsSettings,
+    who: Principal | None,
+    query: str,
+    **variables: Any,
+) -> Any:
+    """The answer of the only root field of `query` (see `run`)."""
+    data = await run(db, redis, settings, who, query, **variables)
+    return next(iter(data.values()))
