@@ -18,72 +18,22 @@ from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
 from zikao_kit.errors import ForbiddenError, InvalidInputError
 from zikao_records import models
-from zikao_records.models.imports import CandidateTicket, ScoreImport, ScoreImportStatus
+from zikao_records.import_testing import (
+    FIVE_LEVEL,
+    PASS_FAIL,
+    THEORY,
+    THEORY_2,
+    a_sitting_with,
+)
+from zikao_records.models.imports import ScoreImport, ScoreImportStatus
 from zikao_records.service import imports, publication
 from zikao_records.service.imports import ScoresPublishedError
-from zikao_records.testing import a_sitting, a_slot, a_timetable, add
 
 SITTING = "2031-04"
-THEORY, THEORY_2, FIVE_LEVEL, PASS_FAIL = "03706", "12656", "90301", "90302"
-COURSES = (THEORY, THEORY_2, FIVE_LEVEL, PASS_FAIL)
 PROVINCE = Principal(subject="staff-province", role=Role.STAFF)
 DISTRICT = Principal(subject="staff-0103", role=Role.STAFF, region_code="0103")
 STEP = 2  # lines per checking step: several steps even for small files
 HEADER = "准考证号,课程代码,成绩,状态\n"
-
-
-async def a_sitting_with(
-    db: Sessionmaker,
-    count: int,
-    *,
-    sitting: str = SITTING,
-    courses: Sequence[str] = COURSES,
-    region: str = "0103",
-    status: models.RegistrationStatus = models.RegistrationStatus.PAID,
-    make_sitting: bool = True,
-) -> list[tuple[uuid.UUID, str]]:
-    """A sitting whose `count` candidates (with known ticket numbers) signed up and paid for
-    `courses`; their ids and ticket numbers."""
-    rows: list[object] = []
-    if make_sitting:
-        slots = [a_slot(sitting, hour=hour) for hour in (1, 5, 9, 13)]
-        timetable = a_timetable(
-            sitting, slots, {code: index % len(slots) for index, code in enumerate(COURSES)}
-        )
-        await add(db, a_sitting(sitting))
-        await add(db, *slots)
-        await add(db, *timetable)
-    async with db() as session:
-        slot_of = {
-            course: slot
-            for course, slot in (
-                await session.execute(
-                    select(models.SittingCourse.course_code, models.SittingCourse.slot_id).where(
-                        col(models.SittingCourse.sitting_code) == sitting
-                    )
-                )
-            ).all()
-        }
-    people = []
-    for _ in range(count):
-        candidate = uuid.uuid4()
-        ticket = f"{region}{uuid.uuid4().int % 10**8:08d}"
-        people.append((candidate, ticket))
-        rows.append(CandidateTicket(ticket_number=ticket, candidate_id=candidate))
-        for course in courses:
-            rows.append(
-                models.ExamRegistration(
-                    candidate_id=candidate,
-                    sitting_code=sitting,
-                    course_code=course,
-                    slot_id=slot_of[course],
-                    fee_yuan=40,
-                    status=status,
-                    region_code=region,
-                )
-            )
-    await add(db, *rows)  # type: ignore[arg-type]
-    return people
 
 
 def csv_file(lines: Sequence[str], *, encoding: str = "utf-8", header: str = HEADER) -> io.BytesIO:

@@ -215,8 +215,19 @@ def _decode(entry: Any, stamp: str) -> Rows | None:
 async def published_results(
     context: Context, session: AsyncSession, keys: Collection[CandidateSitting], *, now: datetime
 ) -> dict[CandidateSitting, list[ResultView]]:
-    """`scores.published_results` through the cache: results per (candidate, sitting), all of
-    them once the sitting is published, else none."""
+    """`scores.published_results` through the request's cache."""
+    return await cached_results(ResultsCache.of(context), session, keys, now=now)
+
+
+async def cached_results(
+    cache: ResultsCache,
+    session: AsyncSession,
+    keys: Collection[CandidateSitting],
+    *,
+    now: datetime,
+) -> dict[CandidateSitting, list[ResultView]]:
+    """Results per (candidate, sitting), all of them once the sitting is published, else
+    none; from the cache, else PostgreSQL."""
 
     async def load(
         session: AsyncSession, missing: list[CandidateSitting]
@@ -226,5 +237,5 @@ async def published_results(
             found[result.candidate_id, code].append((result, course))
         return found
 
-    rows = await ResultsCache.of(context).results(session, keys, now=now, load=load)
+    rows = await cache.results(session, keys, now=now, load=load)
     return {key: [ResultView(r, c) for r, c in value] for key, value in rows.items() if value}
