@@ -30,7 +30,7 @@ import pylopdf_fonts_zh_cn
 from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
 from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont as PdfTTFont  # type: ignore[import-untyped]
 
 logger = logging.getLogger("zikao.documents.fonts")
@@ -91,7 +91,8 @@ def truetype_path(face: Face) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be converting it right now
         if not target.exists():
             logger.info("converting font", extra={"font": face.source.name})
-            _write_atomically(target, convert_to_truetype(face.source))
+            with convert_to_truetype(face.source) as font:
+                _write_atomically(target, font)
     return target
 
 
@@ -147,10 +148,31 @@ def convert_to_truetype(source: Path) -> TTFont:
     return font
 
 
+def _utf16_hex(code: int) -> str:
+    return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with each character as UTF-16BE as PDF requires: reportlab
+    writes a character beyond the BMP (𬌗 U+2C317, in 通用规范汉字表) as `<2C317>`, so copying
+    or searching the text lost it though the glyph was drawn."""
+    text: str = _reportlab_to_unicode_cmap(fontname, subset)
+    for index, code in enumerate(subset):
+        if code > 0xFFFF:
+            text = text.replace(
+                f"<{index:02X}> <{code:04X}>", f"<{index:02X}> <{_utf16_hex(code)}>"
+            )
+    return text
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
 @cache
 def register() -> tuple[str, ...]:
     """Registers both faces with reportlab, once per process (parsing a 10 MB font takes a
     moment; each document then only subsets it). Returns their names."""
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     for face in FACES:
         font = PdfTTFont(face.name, str(truetype_path(face)))
         # reportlab's subsetter copies a table out of the font file each time it reads one:
