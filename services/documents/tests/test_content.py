@@ -6,6 +6,7 @@ from pydantic import ValidationError
 
 from zikao_documents.content import (
     EXAM_RULES,
+    MAX_PHOTO_BYTES,
     AdmissionTicketContent,
     ResultsContent,
     content_json,
@@ -51,7 +52,9 @@ def test_content_that_does_not_fit_is_refused(path: tuple[str | int, ...], value
 
 def test_a_photo_too_large_is_refused() -> None:
     content = ticket_content()
-    content["candidate"]["photo"]["data_base64"] = base64.b64encode(b"x" * 600_000).decode()
+    content["candidate"]["photo"]["data_base64"] = base64.b64encode(
+        b"x" * (MAX_PHOTO_BYTES + 1)
+    ).decode()
     with pytest.raises(ValidationError):
         parse_content(DocumentKind.ADMISSION_TICKET, content)
 

@@ -87,7 +87,11 @@ async def _rows(db: Sessionmaker) -> tuple[int | None, int | None]:
 
 
 def test_every_string_argument_is_a_target() -> None:
-    assert {t.name for t in TARGETS} == {"document.id", "_entities.Candidate.id"}
+    assert {t.name for t in TARGETS} == {
+        "document.id",
+        "verifyDocument.code",
+        "_entities.Candidate.id",
+    }
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
@@ -117,7 +121,10 @@ async def test_any_text_is_answered_with_a_stable_code_and_changes_nothing(
     codes = [(error.extensions or {}).get("code") for error in result.errors or []]
     assert "internal" not in codes, result.errors
     assert None not in codes, result.errors
-    if maybe_id(text) is None:
+    if target.name == "verifyDocument.code":
+        answered = result.data["verifyDocument"]["__typename"] if result.data else None
+        assert answered in {"InvalidInput", "NotFound", "RateLimited"}, result.errors
+    elif maybe_id(text) is None:
         expected = {"_entities": [None]} if target.entity else {"document": None}
         assert result.data == expected
         assert codes == ([] if target.entity else ["invalid_id"])

@@ -186,6 +186,8 @@ def local_defaults(ports: Ports, mode: str) -> dict[str, str]:
     production refuses it)."""
     defaults = {
         "DOCUMENTS_PUBLIC_URL": base_url(ports.documents),
+        "DOCUMENTS_IDENTITY_URL": f"{base_url(ports.identity)}/graphql",
+        "DOCUMENTS_RECORDS_URL": f"{base_url(ports.records)}/graphql",
         "IDENTITY_AUDIT_SOURCES": audit_sources(ports),
     }
     if mode == "development":

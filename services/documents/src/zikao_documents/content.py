@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from zikao_documents.models import DocumentKind
 
-MAX_PHOTO_BYTES = 512 * 1024
+MAX_PHOTO_BYTES = 1_000_000  # what identity accepts (IDENTITY_PHOTO_MAX_BYTES' default)
 MASKED_ID_NUMBER = r"^\d{4}\*{10}[\dX]{4}$"
 
 EXAM_RULES = (

@@ -103,6 +103,13 @@ class DocumentRequest(DocumentsModel, table=True):
     storage_key: str | None = Field(default=None, max_length=200)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, max_length=100)
+    superseded_at: datetime | None = Field(
+        default=None,
+        sa_column=_optional_time(),
+        description="when a newer version replaced it (an admission ticket whose seats changed); "
+        "it still downloads, and verifies as superseded",
+    )
+    superseded_by: uuid.UUID | None = Field(default=None, description="the version that did")
 
     @property
     def is_done(self) -> bool:

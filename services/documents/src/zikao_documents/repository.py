@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -75,6 +75,30 @@ class DocumentRequestRepository:
         )
         result = await self.session.execute(statement)
         return result.scalar_one_or_none()
+
+    async def by_code(self, code: str) -> DocumentRequest | None:
+        result = await self.session.execute(
+            select(DocumentRequest).where(col(DocumentRequest.verification_code) == code)
+        )
+        return result.scalar_one_or_none()
+
+    async def supersede_others(self, document: DocumentRequest, now: datetime) -> int:
+        """Marks the candidate's other live versions of this document (kind and sitting)
+        superseded by `document`; returns how many were."""
+        result = await self.session.execute(
+            update(DocumentRequest)
+            .where(
+                col(DocumentRequest.candidate_id) == document.candidate_id,
+                col(DocumentRequest.kind) == document.kind,
+                col(DocumentRequest.sitting).is_not_distinct_from(document.sitting),
+                col(DocumentRequest.id) != document.id,
+                col(DocumentRequest.status) != DocumentStatus.FAILED,
+                col(DocumentRequest.superseded_at).is_(None),
+            )
+            .values(superseded_at=now, superseded_by=document.id)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def for_candidates(self, candidate_ids: Iterable[uuid.UUID]) -> Sequence[DocumentRequest]:
         """Every request of these candidates, newest first."""

@@ -1,23 +1,41 @@
-"""Documents' part of the graph: `Candidate.documents` (on identity's entity), `document`."""
+"""Documents' part of the graph: `Candidate.documents` (on identity's entity), `document`,
+`verifyDocument`, and the requests: `requestAdmissionTicket`, `requestTranscript`."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from zikao_documents import models, service
-from zikao_documents.inputs import maybe_id, parse_id
+from zikao_documents import limits, models, service, sources
+from zikao_documents.facts import DocumentUnavailableError
+from zikao_documents.graph import GraphClient
+from zikao_documents.inputs import check_sitting, maybe_id, parse_id
+from zikao_documents.jobs import enqueue_render
 from zikao_documents.links import signed_download_url
-from zikao_documents.settings import documents_settings
-from zikao_kit.auth import Principal
+from zikao_documents.settings import DocumentsSettings, documents_settings
+from zikao_kit.auth import Principal, Role
+from zikao_kit.clock import in_beijing
 from zikao_kit.context import Context
-from zikao_kit.errors import ForbiddenError
+from zikao_kit.db import utc_now
+from zikao_kit.errors import DomainError, ForbiddenError
 from zikao_kit.graphql import build_schema
+from zikao_kit.problems import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    RateLimited,
+    Unauthenticated,
+    problem_from_error,
+    register_problem,
+)
 
 
 @strawberry.enum(description="What a document is.")
@@ -44,6 +62,9 @@ class Document:
     requested_at: datetime
     ready_at: datetime | None
     sha256: str | None = strawberry.field(description="of the PDF, hex; null until READY")
+    superseded: bool = strawberry.field(
+        default=False, description="a newer version replaced it (e.g. the seats changed)"
+    )
 
     @strawberry.field(
         description="A short-lived link to the PDF (no login needed while valid); null until READY."
@@ -75,6 +96,7 @@ class Document:
             requested_at=document.requested_at,
             ready_at=document.ready_at,
             sha256=document.sha256 if document.status is models.DocumentStatus.READY else None,
+            superseded=document.superseded_at is not None,
         )
 
 
@@ -135,4 +157,169 @@ class Query:
         return Document.from_model(found) if found is not None else None
 
 
-schema = build_schema("documents", query=Query, types=[Candidate])
+@strawberry.type(description="The document is asked for; it renders in the background.")
+class DocumentRequested:
+    document: Document
+
+
+@strawberry.type(description="The document cannot be made yet: `missing` names every reason.")
+class DocumentUnavailable(Problem):
+    missing: list[str] = strawberry.field(
+        description="outside_printing_window, not_signed_up, seats_not_published, not_seated, "
+        "no_photo, no_passed_courses"
+    )
+
+
+register_problem(
+    DocumentUnavailableError,
+    lambda e: DocumentUnavailable(code=e.code, message=e.message, missing=list(e.missing)),
+)
+
+
+@strawberry.enum(description="Whether a printed code belongs to a document we issued.")
+class VerificationStatus(Enum):
+    VALID = "VALID"
+    SUPERSEDED = "SUPERSEDED"
+
+
+@strawberry.type(description="A document we issued, as its printed code shows it to anyone.")
+class DocumentVerified:
+    status: VerificationStatus
+    kind: DocumentKind
+    sitting: str | None
+    issued_on: date = strawberry.field(description="the day it was issued, Beijing time")
+    masked_name: str = strawberry.field(description="e.g. 张*")
+
+    @classmethod
+    def of(cls, found: service.Verification) -> DocumentVerified:
+        return cls(
+            status=VerificationStatus.SUPERSEDED if found.superseded else VerificationStatus.VALID,
+            kind=DocumentKind(found.kind.value),
+            sitting=found.sitting,
+            issued_on=in_beijing(found.issued_at).date(),
+            masked_name=found.masked_name,
+        )
+
+
+Problems = InvalidInput | Unauthenticated | Forbidden | NotFound | Conflict | RateLimited
+RequestDocumentResult = Annotated[
+    DocumentRequested | DocumentUnavailable | Problems, strawberry.union("RequestDocumentResult")
+]
+VerifyDocumentResult = Annotated[
+    DocumentVerified | InvalidInput | NotFound | RateLimited,
+    strawberry.union("VerifyDocumentResult"),
+]
+
+
+async def answer(work: Awaitable[Any]) -> Any:
+    """The success of `work`, or the typed problem of the domain error it raised (its
+    transaction rolled back, nothing enqueued)."""
+    try:
+        return await work
+    except DomainError as error:
+        return problem_from_error(error)
+
+
+def graph_of(context: Context) -> GraphClient:
+    """The process's client of the other subgraphs (made on first use)."""
+    graph = context.extras.get("graph")
+    if not isinstance(graph, GraphClient):
+        graph = context.extras["graph"] = GraphClient(settings_of(context))
+    return graph
+
+
+def settings_of(context: Context) -> DocumentsSettings:
+    return documents_settings(context.settings)
+
+
+async def wake(context: Context, document: models.DocumentRequest) -> None:
+    """After the commit: a render job for a request not done yet (arq refuses a second one
+    with the same id, so asking twice enqueues once)."""
+    if document.is_done:
+        return
+    queue = context.extras["queue"]
+    name = settings_of(context).queue_name
+    await enqueue_render(queue, document.id, attempts=document.attempts, queue_name=name)
+
+
+async def _request_ticket(info: Info[Context, None], sitting: str) -> DocumentRequested:
+    principal = info.context.require_principal(Role.CANDIDATE)
+    code = check_sitting(sitting) or ""
+    facts = await sources.ticket_facts(graph_of(info.context), [principal.candidate_id], code)
+    mine = facts.get(principal.candidate_id)
+    if mine is None:
+        raise ForbiddenError("考生信息不存在")
+    issuer = settings_of(info.context).issuer
+    async with info.context.db.begin() as session:
+        document = await service.request_admission_ticket(
+            session, by=principal, facts=mine, issuer=issuer, now=utc_now()
+        )
+    await wake(info.context, document)
+    return DocumentRequested(document=Document.from_model(document))
+
+
+async def _request_transcript(info: Info[Context, None]) -> DocumentRequested:
+    principal = info.context.require_principal(Role.CANDIDATE)
+    graph = graph_of(info.context)
+    person = await sources.person(graph, principal.candidate_id)
+    record = await sources.records_of(graph, principal.candidate_id)
+    issuer = settings_of(info.context).issuer
+    async with info.context.db.begin() as session:
+        document = await service.request_transcript(
+            session, by=principal, person=person, record=record, issuer=issuer
+        )
+    await wake(info.context, document)
+    return DocumentRequested(document=Document.from_model(document))
+
+
+async def _verify(info: Info[Context, None], code: str) -> DocumentVerified | NotFound:
+    settings = settings_of(info.context)
+    key = f"{settings.redis_prefix}:limit:verify:{info.context.client_address()}"
+    await limits.hit(
+        info.context.redis,
+        key,
+        limit=settings.verify_limit,
+        window_seconds=settings.verify_window_seconds,
+    )
+    async with info.context.db() as session:
+        found = await service.verify(session, code)
+    if found is None:
+        return NotFound(code="unknown_code", message="未找到与该验证码对应的文件")
+    return DocumentVerified.of(found)
+
+
+@strawberry.type
+class VerifyQuery:
+    @strawberry.field(
+        description="Public: whether a printed verification code belongs to a document we "
+        "issued (its kind, sitting, issue day and the masked name); rate limited."
+    )
+    async def verify_document(self, info: Info[Context, None], code: str) -> VerifyDocumentResult:
+        result: VerifyDocumentResult = await answer(_verify(info, code))
+        return result
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="准考证: my admission ticket for the sitting (inside the printing window, "
+        "with a photo and published seats); asking again gives the same document."
+    )
+    async def request_admission_ticket(
+        self, info: Info[Context, None], sitting: str
+    ) -> RequestDocumentResult:
+        result: RequestDocumentResult = await answer(_request_ticket(info, sitting))
+        return result
+
+    @strawberry.mutation(description="成绩单: a transcript of every course I passed.")
+    async def request_transcript(self, info: Info[Context, None]) -> RequestDocumentResult:
+        result: RequestDocumentResult = await answer(_request_transcript(info))
+        return result
+
+
+@strawberry.type
+class RootQuery(Query, VerifyQuery):
+    pass
+
+
+schema = build_schema("documents", query=RootQuery, mutation=Mutation, types=[Candidate])

@@ -8,15 +8,24 @@ import logging
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_documents.content import content_json, content_sha256, parse_content
+from zikao_documents.facts import (
+    DocumentUnavailableError,
+    ticket_content,
+    ticket_missing,
+    transcript_content,
+)
 from zikao_documents.inputs import check_region, check_sitting, is_region
 from zikao_documents.models import AuditEntry, DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.repository import DocumentRequestRepository
+from zikao_documents.sources import Person, Record, TicketFacts
 from zikao_documents.storage import Storage, StoredFileMissingError
 from zikao_kit import audit
 from zikao_kit.access import ensure_may_read_candidate, may_read_candidate
@@ -30,6 +39,7 @@ logger = logging.getLogger("zikao.documents")
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12  # 60 random bits
+CROCKFORD_ALIASES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 # Audit actions (what staff and internal services did; a candidate's own acts are not audited).
 REQUEST_DOCUMENT = "request_document"
 DOWNLOAD_DOCUMENT = "download_document"
@@ -138,6 +148,99 @@ async def _live_or_new(
     if found is None:
         raise ConflictError("文件申请冲突，请重试")
     return found
+
+
+async def request_admission_ticket(
+    session: AsyncSession, *, by: Principal, facts: TicketFacts, issuer: str, now: datetime
+) -> DocumentRequest:
+    """The candidate's admission ticket for the sitting: `DocumentUnavailableError` naming
+    what is missing (outside the printing window, not signed up, seats not published or not
+    seated, no photo); else the ticket showing these facts, the same request as before when
+    nothing it shows changed, or a new version that supersedes the candidate's earlier ones."""
+    missing = ticket_missing(facts, now)
+    if missing:
+        raise DocumentUnavailableError(missing)
+    document = await request_document(
+        session,
+        by=by,
+        candidate_id=facts.person.id,
+        kind=DocumentKind.ADMISSION_TICKET,
+        sitting=facts.sitting.code,
+        content=ticket_content(issuer, facts),
+        region_code=facts.person.region_code if by.role is not Role.CANDIDATE else None,
+    )
+    await current_version(session, document, now)
+    return document
+
+
+async def current_version(session: AsyncSession, document: DocumentRequest, now: datetime) -> None:
+    """`document` is the candidate's current version of it: the others are superseded (and it
+    is not, should the facts have changed back to what it shows)."""
+    if document.superseded_at is not None:
+        document.superseded_at, document.superseded_by = None, None
+        await session.flush()
+    await DocumentRequestRepository(session).supersede_others(document, now)
+
+
+async def request_transcript(
+    session: AsyncSession, *, by: Principal, person: Person, record: Record, issuer: str
+) -> DocumentRequest:
+    """成绩单 of every course passed so far; asking again while nothing changed gives the same
+    document. An older transcript stays valid as of its date (it is not superseded)."""
+    return await request_document(
+        session,
+        by=by,
+        candidate_id=person.id,
+        kind=DocumentKind.TRANSCRIPT,
+        sitting=None,
+        content=transcript_content(issuer, person, record),
+        region_code=person.region_code if by.role is not Role.CANDIDATE else None,
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verifyDocument` tells anyone holding a printed code: nothing personal beyond the
+    masked name."""
+
+    kind: DocumentKind
+    sitting: str | None
+    issued_at: datetime
+    masked_name: str
+    superseded: bool
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳明华 → 欧***: the first character, a star for each of the others."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def normalize_code(text: str) -> str:
+    """A verification code as printed (`ABCD-2345-WXYZ`), typed (lower case, spaces) or read
+    aloud (Crockford's I, L → 1, O → 0); `InvalidInputError` (`invalid_code`) for anything
+    that cannot be one."""
+    if len(text) > 4 * CODE_LENGTH:
+        raise InvalidInputError("code", "验证码格式有误", code="invalid_code")
+    cleaned = "".join(c for c in text.upper() if c not in " -")
+    cleaned = cleaned.translate(CROCKFORD_ALIASES)
+    if len(cleaned) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in cleaned):
+        raise InvalidInputError("code", "验证码格式有误", code="invalid_code")
+    return cleaned
+
+
+async def verify(session: AsyncSession, code: str) -> Verification | None:
+    """The issued document a printed code belongs to (READY), or None."""
+    document = await DocumentRequestRepository(session).by_code(normalize_code(code))
+    if document is None or document.status is not DocumentStatus.READY:
+        return None
+    name = str(document.content.get("candidate", {}).get("name", ""))
+    return Verification(
+        kind=document.kind,
+        sitting=document.sitting,
+        issued_at=document.requested_at,
+        masked_name=mask_name(name),
+        superseded=document.superseded_at is not None,
+    )
 
 
 def may_read(principal: Principal, document: DocumentRequest) -> bool:

@@ -13,6 +13,8 @@ from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings,
 # Development-only key: refused when ZIKAO_ENV=production.
 DEV_LINK_KEY = "dev-only-download-link-key-change-me"
 DEV_PUBLIC_URL = "http://127.0.0.1:8003"
+# Identity's development client secret of `documents` (IDENTITY_SERVICE_CLIENTS' default).
+DEV_CLIENT_SECRET = "dev-only-documents-service-secret"
 
 
 class DocumentsSettings(ServiceSettings):
@@ -67,6 +69,29 @@ class DocumentsSettings(ServiceSettings):
     sweep_pending_after_seconds: int = Field(
         default=15, ge=1, description="a PENDING request older than this is re-enqueued"
     )
+    identity_url: str = Field(
+        default="http://127.0.0.1:8001/graphql", description="identity's subgraph endpoint"
+    )
+    records_url: str = Field(
+        default="http://127.0.0.1:8002/graphql", description="records' subgraph endpoint"
+    )
+    service_client_id: str = Field(
+        default="documents", description="this service's client id at identity (service tokens)"
+    )
+    service_client_secret: str = Field(
+        default=DEV_CLIENT_SECRET, min_length=16, description="its client secret"
+    )
+    upstream_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="one call to another subgraph"
+    )
+    issuer: str = Field(
+        default="重庆市教育考试院", max_length=100, description="the authority a document names"
+    )
+    verify_limit: int = Field(
+        default=30, ge=1, description="verifyDocument calls per client address per window"
+    )
+    verify_window_seconds: int = Field(default=60, ge=1, description="the window of that limit")
+    redis_prefix: str = Field(default="documents", description="prefix of this service's keys")
 
     @model_validator(mode="after")
     def _lease_outlasts_a_job(self) -> Self:
@@ -84,6 +109,8 @@ class DocumentsSettings(ServiceSettings):
             problems.append("DOCUMENTS_LINK_KEY is the development key")
         if self.public_url == DEV_PUBLIC_URL:
             problems.append("DOCUMENTS_PUBLIC_URL is the development default")
+        if self.service_client_secret == DEV_CLIENT_SECRET:
+            problems.append("DOCUMENTS_SERVICE_CLIENT_SECRET is the development secret")
         return problems
 
     @property

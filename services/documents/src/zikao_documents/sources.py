@@ -1,0 +1,241 @@
+"""What a document shows, read from identity and records through their subgraphs (`graph.py`)
+and turned into typed facts at this JSON boundary. Candidates are read in batches of
+`BATCH`: one `_entities` call per subgraph per batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from zikao_documents.graph import GraphClient, UpstreamError
+from zikao_kit.errors import NotFoundError
+
+BATCH = 100
+PERSON = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate {
+  id name ticketNumber maskedIdNumber region { code } photo { mediaType contentBase64 } } } }"""
+SITTINGS = """query { sittings { code name ticketPrintingOpensAt seatsPublishedAt
+  examSlots { startsAt endsAt } } }"""
+EXAMS = """query($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
+  ... on Candidate { id exams(sitting: $s) { course { code name } slot { startsAt endsAt } paid
+    seat { venue { name address } room seat } } } } }"""
+PASSES = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate {
+  id major { code name level }
+  passedCourses { course { code name credits } score grade source sitting } } } }"""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a document is about, as identity shows them to a service: the ID number masked."""
+
+    id: uuid.UUID
+    name: str
+    ticket_number: str
+    masked_id_number: str
+    region_code: str
+    photo_media_type: str | None
+    photo_base64: str | None
+
+
+@dataclass(frozen=True)
+class SittingFacts:
+    code: str
+    name: str
+    ticket_printing_opens_at: datetime
+    seats_published_at: datetime | None
+    exams_end_at: datetime | None  # the end of the sitting's last exam slot
+
+
+@dataclass(frozen=True)
+class Seat:
+    venue_name: str
+    venue_address: str
+    room: int
+    seat: int
+
+
+@dataclass(frozen=True)
+class Exam:
+    course_code: str
+    course_name: str
+    starts_at: datetime
+    ends_at: datetime
+    paid: bool
+    seat: Seat | None
+
+
+@dataclass(frozen=True)
+class Passed:
+    course_code: str
+    course_name: str
+    credits: int | None
+    score: int | None
+    grade: str | None
+    source: str
+    sitting: str | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A candidate's major and passed courses, as records shows them."""
+
+    major: tuple[str, str, str] | None  # code, name, level
+    passed: tuple[Passed, ...]
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    person: Person
+    sitting: SittingFacts
+    exams: tuple[Exam, ...]
+
+
+class UnknownSittingError(NotFoundError):
+    code = "unknown_sitting"
+    default_message = "考次不存在"
+
+
+async def ticket_facts(
+    graph: GraphClient, ids: Sequence[uuid.UUID], sitting_code: str
+) -> dict[uuid.UUID, TicketFacts]:
+    """What each candidate's ticket would show (candidates identity does not know are left
+    out); `UnknownSittingError` when records has no such sitting."""
+    found = await sitting(graph, sitting_code)
+    if found is None:
+        raise UnknownSittingError()
+    persons = await people(graph, ids)
+    signed_up = await exams(graph, list(persons), sitting_code)
+    return {
+        i: TicketFacts(person, found, tuple(signed_up.get(i, ()))) for i, person in persons.items()
+    }
+
+
+async def person(graph: GraphClient, candidate_id: uuid.UUID) -> Person:
+    found = (await people(graph, [candidate_id])).get(candidate_id)
+    if found is None:
+        raise NotFoundError("考生信息不存在")
+    return found
+
+
+def _representations(ids: Sequence[uuid.UUID]) -> list[dict[str, str]]:
+    return [{"__typename": "Candidate", "id": str(i)} for i in ids]
+
+
+def _batches(ids: Sequence[uuid.UUID]) -> list[Sequence[uuid.UUID]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+def _time(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def _entities(data: dict[str, Any]) -> list[dict[str, Any]]:
+    found = data.get("_entities")
+    if not isinstance(found, list):
+        raise UpstreamError()
+    return [e for e in found if isinstance(e, dict)]
+
+
+async def people(graph: GraphClient, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    """Identity's view of each candidate that exists (unknown ids are left out)."""
+    found: dict[uuid.UUID, Person] = {}
+    for batch in _batches(ids):
+        data = await graph.identity(PERSON, {"r": _representations(batch)})
+        for entity in _entities(data):
+            person = _person(entity)
+            found[person.id] = person
+    return found
+
+
+def _person(entity: dict[str, Any]) -> Person:
+    photo = entity.get("photo") or {}
+    return Person(
+        id=uuid.UUID(str(entity["id"])),
+        name=str(entity["name"]),
+        ticket_number=str(entity["ticketNumber"]),
+        masked_id_number=str(entity["maskedIdNumber"]),
+        region_code=str(entity["region"]["code"]),
+        photo_media_type=photo.get("mediaType"),
+        photo_base64=photo.get("contentBase64"),
+    )
+
+
+async def sitting(graph: GraphClient, code: str) -> SittingFacts | None:
+    """Records' sitting of this code, or None."""
+    data = await graph.records(SITTINGS, {})
+    for item in data.get("sittings") or []:
+        if item.get("code") == code:
+            return _sitting(item)
+    return None
+
+
+def _sitting(item: dict[str, Any]) -> SittingFacts:
+    ends = [_time(slot["endsAt"]) for slot in item.get("examSlots") or []]
+    published = item.get("seatsPublishedAt")
+    return SittingFacts(
+        code=str(item["code"]),
+        name=str(item["name"]),
+        ticket_printing_opens_at=_time(item["ticketPrintingOpensAt"]),
+        seats_published_at=_time(published) if published else None,
+        exams_end_at=max(ends) if ends else None,
+    )
+
+
+async def exams(
+    graph: GraphClient, ids: Sequence[uuid.UUID], sitting_code: str
+) -> dict[uuid.UUID, list[Exam]]:
+    """Each candidate's live sign-ups for the sitting, with their seats once published."""
+    found: dict[uuid.UUID, list[Exam]] = {}
+    for batch in _batches(ids):
+        data = await graph.records(EXAMS, {"r": _representations(batch), "s": sitting_code})
+        for entity in _entities(data):
+            found[uuid.UUID(str(entity["id"]))] = [_exam(e) for e in entity.get("exams") or []]
+    return found
+
+
+def _exam(item: dict[str, Any]) -> Exam:
+    seat = item.get("seat")
+    return Exam(
+        course_code=str(item["course"]["code"]),
+        course_name=str(item["course"]["name"]),
+        starts_at=_time(item["slot"]["startsAt"]),
+        ends_at=_time(item["slot"]["endsAt"]),
+        paid=bool(item["paid"]),
+        seat=Seat(
+            venue_name=str(seat["venue"]["name"]),
+            venue_address=str(seat["venue"]["address"]),
+            room=int(seat["room"]),
+            seat=int(seat["seat"]),
+        )
+        if seat
+        else None,
+    )
+
+
+async def records_of(graph: GraphClient, candidate_id: uuid.UUID) -> Record:
+    """A candidate's major and passed courses."""
+    data = await graph.records(PASSES, {"r": _representations([candidate_id])})
+    entities = _entities(data)
+    if not entities:
+        return Record(major=None, passed=())
+    entity = entities[0]
+    major = entity.get("major")
+    return Record(
+        major=(str(major["code"]), str(major["name"]), str(major["level"])) if major else None,
+        passed=tuple(_passed(p) for p in entity.get("passedCourses") or []),
+    )
+
+
+def _passed(item: dict[str, Any]) -> Passed:
+    course = item["course"]
+    return Passed(
+        course_code=str(course["code"]),
+        course_name=str(course["name"]),
+        credits=course.get("credits"),
+        score=item.get("score"),
+        grade=item.get("grade"),
+        source=str(item["source"]),
+        sitting=item.get("sitting"),
+    )

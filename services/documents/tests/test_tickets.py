@@ -1,0 +1,253 @@
+"""Admission tickets on request: when one may be had (the rules over records' and identity's
+facts), one document per content, a new version superseding the old, and verification."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zikao_documents import service
+from zikao_documents.facts import (
+    NO_PHOTO,
+    NOT_SEATED,
+    NOT_SIGNED_UP,
+    OUTSIDE_PRINTING_WINDOW,
+    SEATS_NOT_PUBLISHED,
+    DocumentUnavailableError,
+    ticket_content,
+    ticket_missing,
+)
+from zikao_documents.models import DocumentKind, DocumentRequest
+from zikao_documents.sources import Exam, Person, Seat, SittingFacts, TicketFacts
+from zikao_documents.testing import WANZHOU, tiny_png
+from zikao_documents.worker import WorkerDeps, render_document
+from zikao_kit.auth import Principal, Role
+from zikao_kit.db import Sessionmaker
+from zikao_kit.errors import ForbiddenError, InvalidInputError
+
+ISSUER = "重庆市教育考试院"
+BEIJING = "+08:00"
+OPENS = datetime(2026, 10, 17, 1, 0, tzinfo=UTC)
+NOW = datetime(2026, 10, 20, 2, 0, tzinfo=UTC)
+
+
+def person(candidate_id: uuid.UUID | None = None, *, photo: bool = True) -> Person:
+    return Person(
+        id=candidate_id or uuid.uuid4(),
+        name="张三",
+        ticket_number="010326100001",
+        masked_id_number="5001**********1232",
+        region_code=WANZHOU,
+        photo_media_type="image/png" if photo else None,
+        photo_base64=base64.b64encode(tiny_png()).decode() if photo else None,
+    )
+
+
+def sitting(*, seats_published: bool = True) -> SittingFacts:
+    return SittingFacts(
+        code="2026-10",
+        name="2026年10月",
+        ticket_printing_opens_at=OPENS,
+        seats_published_at=OPENS if seats_published else None,
+        exams_end_at=datetime(2026, 10, 25, 9, 0, tzinfo=UTC),
+    )
+
+
+def exam(code: str = "03708", *, day: int = 24, seat: int | None = 7, paid: bool = True) -> Exam:
+    starts = datetime.fromisoformat(f"2026-10-{day}T09:00:00{BEIJING}")
+    return Exam(
+        course_code=code,
+        course_name="中国近现代史纲要",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=150),
+        paid=paid,
+        seat=Seat("重庆市第一中学", "重庆市沙坪坝区沙坪坝正街42号", 12, seat) if seat else None,
+    )
+
+
+def facts(*exams: Exam, who: Person | None = None, **sitting_options: bool) -> TicketFacts:
+    return TicketFacts(who or person(), sitting(**sitting_options), exams or (exam(),))
+
+
+def candidate(facts: TicketFacts) -> Principal:
+    return Principal(subject=str(facts.person.id), role=Role.CANDIDATE, region_code=WANZHOU)
+
+
+async def ask(db: Sessionmaker, facts: TicketFacts, now: datetime = NOW) -> DocumentRequest:
+    async with db.begin() as session:
+        return await service.request_admission_ticket(
+            session, by=candidate(facts), facts=facts, issuer=ISSUER, now=now
+        )
+
+
+async def reread(db: Sessionmaker, document: DocumentRequest) -> DocumentRequest:
+    async with db() as session:
+        found = await service.get_document(session, document.id)
+    assert found is not None
+    return found
+
+
+def test_a_seated_paid_candidate_with_a_photo_in_the_window_misses_nothing() -> None:
+    assert ticket_missing(facts(), NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("now", "open_"),
+    [
+        (OPENS - timedelta(seconds=1), False),
+        (OPENS, True),
+        (datetime(2026, 10, 25, 8, 59, tzinfo=UTC), True),
+        (datetime(2026, 10, 25, 9, 0, tzinfo=UTC), False),
+    ],
+)
+def test_the_printing_window_runs_from_its_opening_until_the_last_exam_ends(
+    now: datetime, open_: bool
+) -> None:
+    assert (OUTSIDE_PRINTING_WINDOW not in ticket_missing(facts(), now)) is open_
+
+
+def test_every_missing_thing_is_named() -> None:
+    unpaid = facts(exam(paid=False), who=person(photo=False), seats_published=False)
+    assert ticket_missing(unpaid, OPENS - timedelta(days=1)) == [
+        OUTSIDE_PRINTING_WINDOW,
+        NOT_SIGNED_UP,
+        SEATS_NOT_PUBLISHED,
+        NO_PHOTO,
+    ]
+    assert ticket_missing(facts(exam(seat=None)), NOW) == [NOT_SEATED]
+
+
+def test_the_ticket_shows_paid_exams_in_time_order_and_no_unpaid_ones() -> None:
+    later, earlier = exam("00015", day=25), exam("03708", day=24)
+    content = ticket_content(ISSUER, facts(later, exam("00018", paid=False), earlier))
+    assert [e["course_code"] for e in content["exams"]] == ["03708", "00015"]
+    assert content["exams"][0]["room"] == "012"
+    assert content["exams"][0]["seat"] == "07"
+    assert content["candidate"]["masked_id_number"] == "5001**********1232"
+
+
+async def test_a_missing_photo_is_a_typed_refusal_that_records_nothing(db: Sessionmaker) -> None:
+    without = facts(who=person(photo=False))
+    with pytest.raises(DocumentUnavailableError) as refused:
+        await ask(db, without)
+    assert refused.value.code == NO_PHOTO
+    assert refused.value.missing == [NO_PHOTO]
+    async with db() as session:
+        assert (
+            await service.documents_by_candidate(session, candidate(without), [without.person.id])
+            == {}
+        )
+
+
+async def test_asking_twice_gives_the_same_document(db: Sessionmaker) -> None:
+    mine = facts()
+    first, second = await ask(db, mine), await ask(db, mine)
+    assert first.id == second.id
+    assert first.superseded_at is None
+
+
+async def test_a_seat_change_makes_a_new_version_and_supersedes_the_old(db: Sessionmaker) -> None:
+    who = person()
+    old = await ask(db, facts(exam(seat=7), who=who))
+    new = await ask(db, facts(exam(seat=8), who=who))
+    assert new.id != old.id
+    old = await reread(db, old)
+    assert old.superseded_at is not None
+    assert old.superseded_by == new.id
+    assert (await reread(db, new)).superseded_at is None
+    # Moved back: the first version shows the seats again; it is current, the second is not.
+    again = await ask(db, facts(exam(seat=7), who=who))
+    assert again.id == old.id
+    assert (await reread(db, again)).superseded_at is None
+    assert (await reread(db, new)).superseded_by == old.id
+
+
+async def test_only_the_candidate_asks_for_their_own_ticket(db: Sessionmaker) -> None:
+    mine = facts()
+    someone_else = Principal(subject=str(uuid.uuid4()), role=Role.CANDIDATE)
+    with pytest.raises(ForbiddenError):
+        async with db.begin() as session:
+            await service.request_admission_ticket(
+                session, by=someone_else, facts=mine, issuer=ISSUER, now=NOW
+            )
+
+
+async def test_a_printed_code_verifies_with_a_masked_name_and_superseded_after_a_change(
+    db: Sessionmaker, deps: WorkerDeps
+) -> None:
+    who = person()
+    old = await ask(db, facts(exam(seat=7), who=who))
+    async with db() as session:
+        assert await service.verify(session, old.verification_code) is None  # not issued yet
+    assert await render_document({"deps": deps}, str(old.id)) == "ready"
+    printed = "-".join(old.verification_code[i : i + 4] for i in range(0, 12, 4)).lower()
+    async with db() as session:
+        found = await service.verify(session, printed)
+    assert found is not None
+    assert (found.kind, found.sitting, found.masked_name) == (
+        DocumentKind.ADMISSION_TICKET,
+        "2026-10",
+        "张*",
+    )
+    assert found.superseded is False
+    assert found.issued_at == old.requested_at
+    await ask(db, facts(exam(seat=9), who=who))
+    async with db() as session:
+        later = await service.verify(session, old.verification_code)
+    assert later is not None
+    assert later.superseded is True
+
+
+async def test_a_well_formed_unknown_code_verifies_nothing(db: Sessionmaker) -> None:
+    async with db() as session:
+        assert await service.verify(session, "0000-0000-0000") is None
+
+
+@pytest.mark.parametrize("name", ["张三", "欧阳明华", "李"])
+def test_a_name_is_masked_after_its_first_character(name: str) -> None:
+    masked = service.mask_name(name)
+    assert masked[0] == name[0]
+    assert set(masked[1:]) <= {"*"}
+    assert len(masked) == len(name)
+
+
+CODES = st.text(alphabet=service.CODE_ALPHABET, min_size=12, max_size=12)
+
+
+@given(CODES, st.booleans(), st.booleans())
+def test_a_code_as_printed_or_typed_reads_back(code: str, dashed: bool, lower: bool) -> None:
+    text = "-".join(code[i : i + 4] for i in range(0, 12, 4)) if dashed else code
+    assert service.normalize_code(text.lower() if lower else text) == code
+
+
+@given(st.text(max_size=80))
+def test_any_other_text_is_a_typed_refusal_or_a_code(text: str) -> None:
+    codes: list[str] = []
+    try:
+        code = service.normalize_code(text)
+    except InvalidInputError as error:
+        codes.append(error.code)
+    else:
+        assert len(code) == 12
+        assert set(code) <= set(service.CODE_ALPHABET)
+    assert codes in ([], ["invalid_code"])
+
+
+def test_full_width_digits_are_not_a_code() -> None:
+    with pytest.raises(InvalidInputError):
+        service.normalize_code("０１２３４５６７８９AB")
+
+
+def test_unused_facts_fields_do_not_change_the_content() -> None:
+    """The hash covers what the ticket shows: a sitting's publication time is not on it."""
+    base = facts()
+    moved = dataclasses.replace(
+        base, sitting=dataclasses.replace(base.sitting, seats_published_at=NOW)
+    )
+    assert ticket_content(ISSUER, base) == ticket_content(ISSUER, moved)

@@ -1,0 +1,301 @@
+"""Admission tickets end to end, through the gateway with the contract's operation text: what
+is missing is named; once signed up, paid, seated and photographed, the ticket renders in the
+worker (documents read identity and records with a service token), asking twice gives the same
+document, only its candidate (and staff of their district) download it, its printed code
+verifies; a new photo makes a new version and the old one verifies as superseded. A transcript
+lists the passed courses."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from contract import client_operations
+from e2e import RunningSystem, graphql
+from graphql import print_ast
+from sqlalchemy import text
+
+from zikao_documents.testing import tiny_png
+from zikao_identity.testing import an_id_number
+from zikao_kit.auth import Role
+from zikao_kit.db import create_engine, create_sessionmaker, utc_now
+from zikao_records.service.payments import SIGNATURE_HEADER, sign
+from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
+from zikao_records.testing import a_result, a_sitting, ago
+
+OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
+SITTING = "2041-04"
+PASSED_SITTING = "2040-10"
+PASSWORD = "tickets end to end 7"
+SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
+                         $v: VenueInput!) {
+  saveSitting(input: $s) { __typename ... on Problem { code message } }
+  setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
+  addVenue(input: $v) { __typename ... on Problem { code message } }
+}"""
+ALLOCATE = """mutation($s: String!) { startSeatAllocation(sitting: $s) { __typename
+  ... on SeatAllocationStarted { run { id } } ... on Problem { code message } } }"""
+PROGRESS = "query($id: ID!) { seatAllocation(id: $id) { status } }"
+PUBLISH = """mutation($s: String!) { publishSeats(sitting: $s) { __typename
+  ... on Problem { code message } } }"""
+PHOTO = """mutation($id: ID!, $c: String!) { uploadCandidatePhoto(candidateId: $id,
+  contentBase64: $c) { __typename ... on Problem { code message } } }"""
+VERIFY = """query($code: String!) { verifyDocument(code: $code) { __typename
+  ... on DocumentVerified { status kind sitting issuedOn maskedName }
+  ... on Problem { code } } }"""
+TRANSCRIPT = """mutation { requestTranscript { __typename
+  ... on DocumentRequested { document { id kind status } }
+  ... on DocumentUnavailable { code missing } ... on Problem { code message } } }"""
+
+
+async def ask(
+    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str | None, **variables: Any
+) -> dict[str, Any]:
+    body = (await graphql(client, zikao.url, query, variables, token)).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def a_sitting_open_for_printing(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
+    """Sign-up open, tickets printable from an hour ago, exams in 30 days; one venue in 渝中区."""
+    now = utc_now()
+    morning = now + timedelta(days=30)
+    slot = timedelta(minutes=150)
+    entries = [
+        {"courseCode": code, "startsAt": start.isoformat(), "endsAt": (start + slot).isoformat()}
+        for code, start in (("03708", morning), ("00037", morning + timedelta(hours=5)))
+    ]
+    sitting = {
+        "code": SITTING,
+        "name": "2041年4月",
+        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
+        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
+        "ticketPrintingOpensAt": (now - timedelta(hours=1)).isoformat(),
+    }
+    venue = {"name": "重庆市巴蜀中学考点", "address": "重庆市渝中区张家花园", "regionCode": "0103"}
+    admin = zikao.token("admin-tickets", Role.ADMIN)
+    data = await ask(
+        client, zikao, SETUP, admin, s=sitting, code=SITTING, e=entries, v={**venue, "rooms": 1}
+    )
+    assert [v["__typename"] for v in data.values()] == [
+        "SittingSaved",
+        "TimetableSet",
+        "VenueSaved",
+    ], data
+
+
+async def a_candidate(client: httpx.AsyncClient, zikao: RunningSystem) -> tuple[str, str]:
+    """A candidate of 渝中区, registered and logged in: (id, access token)."""
+
+    async def captcha() -> dict[str, str]:
+        issued = await ask(client, zikao, OPERATIONS["NewCaptcha"], None)
+        return {"id": issued["newCaptcha"]["id"], "answer": "TEST"}
+
+    number = an_id_number(
+        random.randint(1, 999), born=f"{random.randint(1970, 2000)}0101", region="500103"
+    )
+    registration = {
+        "name": "孙打印",
+        "idNumber": number,
+        "phone": f"13{random.randrange(10**9):09d}",
+        "password": PASSWORD,
+        "regionCode": "0103",
+        "securityQuestion": "我的小学",
+        "securityAnswer": "人和街小学",
+        "captcha": await captcha(),
+    }
+    done = await ask(client, zikao, OPERATIONS["RegisterCandidate"], None, input=registration)
+    ticket = done["registerCandidate"]["ticketNumber"]
+    session = await ask(
+        client, zikao, OPERATIONS["LogIn"], None, login=ticket, password=PASSWORD,
+        captcha=await captcha(),
+    )  # fmt: skip
+    token: str = session["logIn"]["accessToken"]
+    me = await ask(client, zikao, "{ me { id } }", token)
+    return me["me"]["id"], token
+
+
+async def sign_up_and_pay(
+    client: httpx.AsyncClient, zikao: RunningSystem, candidate_id: str, token: str
+) -> None:
+    await ask(client, zikao, OPERATIONS["ChooseMajor"], token, majorCode="050101")
+    codes = ["03708", "00037"]
+    made = await ask(
+        client, zikao, OPERATIONS["RegisterForExams"], token, sitting=SITTING, courseCodes=codes
+    )
+    assert made["registerForExams"]["__typename"] == "ExamsRegistered", made
+    body = json.dumps(
+        {
+            "transactionId": f"wx-{uuid.uuid4().hex[:16]}",
+            "candidateId": candidate_id,
+            "sitting": SITTING,
+            "courseCodes": codes,
+            "amountYuan": made["registerForExams"]["totalFeeYuan"],
+        }
+    ).encode()
+    headers = {
+        SIGNATURE_HEADER: sign(DEV_PAYMENT_NOTIFY_KEY, body),
+        "content-type": "application/json",
+    }
+    paid = await client.post(
+        f"http://127.0.0.1:{zikao.ports.records}/payments/notify", content=body, headers=headers
+    )
+    assert paid.json()["status"] == "APPLIED", paid.text
+
+
+async def seat_everyone(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
+    admin = zikao.token("admin-tickets", Role.ADMIN)
+    started = (await ask(client, zikao, ALLOCATE, admin, s=SITTING))["startSeatAllocation"]
+    assert started["__typename"] == "SeatAllocationStarted", started
+    for _ in range(600):
+        run = await ask(client, zikao, PROGRESS, admin, id=started["run"]["id"])
+        if run["seatAllocation"]["status"] in ("DONE", "FAILED"):
+            break
+        await asyncio.sleep(0.2)
+    assert run["seatAllocation"]["status"] == "DONE"
+    published = await ask(client, zikao, PUBLISH, admin, s=SITTING)
+    assert published["publishSeats"]["__typename"] == "SeatsPublished", published
+
+
+async def upload_photo(
+    client: httpx.AsyncClient, zikao: RunningSystem, candidate_id: str, shade: int
+) -> None:
+    staff = zikao.token("staff-yuzhong", Role.STAFF, region="0103")
+    content = base64.b64encode(tiny_png(240 + shade, 320)).decode()
+    done = await ask(client, zikao, PHOTO, staff, id=candidate_id, c=content)
+    assert done["uploadCandidatePhoto"]["__typename"] == "PhotoUploaded", done
+
+
+async def request_ticket(
+    client: httpx.AsyncClient, zikao: RunningSystem, token: str
+) -> dict[str, Any]:
+    data = await ask(client, zikao, OPERATIONS["RequestAdmissionTicket"], token, sitting=SITTING)
+    answer: dict[str, Any] = data["requestAdmissionTicket"]
+    return answer
+
+
+async def ready(
+    client: httpx.AsyncClient, zikao: RunningSystem, token: str, document_id: str
+) -> dict[str, Any]:
+    """The document once READY (the worker renders it; the sweeper wakes it if another
+    session's worker on the shared Redis took the wake-up)."""
+    for _ in range(600):
+        found = await ask(client, zikao, OPERATIONS["Document"], token, id=document_id)
+        document: dict[str, Any] = found["document"]
+        if document["status"] in ("READY", "FAILED"):
+            break
+        await asyncio.sleep(0.2)
+    assert document["status"] == "READY", document
+    return document
+
+
+async def verification_code(database_url: str, document_id: str) -> str:
+    """The code printed on the PDF (read from documents' table, as a reader of the paper)."""
+    engine = create_engine(database_url, schema="documents", pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            found = await session.scalar(
+                text("SELECT verification_code FROM documents.document_request WHERE id = :id"),
+                {"id": uuid.UUID(document_id)},
+            )
+        return str(found)
+    finally:
+        await engine.dispose()
+
+
+async def a_pass(database_url: str, candidate_id: str) -> None:
+    """A published sitting in which the candidate passed 03709 with 76."""
+    engine = create_engine(database_url, schema="records", pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            session.add(a_sitting(PASSED_SITTING, scores=ago(1)))
+            await session.flush()
+            session.add(
+                a_result(uuid.UUID(candidate_id), "03709", sitting=PASSED_SITTING, score=76)
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_candidate_prints_their_ticket_and_anyone_verifies_it(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    await a_sitting_open_for_printing(client, zikao)
+    candidate_id, token = await a_candidate(client, zikao)
+
+    refused = await request_ticket(client, zikao, token)
+    assert refused["__typename"] == "DocumentUnavailable", refused
+    assert refused["code"] == "not_signed_up"
+    unknown = await ask(
+        client, zikao, OPERATIONS["RequestAdmissionTicket"], token, sitting="1999-04"
+    )
+    assert unknown["requestAdmissionTicket"]["code"] == "unknown_sitting"
+
+    await sign_up_and_pay(client, zikao, candidate_id, token)
+    await seat_everyone(client, zikao)
+    no_photo = await request_ticket(client, zikao, token)
+    assert no_photo["code"] == "no_photo", no_photo
+
+    await upload_photo(client, zikao, candidate_id, 0)
+    first = await request_ticket(client, zikao, token)
+    assert first["__typename"] == "DocumentRequested", first
+    assert first["document"]["kind"] == "ADMISSION_TICKET"
+    again = await request_ticket(client, zikao, token)
+    assert again["document"]["id"] == first["document"]["id"]
+    document = await ready(client, zikao, token, first["document"]["id"])
+
+    pdf = await client.get(document["downloadUrl"])
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert hashlib.sha256(pdf.content).hexdigest() == document["sha256"]
+    download = f"http://127.0.0.1:{zikao.ports.documents}/documents/{document['id']}/download"
+    for stranger in (
+        zikao.token(str(uuid.uuid4())),
+        zikao.token("staff-wanzhou", Role.STAFF, region="0101"),
+    ):
+        answer = await client.get(download, headers={"authorization": f"Bearer {stranger}"})
+        assert answer.status_code == 403
+    district = zikao.token("staff-yuzhong", Role.STAFF, region="0103")
+    assert (
+        await client.get(download, headers={"authorization": f"Bearer {district}"})
+    ).content == (pdf.content)
+
+    code = await verification_code(zikao.database_url, document["id"])
+    verified = (await ask(client, zikao, VERIFY, None, code=code.lower()))["verifyDocument"]
+    assert verified["__typename"] == "DocumentVerified"
+    assert verified["status"] == "VALID"
+    assert verified["kind"] == "ADMISSION_TICKET"
+    assert verified["sitting"] == SITTING
+    assert verified["maskedName"] == "孙**"
+    assert set(verified) == {"__typename", "status", "kind", "sitting", "issuedOn", "maskedName"}
+
+    # A new photo changes what the ticket shows: a new version; the old one is superseded.
+    await upload_photo(client, zikao, candidate_id, 8)
+    second = await request_ticket(client, zikao, token)
+    assert second["document"]["id"] != first["document"]["id"]
+    await ready(client, zikao, token, second["document"]["id"])
+    old = (await ask(client, zikao, VERIFY, None, code=code))["verifyDocument"]
+    assert old["status"] == "SUPERSEDED"
+    mine = await ask(client, zikao, OPERATIONS["MyDocuments"], token)
+    assert [d["id"] for d in mine["me"]["documents"]] == [
+        second["document"]["id"],
+        first["document"]["id"],
+    ]
+    unknown_code = await ask(client, zikao, VERIFY, None, code="0000-0000-0000")
+    assert unknown_code["verifyDocument"] == {"__typename": "NotFound", "code": "unknown_code"}
+
+    # 成绩单: nothing passed yet, then one pass.
+    nothing = (await ask(client, zikao, TRANSCRIPT, token))["requestTranscript"]
+    assert nothing["code"] == "no_passed_courses", nothing
+    await a_pass(zikao.database_url, candidate_id)
+    transcript = (await ask(client, zikao, TRANSCRIPT, token))["requestTranscript"]
+    assert transcript["document"]["kind"] == "TRANSCRIPT", transcript
+    await ready(client, zikao, token, transcript["document"]["id"])
