@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from redis.asyncio import Redis
 
 from zikao_documents import service
 from zikao_documents.facts import (
@@ -24,12 +25,15 @@ from zikao_documents.facts import (
     ticket_missing,
 )
 from zikao_documents.models import DocumentKind, DocumentRequest
+from zikao_documents.schema import schema
+from zikao_documents.settings import DocumentsSettings
 from zikao_documents.sources import Exam, Person, Seat, SittingFacts, TicketFacts
 from zikao_documents.testing import WANZHOU, tiny_png
 from zikao_documents.worker import WorkerDeps, render_document
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
 from zikao_kit.errors import ForbiddenError, InvalidInputError
+from zikao_kit.testing import make_context
 
 ISSUER = "重庆市教育考试院"
 BEIJING = "+08:00"
@@ -251,3 +255,26 @@ def test_unused_facts_fields_do_not_change_the_content() -> None:
         base, sitting=dataclasses.replace(base.sitting, seats_published_at=NOW)
     )
     assert ticket_content(ISSUER, base) == ticket_content(ISSUER, moved)
+
+
+VERIFY = """query($code: String!) { verifyDocument(code: $code) { __typename
+  ... on Problem { code } ... on RateLimited { retryAfterSeconds } } }"""
+
+
+async def test_verifying_is_rate_limited_per_client(
+    db: Sessionmaker, redis: Redis, settings: DocumentsSettings
+) -> None:
+    limited = settings.model_copy(
+        update={"verify_limit": 2, "redis_prefix": f"test-{uuid.uuid4().hex}"}
+    )
+    answers = []
+    for _ in range(3):
+        context = make_context(db, redis, limited, None)
+        result = await schema.execute(
+            VERIFY, variable_values={"code": "0000-0000-0000"}, context_value=context
+        )
+        assert result.errors is None
+        assert result.data is not None
+        answers.append(result.data["verifyDocument"])
+    assert [a["__typename"] for a in answers] == ["NotFound", "NotFound", "RateLimited"]
+    assert 0 < answers[2]["retryAfterSeconds"] <= limited.verify_window_seconds
