@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -285,8 +286,6 @@ class TicketRepository:
     async def learn(self, tickets: Iterable[tuple[str, uuid.UUID]]) -> int:
         """Records ticket numbers identity gave (a re-issued ticket keeps its number; a
         candidate's number never changes, so a known pair is left alone); how many new."""
-        from sqlalchemy.dialects.postgresql import insert
-
         rows = [{"ticket_number": t, "candidate_id": c} for t, c in tickets]
         if not rows:
             return 0
@@ -294,17 +293,22 @@ class TicketRepository:
         result = await self.session.execute(statement)
         return int(cast(Any, result).rowcount)
 
-    async def unknown_candidates(self, sitting_code: str, *, limit: int) -> list[uuid.UUID]:
+    async def unknown_candidates(
+        self, sitting_code: str, *, limit: int, after: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
         """Candidates with a paid sign-up for the sitting whose ticket number records has not
-        learned yet."""
+        learned yet, in id order after `after` (those before were asked about already)."""
         statement = text(
             f"""
             SELECT DISTINCT g.candidate_id FROM {SCHEMA}.exam_registration g
             WHERE g.sitting_code = :sitting AND g.status = 'PAID'
+              AND (CAST(:after AS uuid) IS NULL OR g.candidate_id > :after)
               AND NOT EXISTS (SELECT 1 FROM {SCHEMA}.candidate_ticket t
                               WHERE t.candidate_id = g.candidate_id)
-            LIMIT :limit
+            ORDER BY g.candidate_id LIMIT :limit
             """
         )
-        rows = await self.session.execute(statement, {"sitting": sitting_code, "limit": limit})
+        rows = await self.session.execute(
+            statement, {"sitting": sitting_code, "limit": limit, "after": after}
+        )
         return [row[0] for row in rows]

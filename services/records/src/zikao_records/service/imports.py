@@ -34,12 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_kit import access, audit
 from zikao_kit.auth import Principal
 from zikao_kit.db import Sessionmaker, utc_now
-from zikao_kit.errors import ConflictError, NotFoundError
+from zikao_kit.errors import ConflictError, DomainError, NotFoundError
 from zikao_records.models import AuditEntry
 from zikao_records.models.imports import ScoreImport, ScoreImportRejection, ScoreImportStatus
 from zikao_records.repository.imports import ImportRepository, Line
 from zikao_records.service.score_files import FileLine, open_score_file
 from zikao_records.service.sittings import get_sitting, published_by
+from zikao_records.service.tickets import TicketSource, learn_tickets
 
 logger = logging.getLogger("zikao.records.imports")
 COPY_BATCH = 50_000
@@ -149,14 +150,31 @@ def _take(lines: Iterator[FileLine], import_id: uuid.UUID, size: int) -> list[Li
     ]
 
 
-async def run_import(db: Sessionmaker, import_id: uuid.UUID, *, step: int) -> ScoreImport | None:
+async def run_import(
+    db: Sessionmaker,
+    import_id: uuid.UUID,
+    *,
+    step: int,
+    tickets: TicketSource | None = None,
+) -> ScoreImport | None:
     """The worker's job: checks a CHECKING import (and applies it when no line is rejected),
-    applies an APPLYING one (accepted by staff); leaves any other alone. Safe to run twice."""
+    applies an APPLYING one (accepted by staff); leaves any other alone. Safe to run twice.
+    `tickets` (identity) is first asked for the ticket numbers records does not know yet; when
+    it cannot answer, their lines are rejected as `unknown_ticket_number` (the report says so;
+    nothing of the file is applied unless staff accept it)."""
     async with db() as session:
         score_import = await ImportRepository(session).get(import_id)
     if score_import is None:
         return None
     if score_import.status is ScoreImportStatus.CHECKING:
+        if tickets is not None:
+            try:
+                await learn_tickets(db, tickets, score_import.sitting_code)
+            except DomainError as error:
+                logger.warning(
+                    "ticket numbers not learned",
+                    extra={"import_id": str(import_id), "code": error.code},
+                )
         rejected = await _check(db, score_import, step=step)
         if rejected:
             return await _get(db, import_id)
