@@ -207,3 +207,49 @@ class AbsenceLimitError(ConflictError):
         super().__init__(f"因连续{sittings}个考次报考课程全部缺考，本考次最多报考{maximum}门课程")
         self.maximum = maximum
         self.sittings = sittings
+
+
+class NotEligibleError(ConflictError):
+    """The graduation audit finds something missing; `missing` lists every item."""
+
+    code = "not_eligible"
+    default_message = "尚未满足毕业条件"
+
+    def __init__(self, missing: Sequence[object]) -> None:
+        super().__init__()
+        self.missing = list(missing)
+
+
+class GraduationWindowClosedError(ConflictError):
+    code = "graduation_window_closed"
+    default_message = "当前不在毕业申请时间内"
+
+
+class GraduationAlreadyAppliedError(ConflictError):
+    code = "graduation_already_applied"
+    default_message = "已提交毕业申请（或已毕业）"
+
+
+class GraduationApplicationNotFoundError(NotFoundError):
+    code = "application_not_found"
+    default_message = "毕业申请不存在"
+
+
+class GraduationDecidedError(ConflictError):
+    code = "application_decided"
+    default_message = "该毕业申请已处理"
+
+
+class MajorGraduatedError(ConflictError):
+    code = "major_graduated"
+    default_message = "已在该专业毕业，不能再报考"
+
+
+class MajorChangedError(ConflictError):
+    code = "major_changed"
+    default_message = "考生申请后已更换专业，请不予通过"
+
+
+class AuditRunNotFoundError(NotFoundError):
+    code = "audit_run_not_found"
+    default_message = "毕业审核批次不存在"

@@ -37,3 +37,21 @@ async def enqueue_score_import(redis: ArqRedis, import_id: uuid.UUID, *, queue_n
     return await enqueue(
         redis, IMPORT_JOB, import_id, job_id=score_import_job_id(import_id), queue_name=queue_name
     )
+
+
+GRADUATION_AUDIT_JOB = "run_graduation_audit"
+
+
+def graduation_audit_job_id(run_id: uuid.UUID) -> str:
+    return f"graduation-audit:{run_id}"
+
+
+async def enqueue_graduation_audit(redis: ArqRedis, run_id: uuid.UUID, *, queue_name: str) -> bool:
+    """Wakes a worker for a batch graduation audit (after the commit that made it)."""
+    return await enqueue(
+        redis,
+        GRADUATION_AUDIT_JOB,
+        run_id,
+        job_id=graduation_audit_job_id(run_id),
+        queue_name=queue_name,
+    )

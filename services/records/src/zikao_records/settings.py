@@ -95,6 +95,10 @@ class RecordsSettings(ServiceSettings):
     absence_rule_max_courses: int = Field(
         default=2, ge=1, le=20, description="absence rule: courses allowed in the next sitting"
     )
+    graduation_windows: list[str] = Field(
+        default=["04-01/04-30", "10-01/10-31"],
+        description="graduation application windows each year, MM-DD/MM-DD (Beijing time)",
+    )
     catalogue_dir: Path = Field(
         default=DATA_DIR, description="folder of courses.csv and majors.json (the catalogue)"
     )
@@ -110,6 +114,17 @@ class RecordsSettings(ServiceSettings):
         if any(not 1 <= month <= 12 for month in value):
             raise ValueError("RECORDS_SITTING_MONTHS: months are 1 to 12")
         return sorted(set(value))
+
+    @field_validator("graduation_windows")
+    @classmethod
+    def _windows_parse(cls, value: list[str]) -> list[str]:
+        from zikao_records.service.graduation_applications import parse_windows
+
+        try:
+            parse_windows(value)
+        except ValueError as error:
+            raise ValueError(f"RECORDS_GRADUATION_WINDOWS: {error}") from error
+        return value
 
     @field_validator("region_file")
     @classmethod

@@ -32,6 +32,14 @@ from zikao_records.models.enums import (
     ReviewStatus,
 )
 from zikao_records.models.exemptions import Exemption, Transfer
+from zikao_records.models.graduation import (
+    AuditRunStatus,
+    GraduationApplication,
+    GraduationAuditRow,
+    GraduationAuditRun,
+    GraduationStatus,
+    PriorDiploma,
+)
 from zikao_records.models.payments import Payment
 from zikao_records.models.scores import ExamResult, ScoreReview
 from zikao_records.models.seating import Room, SeatAllocation, SeatAssignment, Venue
@@ -40,6 +48,12 @@ from zikao_records.models.sittings import ExamSlot, Sitting, SittingCourse
 from zikao_records.models.violations import Violation
 
 __all__ = [
+    "AuditRunStatus",
+    "GraduationApplication",
+    "GraduationAuditRow",
+    "GraduationAuditRun",
+    "GraduationStatus",
+    "PriorDiploma",
     "SCHEMA",
     "AddedCourse",
     "AllocationStatus",

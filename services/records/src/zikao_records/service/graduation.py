@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -14,6 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_kit import clock
 from zikao_records.models import AddedCourse, Course, Major, MajorLevel, PlanCategory
 from zikao_records.repository.catalogue import CourseRepository, MajorRepository
+from zikao_records.repository.graduation import GraduationRepository
+from zikao_records.service import violations
+from zikao_records.service.plan_ahead import (
+    ElectiveNeed,
+    NextSitting,
+    Option,
+    PlanAhead,
+    plan_ahead,
+)
 from zikao_records.service.scores import passed_courses
 from zikao_records.service.signup import chosen_majors
 
@@ -74,6 +83,8 @@ class GraduationAudit:
     required_total: int
     elective_credits: int
     elective_credits_needed: int
+    plan: PlanAhead | None = None  # the way there, from the next open sitting
+    next_sitting: str | None = None
 
     @property
     def eligible(self) -> bool:
@@ -196,15 +207,62 @@ def _standing_items(major: Major, standing: Standing, today: date | None) -> lis
     return items
 
 
+def elective_needs(
+    major: Major, plan: Iterable[PlanItem], groups: Iterable[GroupRule], passed: Collection[str]
+) -> list[ElectiveNeed]:
+    """What the electives still lack, per group and for the plan's credits, with the electives
+    not passed yet that could meet it."""
+    plan = list(plan)
+    electives = [i for i in plan if i.category is PlanCategory.ELECTIVE]
+    options = {
+        i.course.code: Option(i.course.code, i.course.name, i.course.credits) for i in electives
+    }
+    open_codes = [i.course.code for i in electives if i.course.code not in passed]
+    needs = []
+    for group in groups:
+        members = [i for i in electives if i.group == group.code]
+        done = [i.course for i in members if i.course.code in passed]
+        credits = max((group.min_credits or 0) - sum(c.credits for c in done), 0)
+        courses = max((group.min_courses or 0) - len(done), 0)
+        if credits or courses:
+            rest = tuple(options[i.course.code] for i in members if i.course.code not in passed)
+            needs.append(ElectiveNeed(group.code, rest, credits=credits, courses=courses))
+    have = sum(i.course.credits for i in electives if i.course.code in passed)
+    if have < major.elective_credits_needed:
+        rest = tuple(options[code] for code in open_codes)
+        needs.append(ElectiveNeed(None, rest, credits=major.elective_credits_needed - have))
+    return needs
+
+
+def way_there(
+    audit: GraduationAudit,
+    plan: Iterable[PlanItem],
+    groups: Iterable[GroupRule],
+    passed: Collection[str],
+    sitting: NextSitting,
+) -> PlanAhead:
+    """The plan ahead of an audit: its missing courses and the electives it lacks."""
+    mandatory = [
+        Option(m.course_code, m.course_name or "", 0)
+        for m in audit.missing
+        if m.kind in _COURSE_ITEM_KINDS and m.course_code is not None
+    ]
+    credits = {i.course.code: i.course.credits for i in plan}
+    mandatory = [Option(o.code, o.name, credits.get(o.code, 0)) for o in mandatory]
+    needs = elective_needs(audit.major, plan, groups, passed)
+    return plan_ahead(mandatory, needs, sitting)
+
+
 async def graduation_audits(
     session: AsyncSession,
     candidate_ids: Collection[uuid.UUID],
     *,
     now: datetime,
     validity_years: int | None,
-    standings: Mapping[uuid.UUID, Standing] | None = None,
+    plan_ahead: bool = True,
 ) -> dict[uuid.UUID, GraduationAudit]:
-    """The audit of each candidate who has chosen a major (the others have none)."""
+    """The audit of each candidate who has chosen a major (the others have none), with the way
+    there from the next open sitting unless `plan_ahead` is False (batch audits)."""
     majors = await chosen_majors(session, candidate_ids)
     if not majors:
         return {}
@@ -222,17 +280,52 @@ async def graduation_audits(
     added_courses = await CourseRepository(session).get_many({a.course_code for a in added})
     passes = await passed_courses(session, majors, now=now, validity_years=validity_years)
     today = clock.in_beijing(now).date()
-    standings = standings or {}
-    return {
-        candidate_id: audit_graduation(
+    standings = await load_standings(session, majors, today=today)
+    sitting = await _next_sitting(session, now) if plan_ahead else None
+    audits = {}
+    for candidate_id, major in majors.items():
+        passed = {p.course.code for p in passes.get(candidate_id, [])}
+        audit = audit_graduation(
             major,
             plans[major.code],
-            {p.course.code for p in passes.get(candidate_id, [])},
+            passed,
             groups=groups[major.code],
             added=added,
             added_courses=added_courses,
-            standing=standings.get(candidate_id, Standing()),
+            standing=standings[candidate_id],
             today=today,
         )
-        for candidate_id, major in majors.items()
-    }
+        if sitting is not None:
+            code, timetable = sitting
+            way = way_there(audit, plans[major.code], groups[major.code], passed, timetable)
+            audit = replace(audit, plan=way, next_sitting=code)
+        audits[candidate_id] = audit
+    return audits
+
+
+async def load_standings(
+    session: AsyncSession, majors: Mapping[uuid.UUID, Major], *, today: date
+) -> dict[uuid.UUID, Standing]:
+    """What the audit weighs beside passes, for each candidate with a major."""
+    repository = GraduationRepository(session)
+    diplomas = await repository.diplomas(majors)
+    graduated = await repository.graduated(majors)
+    blocked = await violations.graduation_blocked_until(session, majors, today=today)
+    found = {}
+    for candidate_id, major in majors.items():
+        diploma = diplomas.get(candidate_id)
+        found[candidate_id] = Standing(
+            diploma_verified=diploma is not None,
+            origin=diploma.origin if diploma is not None else None,
+            blocked_until=blocked.get(candidate_id),
+            graduated=(candidate_id, major.code) in graduated,
+        )
+    return found
+
+
+async def _next_sitting(session: AsyncSession, now: datetime) -> tuple[str, NextSitting] | None:
+    repository = GraduationRepository(session)
+    sitting = await repository.next_sitting(now)
+    if sitting is None:
+        return None
+    return sitting.code, NextSitting(await repository.slots(sitting.code), sitting.max_courses)

@@ -3,9 +3,10 @@ the live sign-ups a candidate sees (with seats once published).
 
 Rules: only inside the sitting's window; only courses of the chosen major's plan (or its 加考)
 examined in the sitting; at most one course per slot; at most the sitting's maximum of live
-sign-ups; never while a sanction bars the candidate (the problem names the last banned
-sitting); at most the absence rule's courses after sittings wholly absent (`service.absence`).
-An unpaid sign-up lapses after the lapse time. Nothing is written when a rule refuses.
+sign-ups; never in a major already graduated; never while a sanction bars the candidate (the
+problem names the last banned sitting); at most the absence rule's courses after sittings wholly
+absent (`service.absence`). An unpaid sign-up lapses after the lapse time. Nothing is written
+when a rule refuses.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from zikao_records.models import (
 )
 from zikao_records.repository.base import CandidateSitting
 from zikao_records.repository.catalogue import MajorRepository
+from zikao_records.repository.graduation import GraduationRepository
 from zikao_records.repository.signup import RegistrationRepository, SignupRepository
 from zikao_records.service.absence import AbsenceRule, course_limit
 from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule, passed_courses
@@ -158,6 +160,9 @@ async def register_for_exams(
     choice = await repository.lock_choice(candidate_id)
     if choice is None:
         raise errors.MajorNotChosenError()
+    graduated = await GraduationRepository(session).graduated([candidate_id])
+    if (candidate_id, choice.major_code) in graduated:
+        raise errors.MajorGraduatedError()
     banned_until = await repository.banned_until(candidate_id, sitting_code)
     if banned_until is not None:
         raise errors.ExamBannedUntilError(banned_until)
