@@ -88,9 +88,13 @@ bench-seats: install
 bench-identity: install
 	$(UV) run --no-sync zikao-run exec -- python bench/identity.py
 
+.PHONY: bench-scores
+bench-scores: install
+	$(UV) run --no-sync zikao-run exec -- python bench/scores.py
+
 .PHONY: bench-gateway
 bench-gateway: install
-	$(UV) run --no-sync python bench/gateway.py
+	$(UV) run --no-sync zikao-run exec -- python bench/gateway.py
 
 # The PDFs' Chinese fonts, converted once from the packaged OpenType into the environment
 # (zikao_documents.fonts); a converted font is kept, so this is quick after the first time.

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,7 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
-from zikao_gateway.subgraphs import SubgraphClient
+from zikao_gateway.subgraphs import SubgraphClient, encode
 from zikao_gateway.supergraph import load_supergraph
 from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
@@ -61,8 +62,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         headers[FORWARDED_FOR] = caller_address(request, self.proxies)
         return GatewayContext(headers=headers, request_id=request_id)
 
-    def encode_json(self, data: object) -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    def encode_json(self, data: object) -> bytes:
+        return encode(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson; the standard library for what orjson refuses (integers past 64 bits), so
+        that both accept the same requests."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return json.loads(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
