@@ -285,10 +285,17 @@ def draw_table(
         if y - height < bottom:
             break
         baseline = y - PADDING - extra_height / 2 - size
-        for cell, column, x in zip(row, table.columns, xs, strict=False):
-            cell_width = BODY_WIDTH * column.share - 2 * PADDING
-            for number, line in enumerate(pen.wrap(cell, cell_width, size)):
-                pen.text(x + PADDING, baseline - number * leading(size), line, size, SERIF)
+        cells = [
+            pen.wrap(cell, BODY_WIDTH * column.share - 2 * PADDING, size)
+            for cell, column in zip(row, table.columns, strict=False)
+        ]
+        # Line by line across the row, so that text read back keeps a row's first lines
+        # (code, course, …, room, seat) together.
+        for number in range(max(len(lines) for lines in cells)):
+            for lines, x in zip(cells, xs, strict=False):
+                if number < len(lines):
+                    line_y = baseline - number * leading(size)
+                    pen.text(x + PADDING, line_y, lines[number], size, SERIF)
         y -= height
         ys.append(y)
         drawn += 1
