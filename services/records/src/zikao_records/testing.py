@@ -141,3 +141,40 @@ async def run_one(
     """The answer of the only root field of `query` (see `run`)."""
     data = await run(db, redis, settings, who, query, **variables)
     return next(iter(data.values()))
+
+
+def seated(
+    slot: models.ExamSlot,
+    venue: models.Venue,
+    course: str,
+    candidates: list[uuid.UUID],
+    *,
+    region: str = "0103",
+    room_seats: int = 30,
+) -> list[SQLModel]:
+    """Paid sign-ups of `candidates` for `course` in `slot`, seated in `venue` in order: room 1
+    seats 1 to `room_seats`, then room 2…"""
+    rows: list[SQLModel] = []
+    for index, candidate_id in enumerate(candidates):
+        signup = models.ExamRegistration(
+            candidate_id=candidate_id,
+            sitting_code=slot.sitting_code,
+            course_code=course,
+            slot_id=slot.id,
+            fee_yuan=40,
+            status=models.RegistrationStatus.PAID,
+            paid_at=utc_now(),
+            region_code=region,
+        )
+        room, seat = divmod(index, room_seats)
+        rows += [
+            signup,
+            models.SeatAssignment(
+                registration_id=signup.id,
+                slot_id=slot.id,
+                venue_id=venue.id,
+                room=room + 1,
+                seat=seat + 1,
+            ),
+        ]
+    return rows

@@ -12,6 +12,7 @@ from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
 from zikao_records.schema.imports import ImportsMutation, ImportsQuery
+from zikao_records.schema.lists import ListsQuery
 from zikao_records.schema.payments import PaymentsMutation
 from zikao_records.schema.reviews import ReviewsMutation
 from zikao_records.schema.seating import SeatingMutation, SeatingQuery
@@ -20,7 +21,15 @@ from zikao_records.schema.sittings import Sitting, SittingsMutation, SittingsQue
 
 
 @strawberry.type
-class Query(ImportsQuery, SignupQuery, SeatingQuery, SittingsQuery, CatalogueQuery, CalendarQuery):
+class Query(
+    ImportsQuery,
+    SignupQuery,
+    SeatingQuery,
+    SittingsQuery,
+    CatalogueQuery,
+    CalendarQuery,
+    ListsQuery,
+):
     pass
 
 
