@@ -92,6 +92,10 @@ bench-identity: install
 bench-scores: install
 	$(UV) run --no-sync zikao-run exec -- python bench/scores.py
 
+.PHONY: bench-graduation
+bench-graduation: install
+	$(UV) run --no-sync zikao-run exec -- python bench/graduation.py
+
 .PHONY: bench-gateway
 bench-gateway: install
 	$(UV) run --no-sync zikao-run exec -- python bench/gateway.py
