@@ -106,6 +106,8 @@ AS_CANDIDATE = {
     "cancelExamRegistration",
     "registrationOptions",
     "requestScoreReview",
+    "applyForCourseCertificate",
+    "applyForGraduation",
 }
 # No string argument of records' own.
 SKIPPED = {"_service", "_entities", "sittings", "majors", "calendarYear", "completeCalendarYear"}
@@ -177,6 +179,49 @@ def base_arguments(venue_id: str) -> dict[str, dict[str, Any]]:
         "setCalendarDay": {"day": "2031-10-09", "kind": "HOLIDAY", "name": "国庆节"},
         "requestScoreReview": {"sitting": SITTING, "courseCode": "03708", "reason": "分数有误"},
         "answerScoreReview": {"id": str(uuid.uuid4())},
+        "acceptScoreImport": {"id": str(uuid.uuid4())},
+        "publishScores": {"sitting": SITTING},
+        "scoreImport": {"id": str(uuid.uuid4())},
+        "scoreImports": {"sitting": SITTING},
+        "applyForCourseCertificate": {"sitting": SITTING, "courseCode": "03708"},
+        "certificateApplication": {"id": str(uuid.uuid4())},
+        "certificateApplications": {"sitting": SITTING, "after": str(uuid.uuid4())},
+        "recordExemption": {
+            "candidateId": str(CANDIDATE),
+            "courseCode": "00015",
+            "certificate": "全国大学英语四级（CET-4）",
+            "certificateNumber": "CET4-2031-0001",
+        },
+        "recordTransfer": {
+            "candidateId": str(CANDIDATE),
+            "courseCode": "03708",
+            "province": "四川省",
+            "sitting": "2030-10",
+            "grade": "合格",
+        },
+        "recordViolation": {
+            "input": {
+                "candidateId": str(CANDIDATE),
+                "sitting": SITTING,
+                "courseCode": "03708",
+                "reason": "携带手机进入考场",
+                "banSittings": 1,
+            }
+        },
+        "courses": {},
+        "signupCounts": {"sitting": SITTING, "venueId": venue_id},
+        "courseSignups": {"sitting": SITTING, "courseCode": "03708"},
+        "roomSeats": {"sitting": SITTING, "venueId": venue_id, "room": 1},
+        "verifyDiploma": {
+            "candidateId": str(CANDIDATE),
+            "diplomaNumber": "105362020000123",
+            "origin": "CQ_ZHUANKE",
+        },
+        "applyForGraduation": {},
+        "graduationApplications": {"status": "PENDING", "regionCode": "0103"},
+        "decideGraduation": {"id": str(uuid.uuid4()), "approve": False, "reason": "材料不全"},
+        "startGraduationAudit": {"majorCode": "050101", "regionCode": "0103"},
+        "graduationAuditRun": {"id": str(uuid.uuid4())},
         "Candidate.exams": {"sitting": SITTING},
         "Candidate.results": {"sitting": SITTING},
     }

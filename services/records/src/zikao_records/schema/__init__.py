@@ -11,6 +11,9 @@ from zikao_kit.graphql import build_schema
 from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
 from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
+from zikao_records.schema.certificates import CertificatesMutation, CertificatesQuery
+from zikao_records.schema.exemptions import ExemptionsMutation
+from zikao_records.schema.graduation import GraduationMutation, GraduationQuery
 from zikao_records.schema.imports import ImportsMutation, ImportsQuery
 from zikao_records.schema.lists import ListsQuery
 from zikao_records.schema.payments import PaymentsMutation
@@ -18,6 +21,7 @@ from zikao_records.schema.reviews import ReviewsMutation
 from zikao_records.schema.seating import SeatingMutation, SeatingQuery
 from zikao_records.schema.signup import SignupMutation, SignupQuery
 from zikao_records.schema.sittings import Sitting, SittingsMutation, SittingsQuery
+from zikao_records.schema.violations import ViolationsMutation
 
 
 @strawberry.type
@@ -28,7 +32,9 @@ class Query(
     SittingsQuery,
     CatalogueQuery,
     CalendarQuery,
+    CertificatesQuery,
     ListsQuery,
+    GraduationQuery,
 ):
     pass
 
@@ -43,6 +49,10 @@ class Mutation(
     CalendarMutation,
     ReviewsMutation,
     ImportsMutation,
+    CertificatesMutation,
+    ExemptionsMutation,
+    ViolationsMutation,
+    GraduationMutation,
 ):
     pass
 

@@ -20,11 +20,23 @@ from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
 from zikao_records.repository.base import CandidateSitting
 from zikao_records.schema.catalogue import Major
+from zikao_records.schema.certificates import CertificateApplication
 from zikao_records.schema.common import batch_many, batch_one, parse_sitting, unpaid_lapse
+from zikao_records.schema.exemptions import Exemption, Transfer
 from zikao_records.schema.graduation import GraduationAudit
 from zikao_records.schema.scores import ExamResult, PassedCourse, ScoreReview
 from zikao_records.schema.signup import ExamRegistration
-from zikao_records.service import graduation, results_cache, scope, scores, signup
+from zikao_records.schema.violations import Violation
+from zikao_records.service import (
+    certificates,
+    exemptions,
+    graduation,
+    results_cache,
+    scope,
+    scores,
+    signup,
+    violations,
+)
 from zikao_records.settings import records_settings
 
 
@@ -64,6 +76,32 @@ class Candidate:
     async def score_reviews(self, info: Info[Context, None]) -> list[ScoreReview]:
         candidate_id = await _readable(info, self.id)
         loader = info.context.loader("records.reviews", batch_many(info.context, _reviews))
+        return await loader.load(candidate_id)
+
+    @strawberry.field(description="Course certificate applications (课程合格证书), newest first.")
+    async def certificate_applications(
+        self, info: Info[Context, None]
+    ) -> list[CertificateApplication]:
+        candidate_id = await _readable(info, self.id)
+        loader = info.context.loader("records.certificates", batch_many(info.context, _certs))
+        return await loader.load(candidate_id)
+
+    @strawberry.field(description="Exemptions (免考) and the certificates granting them.")
+    async def exemptions(self, info: Info[Context, None]) -> list[Exemption]:
+        candidate_id = await _readable(info, self.id)
+        loader = info.context.loader("records.exemptions", batch_many(info.context, _exemptions))
+        return await loader.load(candidate_id)
+
+    @strawberry.field(description="Passes brought in from other provinces (转考).")
+    async def transfers(self, info: Info[Context, None]) -> list[Transfer]:
+        candidate_id = await _readable(info, self.id)
+        loader = info.context.loader("records.transfers", batch_many(info.context, _transfers))
+        return await loader.load(candidate_id)
+
+    @strawberry.field(description="Violations (违规) and their sanctions, newest first.")
+    async def violations(self, info: Info[Context, None]) -> list[Violation]:
+        candidate_id = await _readable(info, self.id)
+        loader = info.context.loader("records.violations", batch_many(info.context, _violations))
         return await loader.load(candidate_id)
 
     @strawberry.field(description="What is still needed to graduate; null until a major is chosen.")
@@ -117,8 +155,14 @@ async def _results(
 async def _passes(
     context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, list[PassedCourse]]:
-    years = records_settings(context.settings).pass_validity_years
-    found = await scores.passed_courses(session, ids, now=utc_now(), validity_years=years)
+    settings = records_settings(context.settings)
+    found = await scores.passed_courses(
+        session,
+        ids,
+        now=utc_now(),
+        validity_years=settings.pass_validity_years,
+        transfers=exemptions.transfer_rule(settings),
+    )
     return {key: [PassedCourse.from_view(v) for v in views] for key, views in found.items()}
 
 
@@ -135,3 +179,31 @@ async def _audits(
     years = records_settings(context.settings).pass_validity_years
     found = await graduation.graduation_audits(session, ids, now=utc_now(), validity_years=years)
     return {key: GraduationAudit.from_audit(audit) for key, audit in found.items()}
+
+
+async def _certs(
+    _context: Context, session: AsyncSession, ids: list[uuid.UUID]
+) -> Mapping[uuid.UUID, list[CertificateApplication]]:
+    found = await certificates.applications_of(session, ids)
+    return {k: [CertificateApplication.from_view(v) for v in views] for k, views in found.items()}
+
+
+async def _exemptions(
+    _context: Context, session: AsyncSession, ids: list[uuid.UUID]
+) -> Mapping[uuid.UUID, list[Exemption]]:
+    found = await exemptions.exemptions_of(session, ids)
+    return {key: [Exemption.from_view(v) for v in views] for key, views in found.items()}
+
+
+async def _transfers(
+    _context: Context, session: AsyncSession, ids: list[uuid.UUID]
+) -> Mapping[uuid.UUID, list[Transfer]]:
+    found = await exemptions.transfers_of(session, ids)
+    return {key: [Transfer.from_view(v) for v in views] for key, views in found.items()}
+
+
+async def _violations(
+    _context: Context, session: AsyncSession, ids: list[uuid.UUID]
+) -> Mapping[uuid.UUID, list[Violation]]:
+    found = await violations.violations_of(session, ids)
+    return {key: [Violation.from_view(v) for v in views] for key, views in found.items()}

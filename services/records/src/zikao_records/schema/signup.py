@@ -22,7 +22,8 @@ from zikao_kit.problems import (
 from zikao_records.schema.catalogue import Course, Major
 from zikao_records.schema.common import SlotConflict, answer, parse_sitting, unpaid_lapse
 from zikao_records.schema.sittings import ExamSlot
-from zikao_records.service import signup
+from zikao_records.schema.violations import ExamBanned
+from zikao_records.service import absence, exemptions, signup
 from zikao_records.settings import records_settings
 
 
@@ -115,6 +116,7 @@ ChooseMajorResult = Annotated[
 RegisterForExamsResult = Annotated[
     ExamsRegistered
     | SlotConflict
+    | ExamBanned
     | InvalidInput
     | Unauthenticated
     | Forbidden
@@ -142,14 +144,15 @@ class SignupQuery:
         self, info: Info[Context, None], sitting: str
     ) -> list[RegistrationOption]:
         candidate_id = info.context.require_principal().candidate_id
-        years = records_settings(info.context.settings).pass_validity_years
+        settings = records_settings(info.context.settings)
         async with info.context.db() as session:
             options = await signup.registration_options(
                 session,
                 candidate_id=candidate_id,
                 sitting_code=parse_sitting(sitting),
                 now=utc_now(),
-                validity_years=years,
+                validity_years=settings.pass_validity_years,
+                transfers=exemptions.transfer_rule(settings),
             )
         return [RegistrationOption.from_option(option) for option in options]
 
@@ -187,6 +190,7 @@ class SignupMutation:
                     region_code=principal.region_code,
                     now=utc_now(),
                     lapse=unpaid_lapse(info.context),
+                    absence=absence.absence_rule(records_settings(info.context.settings)),
                 )
             registrations = [ExamRegistration.from_signed_up(s) for s in made]
             total = sum(r.fee_yuan for r in registrations)

@@ -132,8 +132,12 @@ def counted_passes(
     rows = list(passes)
     without = [row for row in rows if row[0].source is not ResultSource.TRANSFER]
     best = best_passes(without, today=today, validity_years=validity_years)
-    local = sum(view.result.source in LOCAL_SOURCES for view in best)
-    if local < transfers_after or len(without) == len(rows):
+    local = best_passes(
+        [row for row in without if row[0].source in LOCAL_SOURCES],
+        today=today,
+        validity_years=validity_years,
+    )
+    if len(local) < transfers_after or len(without) == len(rows):
         return best
     return best_passes(rows, today=today, validity_years=validity_years)
 
