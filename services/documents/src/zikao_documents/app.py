@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from zikao_documents import service
-from zikao_documents.inputs import maybe_id
-from zikao_documents.links import link_is_valid
+from zikao_documents import batches, service
+from zikao_documents.inputs import is_ascii_number, maybe_id
+from zikao_documents.links import link_is_valid, path_link_is_valid, room_path
 from zikao_documents.models import AuditEntry, DocumentRequest
 from zikao_documents.schema import schema
 from zikao_documents.settings import DocumentsSettings, documents_settings, get_settings
@@ -86,6 +86,50 @@ async def download(request: Request) -> Response:
     return Response(pdf, media_type="application/pdf", headers=headers)
 
 
+async def _room_zip(request: Request) -> bytes:
+    state: ServiceState = request.app.state.zikao
+    params = request.path_params
+    batch_id, venue_id = maybe_id(params["batch_id"]), maybe_id(params["venue_id"])
+    room_text = params["room"]
+    if batch_id is None or venue_id is None or not is_ascii_number(room_text):
+        raise NotFoundError("文件不存在")
+    room = int(room_text)
+    settings = documents_settings(state.settings)
+    expires, signature = request.query_params.get("expires"), request.query_params.get("signature")
+    if expires is not None or signature is not None:
+        path = room_path(batch_id, venue_id, room)
+        if not path_link_is_valid(settings.link_key, path, expires or "", signature or ""):
+            raise ForbiddenError(BAD_LINK)
+        allowed = True
+    else:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            raise UnauthenticatedError()
+        principal = await state.verifier.verify(token)
+        async with state.db() as session:
+            allowed = await batches.readable_batch(session, principal, batch_id) is not None
+    if not allowed:
+        raise ForbiddenError("只能下载本地区的准考证")
+    async with state.db() as session:
+        return await batches.room_zip(session, state.extras["storage"], batch_id, venue_id, room)
+
+
+async def room_download(request: Request) -> Response:
+    """`GET /ticket-batches/{batch}/rooms/{venue}/{room}/download`: a zip of the room's ready
+    admission tickets (each checked against its sha256), for offices that print them."""
+    try:
+        data = await _room_zip(request)
+    except DomainError as error:
+        return _problem(error)
+    name = f"tickets-room-{int(request.path_params['room']):03d}.zip"
+    headers = {
+        "content-disposition": f'attachment; filename="{name}"',
+        "cache-control": "private, no-store",
+        "x-content-type-options": "nosniff",
+    }
+    return Response(data, media_type="application/zip", headers=headers)
+
+
 def create_app(settings: DocumentsSettings | None = None) -> Starlette:
     settings = settings or get_settings()
     storage = LocalStorage(settings.storage_dir)
@@ -108,6 +152,14 @@ def create_app(settings: DocumentsSettings | None = None) -> Starlette:
         schema_name="documents",
         settings=settings,
         schema=schema,
-        routes=[Route("/documents/{document_id}/download", download, methods=["GET"]), trail],
+        routes=[
+            Route("/documents/{document_id}/download", download, methods=["GET"]),
+            Route(
+                "/ticket-batches/{batch_id}/rooms/{venue_id}/{room}/download",
+                room_download,
+                methods=["GET"],
+            ),
+            trail,
+        ],
         on_startup=[keep],
     )

@@ -52,10 +52,14 @@ class GraphClient:
     async def records(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         return await self._call("records", self.settings.records_url, query, variables)
 
+    async def records_as(self, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Records answering the caller's own token (staff's lists: records scopes them)."""
+        return await self._call("records", self.settings.records_url, query, variables, token)
+
     async def _call(
-        self, name: str, url: str, query: str, variables: dict[str, Any]
+        self, name: str, url: str, query: str, variables: dict[str, Any], token: str | None = None
     ) -> dict[str, Any]:
-        token = await self._service_token()
+        token = token or await self._service_token()
         body = await self._post(name, url, query, variables, token)
         errors = body.get("errors")
         if errors:

@@ -47,3 +47,34 @@ def link_is_valid(
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         return False
     return int(expires) > (now if now is not None else time.time())
+
+
+def _path_signature(key: str, path: str, expires: int) -> str:
+    digest = hmac.new(key.encode(), f"path:{path}:{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def signed_path_url(
+    base_url: str, key: str, path: str, *, ttl_seconds: int, now: float | None = None
+) -> str:
+    """`{base_url}{path}?expires=…&signature=…`: a short-lived link to one file of the
+    service (a room's tickets), naming ids only."""
+    expires = int(now if now is not None else time.time()) + ttl_seconds
+    query = urlencode({"expires": expires, "signature": _path_signature(key, path, expires)})
+    return f"{base_url.rstrip('/')}{path}?{query}"
+
+
+def path_link_is_valid(
+    key: str, path: str, expires: str, signature: str, *, now: float | None = None
+) -> bool:
+    """`link_is_valid` for a `signed_path_url`."""
+    if not is_ascii_number(expires) or len(signature) > MAX_SIGNATURE or not signature.isascii():
+        return False
+    expected = _path_signature(key, path, int(expires))
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        return False
+    return int(expires) > (now if now is not None else time.time())
+
+
+def room_path(batch_id: uuid.UUID, venue_id: uuid.UUID, room: int) -> str:
+    return f"/ticket-batches/{batch_id}/rooms/{venue_id}/{room}/download"

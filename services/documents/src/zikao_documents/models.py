@@ -121,3 +121,50 @@ class AuditEntry(AuditColumns, DocumentsModel, table=True):
     """What staff and internal services did with a candidate's documents (ids, never content)."""
 
     __tablename__ = "audit_entry"
+
+
+class BatchStatus(StrEnum):
+    PREPARING = "PREPARING"  # its candidates' tickets are being requested
+    PREPARED = "PREPARED"  # every candidate has a ticket requested, or a reason it has none
+
+
+class TicketBatch(DocumentsModel, table=True):
+    """Staff's "every ticket of a sitting (or of one district)": who is in it (members, by the
+    room of their first exam) and how far it got. One per sitting and scope: asking again
+    returns it (and picks up what changed since)."""
+
+    __tablename__ = "ticket_batch"
+    __table_args__ = (
+        Index(
+            "uq_ticket_batch_scope",
+            "sitting",
+            "region_code",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    sitting: str = Field(max_length=16)
+    region_code: str | None = Field(default=None, max_length=4, description="null: the province")
+    status: BatchStatus = Field(
+        default=BatchStatus.PREPARING, sa_type=SAEnum(BatchStatus, name="ticket_batch_status")
+    )
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    prepared_at: datetime | None = Field(default=None, sa_column=_optional_time())
+
+
+class TicketBatchMember(DocumentsModel, table=True):
+    """A candidate of a batch, in the room of their first exam; their ticket once requested,
+    or what is missing for it."""
+
+    __tablename__ = "ticket_batch_member"
+
+    batch_id: uuid.UUID = Field(foreign_key="documents.ticket_batch.id", primary_key=True)
+    candidate_id: uuid.UUID = Field(primary_key=True)
+    venue_id: uuid.UUID
+    venue_name: str = Field(max_length=100)
+    room: int
+    document_id: uuid.UUID | None = Field(default=None)
+    missing: str | None = Field(default=None, max_length=200)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -17,6 +17,8 @@ from zikao_documents.models import (
     DocumentKind,
     DocumentRequest,
     DocumentStatus,
+    TicketBatch,
+    TicketBatchMember,
 )
 
 LIVE_WHERE = text("status <> 'FAILED'")
@@ -126,3 +128,111 @@ class DocumentRequestRepository:
             .limit(limit)
         )
         return [(row.id, row.attempts) for row in result]
+
+
+class TicketBatchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, batch_id: uuid.UUID, *, lock: bool = False) -> TicketBatch | None:
+        statement = select(TicketBatch).where(col(TicketBatch.id) == batch_id)
+        if lock:
+            statement = statement.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def insert_unless_exists(self, values: dict[str, Any]) -> TicketBatch | None:
+        """A new batch; None when one of this sitting and scope exists (the unique index)."""
+        statement = (
+            insert(TicketBatch)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["sitting", "region_code"])
+            .returning(TicketBatch)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def of_scope(self, sitting: str, region_code: str | None) -> TicketBatch | None:
+        result = await self.session.execute(
+            select(TicketBatch)
+            .where(
+                col(TicketBatch.sitting) == sitting,
+                col(TicketBatch.region_code).is_not_distinct_from(region_code),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def put_members(self, batch_id: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:
+        """Adds candidates new to the batch and moves known ones to the room given; every one
+        is to be prepared again (its ticket re-requested: unchanged content, same document)."""
+        if not rows:
+            return
+        statement = insert(TicketBatchMember).values([{**r, "batch_id": batch_id} for r in rows])
+        statement = statement.on_conflict_do_update(
+            index_elements=["batch_id", "candidate_id"],
+            set_={
+                "venue_id": statement.excluded.venue_id,
+                "venue_name": statement.excluded.venue_name,
+                "room": statement.excluded.room,
+                "document_id": None,
+                "missing": None,
+            },
+        )
+        await self.session.execute(statement)
+
+    async def unprepared(self, batch_id: uuid.UUID, limit: int) -> Sequence[TicketBatchMember]:
+        """Members with neither a ticket nor a reason yet, locked (others' jobs skip them)."""
+        result = await self.session.execute(
+            select(TicketBatchMember)
+            .where(
+                col(TicketBatchMember.batch_id) == batch_id,
+                col(TicketBatchMember.document_id).is_(None),
+                col(TicketBatchMember.missing).is_(None),
+            )
+            .order_by(col(TicketBatchMember.candidate_id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.scalars().all()
+
+    async def rooms(self, batch_id: uuid.UUID) -> Sequence[Any]:
+        """Per room: members, tickets requested, ready, failed, and members missing something."""
+        document = DocumentRequest
+        member = TicketBatchMember
+        ready = func.count().filter(col(document.status) == DocumentStatus.READY)
+        failed = func.count().filter(col(document.status) == DocumentStatus.FAILED)
+        result = await self.session.execute(
+            select(
+                col(member.venue_id),
+                col(member.venue_name),
+                col(member.room),
+                func.count().label("members"),
+                func.count(col(member.document_id)).label("requested"),
+                ready.label("ready"),
+                failed.label("failed"),
+                func.count(col(member.missing)).label("skipped"),
+            )
+            .select_from(member)
+            .outerjoin(document, col(document.id) == col(member.document_id))
+            .where(col(member.batch_id) == batch_id)
+            .group_by(col(member.venue_id), col(member.venue_name), col(member.room))
+            .order_by(col(member.venue_name), col(member.room))
+        )
+        return result.all()
+
+    async def room_documents(
+        self, batch_id: uuid.UUID, venue_id: uuid.UUID, room: int
+    ) -> Sequence[DocumentRequest]:
+        """The READY tickets of a room's members."""
+        result = await self.session.execute(
+            select(DocumentRequest)
+            .join(TicketBatchMember, col(TicketBatchMember.document_id) == col(DocumentRequest.id))
+            .where(
+                col(TicketBatchMember.batch_id) == batch_id,
+                col(TicketBatchMember.venue_id) == venue_id,
+                col(TicketBatchMember.room) == room,
+                col(DocumentRequest.status) == DocumentStatus.READY,
+            )
+            .order_by(col(DocumentRequest.id))
+        )
+        return result.scalars().all()

@@ -4,6 +4,7 @@ and turned into typed facts at this JSON boundary. Candidates are read in batche
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from zikao_documents.graph import GraphClient, UpstreamError
-from zikao_kit.errors import NotFoundError
+from zikao_kit.errors import ForbiddenError, NotFoundError
 
 BATCH = 100
 PERSON = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate {
@@ -21,6 +22,12 @@ SITTINGS = """query { sittings { code name ticketPrintingOpensAt seatsPublishedA
 EXAMS = """query($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
   ... on Candidate { id exams(sitting: $s) { course { code name } slot { startsAt endsAt } paid
     seat { venue { name address } room seat } } } } }"""
+VENUES = "query($r: String) { venues(regionCode: $r) { id name rooms { number } } }"
+ROOM_SEATS = """query($s: String!, $v: ID!, $room: Int!, $after: String) {
+  roomSeats(sitting: $s, venueId: $v, room: $room, first: 200, after: $after) { __typename
+    ... on SeatPage { items { candidate { id } startsAt room } nextCursor }
+    ... on Problem { code } } }"""
+ROOMS_AT_ONCE = 8
 PASSES = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate {
   id major { code name level }
   passedCourses { course { code name credits } score grade source sitting } } } }"""
@@ -83,6 +90,17 @@ class Record:
 
     major: tuple[str, str, str] | None  # code, name, level
     passed: tuple[Passed, ...]
+
+
+@dataclass(frozen=True)
+class Seated:
+    """One seat of the roster records gives staff: a candidate, where and when."""
+
+    candidate_id: uuid.UUID
+    venue_id: uuid.UUID
+    venue_name: str
+    room: int
+    starts_at: datetime
 
 
 @dataclass(frozen=True)
@@ -239,3 +257,57 @@ def _passed(item: dict[str, Any]) -> Passed:
         source=str(item["source"]),
         sitting=item.get("sitting"),
     )
+
+
+async def roster(
+    graph: GraphClient, token: str, sitting_code: str, region_code: str | None
+) -> list[Seated]:
+    """Everyone seated in the sitting in the venues of the region (all, for None), as records
+    shows them to the staff member whose `token` this is (records applies their scope)."""
+    data = await graph.records_as(token, VENUES, {"r": region_code})
+    rooms = [
+        (str(venue["id"]), str(venue["name"]), int(room["number"]))
+        for venue in data.get("venues") or []
+        for room in venue.get("rooms") or []
+    ]
+    gate = asyncio.Semaphore(ROOMS_AT_ONCE)
+
+    async def one(venue_id: str, venue_name: str, room: int) -> list[Seated]:
+        async with gate:
+            return await _room(graph, token, sitting_code, venue_id, venue_name, room)
+
+    found = await asyncio.gather(*(one(*r) for r in rooms))
+    return [seat for seats in found for seat in seats]
+
+
+async def _room(
+    graph: GraphClient, token: str, sitting_code: str, venue_id: str, venue_name: str, room: int
+) -> list[Seated]:
+    seats: list[Seated] = []
+    after: str | None = None
+    while True:
+        variables = {"s": sitting_code, "v": venue_id, "room": room, "after": after}
+        page = (await graph.records_as(token, ROOM_SEATS, variables))["roomSeats"]
+        if page.get("__typename") != "SeatPage":
+            raise _refusal(str(page.get("code")))
+        seats += [
+            Seated(
+                candidate_id=uuid.UUID(str(item["candidate"]["id"])),
+                venue_id=uuid.UUID(venue_id),
+                venue_name=venue_name,
+                room=int(item["room"]),
+                starts_at=_time(item["startsAt"]),
+            )
+            for item in page.get("items") or []
+        ]
+        after = page.get("nextCursor")
+        if not after:
+            return seats
+
+
+def _refusal(code: str) -> Exception:
+    if code == "forbidden":
+        return ForbiddenError()
+    if code in ("not_found", "sitting_not_found", "unknown_sitting"):
+        return UnknownSittingError()
+    return UpstreamError()

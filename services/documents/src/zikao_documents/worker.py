@@ -20,8 +20,9 @@ from arq import Retry, func
 from arq.connections import ArqRedis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from zikao_documents import fonts, rendering
-from zikao_documents.jobs import RENDER_JOB, enqueue_render
+from zikao_documents import batches, fonts, rendering, sources
+from zikao_documents.graph import GraphClient, UpstreamError
+from zikao_documents.jobs import PREPARE_JOB, RENDER_JOB, enqueue_prepare, enqueue_render
 from zikao_documents.models import SCHEMA
 from zikao_documents.render import RenderError
 from zikao_documents.settings import DocumentsSettings, get_settings
@@ -43,6 +44,7 @@ class WorkerDeps:
     settings: DocumentsSettings
     db: Sessionmaker
     storage: Storage
+    graph: GraphClient | None = None
 
 
 def deps_of(ctx: WorkerContext) -> WorkerDeps:
@@ -109,6 +111,48 @@ async def _retry_later(
         await rendering.retry_later(session, document_id, code, due_by=utc_now() + due_in)
 
 
+async def prepare_ticket_batch(
+    ctx: WorkerContext, batch_id: str, request_id: str | None = None, chunk: int = 0
+) -> int:
+    """Requests the tickets of the batch's next chunk of candidates (their facts read from
+    identity and records with the service token), wakes their renders after the commit, and
+    wakes itself for the chunk after; returns how many candidates it prepared."""
+    token = set_request_id(request_id or ctx.get("job_id"))
+    try:
+        deps = deps_of(ctx)
+        done = await _prepare_chunk(deps, uuid.UUID(batch_id), ctx["redis"])
+        if done:
+            queue = deps.settings.queue_name
+            await enqueue_prepare(
+                ctx["redis"], uuid.UUID(batch_id), chunk=chunk + 1, queue_name=queue
+            )
+        return done
+    finally:
+        reset_request_id(token)
+
+
+async def _prepare_chunk(deps: WorkerDeps, batch_id: uuid.UUID, redis: ArqRedis) -> int:
+    graph = deps.graph or GraphClient(deps.settings)
+    async with deps.db.begin() as session:
+        members = await batches.next_chunk(session, batch_id)
+        if not members:
+            return 0
+        batch = await batches.batch_of(session, batch_id)
+        ids = [m.candidate_id for m in members]
+        try:
+            facts = await sources.ticket_facts(graph, ids, batch.sitting)
+        except UpstreamError as error:
+            raise Retry(defer=deps.settings.retry_backoff_seconds) from error
+        requested = await batches.prepare(
+            session, members, facts, issuer=deps.settings.issuer, now=utc_now()
+        )
+    queue = deps.settings.queue_name
+    for document in requested:
+        if not document.is_done:
+            await enqueue_render(redis, document.id, attempts=document.attempts, queue_name=queue)
+    return len(members)
+
+
 async def sweep_unfinished(ctx: WorkerContext) -> int:
     """Re-enqueues unfinished requests whose wake-up seems lost; returns how many."""
     deps = deps_of(ctx)
@@ -138,7 +182,8 @@ async def startup(ctx: WorkerContext) -> None:
     settings = get_settings()
     db = open_database(ctx, "documents-worker", settings, SCHEMA, pool_size=settings.db_pool_size)
     storage = LocalStorage(settings.storage_dir)
-    ctx["deps"] = WorkerDeps(settings=settings, db=db, storage=storage)
+    graph = GraphClient(settings)
+    ctx["deps"] = WorkerDeps(settings=settings, db=db, storage=storage, graph=graph)
 
 
 _settings = get_settings()
@@ -152,7 +197,14 @@ class WorkerSettings:
             keep_result=0,  # a finished job leaves no key behind
             max_tries=_settings.render_max_attempts + 2,  # PostgreSQL counts attempts first
             timeout=_settings.render_timeout_seconds,
-        )
+        ),
+        func(
+            prepare_ticket_batch,
+            name=PREPARE_JOB,
+            keep_result=0,
+            max_tries=_settings.render_max_attempts + 2,
+            timeout=_settings.render_timeout_seconds,
+        ),
     ]
     cron_jobs = [
         queue_cron(
