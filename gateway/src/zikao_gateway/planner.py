@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from itertools import chain, count
 from typing import Any
 
 from graphql import (
@@ -54,6 +55,8 @@ from zikao_gateway.supergraph import FieldInfo, Supergraph
 # The fields that a `@provides` lets the current subgraph resolve: a leaf is True, a composite
 # field maps to the fields provided below it.
 Provided = Mapping[str, "Provided | bool"]
+# The fetches that write a planned selection into the response, besides the one it is in.
+Deps = frozenset[int]
 
 
 class Planner:
@@ -142,12 +145,17 @@ class _PlanBuilder:
         path: Path,
         provided: Provided | None,
         entity: bool = False,
-    ) -> None:
+        taken: Mapping[str, tuple[str, str]] | None = None,
+    ) -> Deps:
         """Selects ``fields`` of an object of ``type_name`` in ``fetch``'s subgraph, and plans
         jumps for those it cannot resolve. ``entity``: the object comes from `_entities`, so
-        its representation carries the `@requires` fields."""
+        its representation carries the `@requires` fields. ``taken``: the client's response
+        keys of the object, where ``fields`` are the planner's own (keys, requirements).
+        Returns the other fetches that write these fields into the response (a fetch that
+        reads them waits for those)."""
         info = self.supergraph.type(type_name)
         jumps: dict[str, list[tuple[str, list[Field]]]] = {}
+        deps: set[int] = set()
         for key, same in fields.items():
             name = same[0].name
             if name == "__typename":
@@ -156,12 +164,16 @@ class _PlanBuilder:
             if field_info is None:
                 raise PlanningError(f"{type_name}.{name} is not in the supergraph")
             if self._local(fetch.graph, field_info, provided, entity):
-                self.plan_field(fetch, target, type_name, key, same, field_info, path, provided)
+                deps |= self.plan_field(
+                    fetch, target, type_name, key, same, field_info, path, provided
+                )
             else:
                 graph = self._jump_graph(fetch.graph, type_name, field_info, jumps, provided)
                 jumps.setdefault(graph, []).append((key, same))
+        taken = {**_taken(fields), **(taken or {})}
         for graph, items in jumps.items():
-            self._jump(fetch, target, type_name, graph, items, path, provided)
+            deps |= self._jump(fetch, target, type_name, graph, items, path, provided, taken)
+        return frozenset(deps)
 
     def plan_field(
         self,
@@ -173,7 +185,7 @@ class _PlanBuilder:
         info: FieldInfo,
         path: Path,
         provided: Provided | None,
-    ) -> None:
+    ) -> Deps:
         first = same[0]
         fetch.variables.update(v for f in same for v in f.variables)
         parent_type = self.schema.get_type(parent)
@@ -181,22 +193,24 @@ class _PlanBuilder:
         field_type = get_named_type(parent_type.fields[first.name].type)
         if is_leaf_type(field_type):
             target.leaf(key, first.name, first.arguments)
-            return
+            return frozenset()
         child = target.composite(key, first.name, first.arguments)
         below = self._provided_below(fetch.graph, info, provided)
         sub = sub_selections(same)
         step_path = (*path, Step(key, parent))
         if not is_abstract_type(field_type):
             fields = collect_fields(self.schema, sub, field_type.name)
-            self.plan_object(fetch, child, field_type.name, fields, step_path, below)
-            return
+            return self.plan_object(fetch, child, field_type.name, fields, step_path, below)
         child.leaf("__typename", "__typename")
         assert isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType)
         objects = [t.name for t in self.schema.get_possible_types(field_type)]
+        deps: frozenset[int] = frozenset()
         for name in self.supergraph.possible_in(fetch.graph, field_type.name, objects):
             fields = collect_fields(self.schema, sub, name)
             if any(f[0].name != "__typename" for f in fields.values()):
-                self.plan_object(fetch, child.fragment(name), name, fields, step_path, below)
+                below_fragment = child.fragment(name)
+                deps |= self.plan_object(fetch, below_fragment, name, fields, step_path, below)
+        return deps
 
     def _local(
         self, graph: str, info: FieldInfo, provided: Provided | None, entity: bool = False
@@ -252,7 +266,10 @@ class _PlanBuilder:
         items: list[tuple[str, list[Field]]],
         path: Path,
         provided: Provided | None,
-    ) -> None:
+        taken: Mapping[str, tuple[str, str]],
+    ) -> Deps:
+        """Selects a key of the object (and the `@requires` fields of ``items``) in ``fetch``,
+        and ``items`` through `_entities` in a fetch of ``graph`` that waits for them."""
         key = self._key(fetch.graph, type_name, graph, provided)
         assert key is not None
         info = self.supergraph.type(type_name)
@@ -262,18 +279,17 @@ class _PlanBuilder:
             requires = info.fields[same[0].name].requires.get(graph)
             if requires:
                 needed = (*needed, *self.planner.field_set(requires))
-        needed = _unclashed(needed, target)
-        created = len(self.fetches)
+        needed = _unclashed(needed, target, taken)
         target.leaf("__typename", "__typename")
         fields = collect_fields(self.schema, needed, type_name)
-        self.plan_object(fetch, target, type_name, fields, path, provided)
-        after = frozenset({fetch.id, *(f.id for f in self.fetches[created:])})
-        entity_fetch = self._entity_fetch(graph, after)
+        deps = self.plan_object(fetch, target, type_name, fields, path, provided, taken=taken)
+        entity_fetch = self._entity_fetch(graph, frozenset({fetch.id, *deps}))
         part = entity_fetch.part(path)
         part.representations[type_name] = _merge(part.representations.get(type_name), needed)
         part.keys[type_name] = frozenset(f.key for f in needed[:key_count] if isinstance(f, Field))
         selection = part.selections.setdefault(type_name, SelectionSet())
-        self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
+        below = self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
+        return frozenset({entity_fetch.id, *below})
 
     def _entity_fetch(self, graph: str, after: frozenset[int]) -> EntityFetch:
         existing = self._entity_fetches.get((graph, after))
@@ -285,20 +301,43 @@ class _PlanBuilder:
         return fetch
 
 
-def _unclashed(selections: tuple[Selection, ...], target: SelectionSet) -> tuple[Selection, ...]:
-    """``selections`` (a key's fields), each under an internal alias where ``target`` already
-    holds its response key for another field (a client's alias)."""
+def _taken(fields: Mapping[str, list[Field]]) -> dict[str, tuple[str, str]]:
+    """The client's response keys of one object, each with the field (name, arguments) it holds."""
+    return {key: (same[0].name, same[0].arguments) for key, same in fields.items()}
+
+
+def _unclashed(
+    selections: tuple[Selection, ...],
+    target: SelectionSet,
+    taken: Mapping[str, tuple[str, str]] = {},
+) -> tuple[Selection, ...]:
+    """``selections`` (a key's or a `@requires`' fields), each under an internal alias where
+    its response key already holds another field in ``target`` or among the client's fields
+    of the object (``taken``, which may be selected in another fetch): `__key_<name>`, or
+    `__key_<name>_<n>` where that is taken by the same field with other arguments."""
     result: list[Selection] = []
     for selection in selections:
-        existing = target.fields.get(selection.key) if isinstance(selection, Field) else None
-        if existing is not None and isinstance(selection, Field):
-            if (existing.name, existing.arguments) != (selection.name, selection.arguments):
-                selection = replace(selection, key=f"{INTERNAL_KEY_PREFIX}{selection.name}")
-            elif existing.children is not None:
-                inner = _unclashed(selection.selections, existing.children)
-                selection = replace(selection, selections=inner)
+        if isinstance(selection, Field):
+            selection = _unclashed_field(selection, target, taken)
         result.append(selection)
     return tuple(result)
+
+
+def _unclashed_field(
+    selection: Field, target: SelectionSet, taken: Mapping[str, tuple[str, str]]
+) -> Field:
+    wanted = (selection.name, selection.arguments)
+    internal = f"{INTERNAL_KEY_PREFIX}{selection.name}"
+    candidates = chain((selection.key, internal), (f"{internal}_{n}" for n in count(2)))
+    for key in candidates:
+        existing = target.fields.get(key)
+        holder = (existing.name, existing.arguments) if existing else taken.get(key)
+        if holder is None or holder == wanted:
+            break
+    if existing is not None and existing.children is not None and holder == wanted:
+        inner = _unclashed(selection.selections, existing.children)
+        return replace(selection, key=key, selections=inner)
+    return selection if key == selection.key else replace(selection, key=key)
 
 
 def _tree(selections: tuple[Selection, ...]) -> dict[str, Provided | bool]:
