@@ -12,12 +12,14 @@ import httpx
 import pytest
 
 from zikao_identity import service as identity_service
-from zikao_identity.app import create_app
+from zikao_identity.app import create_app as create_identity_app
 from zikao_identity.crypto import Vault
 from zikao_identity.settings import IdentitySettings
 from zikao_identity.tokens import TokenSigner
-from zikao_kit.auth import Principal
+from zikao_kit.auth import Principal, StaticKeySource, TokenVerifier
 from zikao_kit.db import Sessionmaker
+from zikao_kit.settings import ServiceSettings
+from zikao_records.app import create_app
 from zikao_records.directory import IdentityClient
 from zikao_records.list_settings import ListSettings
 from zikao_records.settings import RecordsSettings
@@ -72,10 +74,29 @@ async def identity(db: Sessionmaker, database_url: str) -> AsyncIterator[InProce
         queue_name=f"{prefix}:queue",
         audit_sources="",
     )
-    app = create_app(settings)
+    app = create_identity_app(settings)
     async with app.router.lifespan_context(app):
         state = app.state.zikao
         state.db = db
         transport = httpx.ASGITransport(app=app)
         client = IdentityClient(ListSettings(identity_url="http://identity/graphql"), transport)
         yield InProcessIdentity(client, state.extras["signer"], state.extras["vault"], db)
+
+
+@pytest.fixture
+async def records_app(
+    settings: RecordsSettings, db: Sessionmaker, identity: InProcessIdentity
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Records' app on the test's transaction, trusting identity's key, asking identity's app."""
+
+    def verifier(current: ServiceSettings) -> TokenVerifier:
+        keys = StaticKeySource({identity.signer.kid: identity.signer.public_key})
+        return TokenVerifier(keys, issuer=current.jwt_issuer, audience=current.jwt_audience)
+
+    app = create_app(settings, verifier_factory=verifier)
+    async with app.router.lifespan_context(app):
+        app.state.zikao.db = db
+        app.state.zikao.extras["identity"] = identity.client
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://records") as client:
+            yield client

@@ -16,14 +16,11 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select, text
 
 from zikao_identity.testing import an_id_number
-from zikao_kit.auth import Principal, Role, StaticKeySource, TokenVerifier
+from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker
-from zikao_kit.settings import ServiceSettings
 from zikao_records import models
-from zikao_records.app import create_app
 from zikao_records.directory import IdentityConnection, Person
 from zikao_records.service import exports
-from zikao_records.settings import RecordsSettings
 from zikao_records.testing import a_sitting, a_slot, a_venue, add, rooms_of, seated
 
 SITTING = "2032-04"
@@ -32,25 +29,6 @@ JIANGBEI = Principal("staff-0105", Role.STAFF, region_code="0105")
 PROVINCE = Principal("staff-p", Role.STAFF)
 CANDIDATE = Principal(str(uuid.uuid4()), Role.CANDIDATE)
 Identity = Any  # conftest's InProcessIdentity: identity's app in this process
-
-
-@pytest.fixture
-async def records_http(
-    settings: RecordsSettings, db: Sessionmaker, identity: Identity
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Records' app on the test's transaction, trusting identity's key, asking identity's app."""
-
-    def verifier(current: ServiceSettings) -> TokenVerifier:
-        keys = StaticKeySource({identity.signer.kid: identity.signer.public_key})
-        return TokenVerifier(keys, issuer=current.jwt_issuer, audience=current.jwt_audience)
-
-    app = create_app(settings, verifier_factory=verifier)
-    async with app.router.lifespan_context(app):
-        app.state.zikao.db = db
-        app.state.zikao.extras["identity"] = identity.client
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://records") as client:
-            yield client
 
 
 async def download(
@@ -98,10 +76,10 @@ async def two_rooms(db: Sessionmaker, identity: Identity) -> dict[str, object]:
 
 
 async def test_the_seat_list_shows_everyone_seated_in_the_district_with_masked_ids(
-    records_http: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object],
+    records_app: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object],
     db: Sessionmaker,
 ) -> None:  # fmt: skip
-    answer = await download(records_http, identity, YUZHONG, "seat-list.csv", sitting=SITTING)
+    answer = await download(records_app, identity, YUZHONG, "seat-list.csv", sitting=SITTING)
     assert answer.status_code == 200, answer.text
     assert (
         answer.headers["content-disposition"] == f'attachment; filename="seat-list-{SITTING}.csv"'
@@ -123,17 +101,17 @@ async def test_the_seat_list_shows_everyone_seated_in_the_district_with_masked_i
 
 
 async def test_the_door_list_carries_no_id_number_and_xlsx_holds_the_same_rows(
-    records_http: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object]
+    records_app: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object]
 ) -> None:
     venue = two_rooms["venue"]
     assert isinstance(venue, models.Venue)
     query = {"sitting": SITTING, "venue": str(venue.id), "room": "1"}
-    door = await download(records_http, identity, PROVINCE, "door-list.csv", **query)
+    door = await download(records_app, identity, PROVINCE, "door-list.csv", **query)
     header, *rows = rows_of_csv(door.content)
     assert header == exports.COMMON
     assert [r[7] for r in rows] == ["张一", "李二"]
     assert "*" not in door.content.decode("utf-8-sig")
-    book = await download(records_http, identity, PROVINCE, "door-list.xlsx", **query)
+    book = await download(records_app, identity, PROVINCE, "door-list.xlsx", **query)
     assert book.headers["content-type"] == exports.MEDIA_TYPES[exports.FileFormat.XLSX]
     sheet = load_workbook(io.BytesIO(book.content), read_only=True)["门贴"]
     cells = [[str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -141,7 +119,7 @@ async def test_the_door_list_carries_no_id_number_and_xlsx_holds_the_same_rows(
 
 
 async def test_refusals_answer_a_problem_and_export_nothing(
-    records_http: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object],
+    records_app: httpx.AsyncClient, identity: Identity, two_rooms: dict[str, object],
     db: Sessionmaker,
 ) -> None:  # fmt: skip
     venue = two_rooms["venue"]
@@ -161,7 +139,7 @@ async def test_refusals_answer_a_problem_and_export_nothing(
          400, "out_of_range"),
     ]  # fmt: skip
     for who, path, query, status, code in cases:
-        answer = await download(records_http, identity, who, path, **query)
+        answer = await download(records_app, identity, who, path, **query)
         assert answer.status_code == status, (path, query, answer.text)
         if code is not None:
             assert answer.json()["code"] == code
@@ -169,14 +147,14 @@ async def test_refusals_answer_a_problem_and_export_nothing(
 
 
 async def test_a_cell_that_would_be_a_formula_is_written_as_text(
-    records_http: httpx.AsyncClient, identity: Identity, db: Sessionmaker
+    records_app: httpx.AsyncClient, identity: Identity, db: Sessionmaker
 ) -> None:
     venue, slot = a_venue("0103", '=HYPERLINK("http://x")'), a_slot(SITTING)
     await add(db, a_sitting(SITTING), venue)
     await add(db, *rooms_of(venue, 1), slot)
     await add(db, *seated(slot, venue, "03708", [uuid.uuid4()]))
     for path in ("door-list.csv", "door-list.xlsx"):
-        answer = await download(records_http, identity, YUZHONG, path, sitting=SITTING)
+        answer = await download(records_app, identity, YUZHONG, path, sitting=SITTING)
         if path.endswith(".csv"):
             [_, row] = rows_of_csv(answer.content)
             first = row[0]

@@ -30,7 +30,7 @@ from zikao_kit.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from zikao_records.list_settings import ListSettings
+from zikao_records.list_settings import ListSettings, list_settings
 
 PEOPLE = """query People($r: [_Any!]!) { _entities(representations: $r) {
   ... on Candidate { id ticketNumber name maskedIdNumber } } }"""
@@ -80,6 +80,15 @@ class IdentityClient:
         timeout = self.settings.identity_timeout_seconds
         async with httpx.AsyncClient(timeout=timeout, transport=self.transport) as http:
             yield IdentityConnection(self, http)
+
+
+def identity_client(extras: dict[str, Any]) -> IdentityClient:
+    """The process's identity client, kept in the service's extras (made on first use; it keeps
+    the service token)."""
+    client = extras.get("identity")
+    if not isinstance(client, IdentityClient):
+        client = extras["identity"] = IdentityClient(list_settings())
+    return client
 
 
 class IdentityConnection:

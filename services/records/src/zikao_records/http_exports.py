@@ -29,7 +29,7 @@ from zikao_kit.errors import (
 )
 from zikao_kit.subgraph import ServiceState
 from zikao_records import text
-from zikao_records.directory import IdentityClient
+from zikao_records.directory import IdentityClient, identity_client
 from zikao_records.list_settings import list_settings
 from zikao_records.models import AuditEntry, Venue
 from zikao_records.service import exports, lists
@@ -127,14 +127,6 @@ async def _venues(state: ServiceState, principal: Principal, asked: ExportReques
     return venues
 
 
-def identity_client(state: ServiceState) -> IdentityClient:
-    """The process's identity client (made on first use; it keeps the service token)."""
-    client = state.extras.get("identity")
-    if not isinstance(client, IdentityClient):
-        client = state.extras["identity"] = IdentityClient(list_settings())
-    return client
-
-
 async def export_list(request: Request) -> Response:
     state: ServiceState = request.app.state.zikao
     try:
@@ -143,7 +135,7 @@ async def export_list(request: Request) -> Response:
         venues = await _venues(state, principal, asked)
     except DomainError as error:
         return problem(error)
-    body = _stream(state, asked, venues, identity_client(state))
+    body = _stream(state, asked, venues, identity_client(state.extras))
     name = exports.file_name(asked.kind, asked.sitting, asked.file_format)
     return StreamingResponse(
         body,

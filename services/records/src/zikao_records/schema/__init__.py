@@ -16,6 +16,7 @@ from zikao_records.schema.exemptions import ExemptionsMutation
 from zikao_records.schema.graduation import GraduationMutation, GraduationQuery
 from zikao_records.schema.imports import ImportsMutation, ImportsQuery
 from zikao_records.schema.lists import ListsQuery
+from zikao_records.schema.merges import MergesMutation
 from zikao_records.schema.payments import PaymentsMutation
 from zikao_records.schema.reviews import ReviewsMutation
 from zikao_records.schema.seating import SeatingMutation, SeatingQuery
@@ -53,6 +54,7 @@ class Mutation(
     ExemptionsMutation,
     ViolationsMutation,
     GraduationMutation,
+    MergesMutation,
 ):
     pass
 
