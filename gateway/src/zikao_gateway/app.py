@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,7 +20,7 @@ from strawberry.types.execution import PreExecutionError
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
-from zikao_gateway.subgraphs import SubgraphClient, encode
+from zikao_gateway.subgraphs import SubgraphClient, decode, encode
 from zikao_gateway.supergraph import load_supergraph
 from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
@@ -66,12 +64,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return encode(data)
 
     def decode_json(self, data: str | bytes) -> object:
-        """orjson; the standard library for what orjson refuses (integers past 64 bits), so
-        that both accept the same requests."""
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return json.loads(data)
+        return decode(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -8,10 +8,11 @@ gone; the shaper turns each marker the client would see into one error at that p
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from zikao_gateway.operation import Field, Selection
 from zikao_gateway.plan import (
@@ -148,7 +149,7 @@ def _targets(data: Json, part: EntityPart) -> tuple[list[Json], list[list[Target
     objects (with their paths) that it stands for."""
     representations: list[Json] = []
     groups: list[list[Target]] = []
-    index: dict[str, int] = {}
+    index: dict[bytes, int] = {}
     for obj, path in objects_at(data, part.path):
         type_name = obj.get("__typename")
         fields = part.representations.get(type_name) if isinstance(type_name, str) else None
@@ -158,7 +159,7 @@ def _targets(data: Json, part: EntityPart) -> tuple[list[Json], list[list[Target
         if representation is None:
             continue
         representation = {"__typename": type_name, **representation}
-        text = json.dumps(representation, sort_keys=True)
+        text = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
         if text not in index:
             index[text] = len(representations)
             representations.append(representation)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ from zikao_gateway.supergraph import Subgraph
 
 logger = logging.getLogger("zikao.gateway.subgraphs")
 ACCEPT = "application/graphql-response+json, application/json"
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+_LONG_NUMBER_TEXT = re.compile(r"[0-9]{19}")
 KEEP_ALIVE_SECONDS = 4.0
 """How long an idle connection is kept: less than the 5 s after which uvicorn and Node close
 theirs, so that a request is not sent down a connection the subgraph is closing."""
@@ -112,6 +115,19 @@ def encode(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def decode(raw: bytes | str) -> Any:
+    """JSON text as the standard library reads it, by orjson where that gives the same: not
+    where a number may pass 64 bits (orjson reads it as a float) nor where orjson refuses the
+    text (NaN, a lone surrogate), which go to the standard library."""
+    long_number = _LONG_NUMBER if isinstance(raw, bytes) else _LONG_NUMBER_TEXT
+    if long_number.search(raw) is None:  # type: ignore[arg-type]
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
 def _unavailable(name: str, reason: str) -> SubgraphUnavailableError:
     logger.warning("subgraph unavailable", extra={"subgraph": name, "reason": reason})
     return SubgraphUnavailableError(name, reason)
@@ -119,8 +135,8 @@ def _unavailable(name: str, reason: str) -> SubgraphUnavailableError:
 
 def _graphql_body(name: str, status: int, raw: bytes) -> dict[str, Any]:
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        body = decode(raw)
+    except ValueError:
         body = None
     if not isinstance(body, dict) or not ("data" in body or "errors" in body):
         raise _unavailable(name, f"HTTP {status} without a GraphQL body")
