@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from arq.connections import ArqRedis
@@ -10,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from zikao_documents import batches, service
-from zikao_documents.inputs import is_ascii_number, maybe_id
+from zikao_documents import batches, room_lists, service, sources
+from zikao_documents.graph import GraphClient
+from zikao_documents.inputs import check_sitting, is_ascii_number, maybe_id
 from zikao_documents.links import link_is_valid, path_link_is_valid, room_path
 from zikao_documents.models import AuditEntry, DocumentRequest
 from zikao_documents.schema import schema
@@ -114,6 +116,50 @@ async def _room_zip(request: Request) -> bytes:
         return await batches.room_zip(session, state.extras["storage"], batch_id, venue_id, room)
 
 
+LISTS = {
+    f"{room_lists.SEAT_LIST}.pdf": room_lists.SEAT_LIST,
+    f"{room_lists.DOOR_LIST}.pdf": room_lists.DOOR_LIST,
+}
+
+
+async def _room_list(request: Request) -> bytes:
+    state: ServiceState = request.app.state.zikao
+    params = request.path_params
+    venue_id, kind = maybe_id(params["venue_id"]), LISTS.get(params["kind"])
+    sitting, room_text = params["sitting"], params["room"]
+    if venue_id is None or kind is None or not is_ascii_number(room_text):
+        raise NotFoundError("文件不存在")
+    check_sitting(sitting)
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise UnauthenticatedError()
+    principal = await state.verifier.verify(token)
+    if not principal.is_staff:
+        raise ForbiddenError()
+    graph: GraphClient = state.extras["graph"]
+    facts = await sources.room_facts(graph, token, sitting, venue_id, int(room_text))
+    settings = documents_settings(state.settings)
+    room = room_lists.room_list(settings.issuer, facts)
+    return await asyncio.to_thread(room_lists.render_room_list, kind, room)
+
+
+async def room_list_download(request: Request) -> Response:
+    """`GET /sittings/{sitting}/venues/{venue}/rooms/{room}/seat-list.pdf` (座位表) or
+    `door-list.pdf` (门贴): staff with their own token, in the scope records gives them."""
+    try:
+        pdf = await _room_list(request)
+    except DomainError as error:
+        return _problem(error)
+    kind, room = LISTS[request.path_params["kind"]], int(request.path_params["room"])
+    name = f"{kind}-{room:03d}.pdf"
+    headers = {
+        "content-disposition": f'attachment; filename="{name}"',
+        "cache-control": "private, no-store",
+        "x-content-type-options": "nosniff",
+    }
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 async def room_download(request: Request) -> Response:
     """`GET /ticket-batches/{batch}/rooms/{venue}/{room}/download`: a zip of the room's ready
     admission tickets (each checked against its sha256), for offices that print them."""
@@ -138,7 +184,7 @@ def create_app(settings: DocumentsSettings | None = None) -> Starlette:
     async def keep(state: ServiceState) -> None:
         # The arq client shares the service's Redis pool (closed with it at shutdown).
         queue = ArqRedis(connection_pool=state.redis.connection_pool)
-        state.extras.update(storage=storage, queue=queue)
+        state.extras.update(storage=storage, queue=queue, graph=GraphClient(settings))
         running["state"] = state
 
     trail = audit_route(
@@ -157,6 +203,11 @@ def create_app(settings: DocumentsSettings | None = None) -> Starlette:
             Route(
                 "/ticket-batches/{batch_id}/rooms/{venue_id}/{room}/download",
                 room_download,
+                methods=["GET"],
+            ),
+            Route(
+                "/sittings/{sitting}/venues/{venue_id}/rooms/{room}/{kind}",
+                room_list_download,
                 methods=["GET"],
             ),
             trail,

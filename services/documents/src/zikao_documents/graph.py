@@ -52,6 +52,12 @@ class GraphClient:
     async def records(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         return await self._call("records", self.settings.records_url, query, variables)
 
+    async def identity_as(
+        self, token: str, query: str, variables: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Identity answering the caller's own token."""
+        return await self._call("identity", self.settings.identity_url, query, variables, token)
+
     async def records_as(self, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Records answering the caller's own token (staff's lists: records scopes them)."""
         return await self._call("records", self.settings.records_url, query, variables, token)

@@ -22,7 +22,15 @@ SITTINGS = """query { sittings { code name ticketPrintingOpensAt seatsPublishedA
 EXAMS = """query($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
   ... on Candidate { id exams(sitting: $s) { course { code name } slot { startsAt endsAt } paid
     seat { venue { name address } room seat } } } } }"""
-VENUES = "query($r: String) { venues(regionCode: $r) { id name rooms { number } } }"
+VENUES = """query($r: String) { venues(regionCode: $r) { id name address
+  rooms { number } } }"""
+LIST_SEATS = """query($s: String!, $v: ID!, $room: Int!, $after: String) {
+  roomSeats(sitting: $s, venueId: $v, room: $room, first: 200, after: $after) { __typename
+    ... on SeatPage { items { candidate { id } courseCode courseName startsAt endsAt seat }
+      nextCursor }
+    ... on Problem { code } } }"""
+NAMES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Candidate { id name ticketNumber } } }"""
 ROOM_SEATS = """query($s: String!, $v: ID!, $room: Int!, $after: String) {
   roomSeats(sitting: $s, venueId: $v, room: $room, first: 200, after: $after) { __typename
     ... on SeatPage { items { candidate { id } startsAt room } nextCursor }
@@ -311,3 +319,74 @@ def _refusal(code: str) -> Exception:
     if code in ("not_found", "sitting_not_found", "unknown_sitting"):
         return UnknownSittingError()
     return UpstreamError()
+
+
+@dataclass(frozen=True)
+class ListedSeat:
+    candidate_id: uuid.UUID
+    course_code: str
+    course_name: str
+    starts_at: datetime
+    ends_at: datetime
+    seat: int
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    sitting_name: str
+    venue_name: str
+    venue_address: str
+    room: int
+    seats: tuple[ListedSeat, ...]
+    names: dict[uuid.UUID, tuple[str, str]]  # candidate → (name, ticket number)
+
+
+async def room_facts(
+    graph: GraphClient, token: str, sitting_code: str, venue_id: uuid.UUID, room: int
+) -> RoomFacts:
+    """Who sits in a room over the sitting's slots, with their names and ticket numbers, as
+    records and identity show them to the staff member whose `token` this is."""
+    found = await sitting(graph, sitting_code)
+    if found is None:
+        raise UnknownSittingError()
+    venues = (await graph.records_as(token, VENUES, {"r": None})).get("venues") or []
+    venue = next((v for v in venues if v.get("id") == str(venue_id)), None)
+    if venue is None or room not in {int(r["number"]) for r in venue.get("rooms") or []}:
+        raise NotFoundError("考场不存在或不在您的管辖范围")
+    seats: list[ListedSeat] = []
+    after: str | None = None
+    while True:
+        variables = {"s": sitting_code, "v": str(venue_id), "room": room, "after": after}
+        page = (await graph.records_as(token, LIST_SEATS, variables))["roomSeats"]
+        if page.get("__typename") != "SeatPage":
+            raise _refusal(str(page.get("code")))
+        seats += [_listed(item) for item in page.get("items") or []]
+        after = page.get("nextCursor")
+        if not after:
+            break
+    names = await _names(graph, token, sorted({s.candidate_id for s in seats}))
+    return RoomFacts(
+        found.name, str(venue["name"]), str(venue["address"]), room, tuple(seats), names
+    )
+
+
+def _listed(item: dict[str, Any]) -> ListedSeat:
+    return ListedSeat(
+        candidate_id=uuid.UUID(str(item["candidate"]["id"])),
+        course_code=str(item["courseCode"]),
+        course_name=str(item["courseName"]),
+        starts_at=_time(item["startsAt"]),
+        ends_at=_time(item["endsAt"]),
+        seat=int(item["seat"]),
+    )
+
+
+async def _names(
+    graph: GraphClient, token: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    found: dict[uuid.UUID, tuple[str, str]] = {}
+    for batch in _batches(ids):
+        data = await graph.identity_as(token, NAMES, {"r": _representations(batch)})
+        for entity in _entities(data):
+            found[uuid.UUID(str(entity["id"]))] = (str(entity["name"]), str(entity["ticketNumber"]))
+    return found
