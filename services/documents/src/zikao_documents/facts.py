@@ -3,10 +3,17 @@ functions over the facts `sources.py` read (no I/O, so every rule is tested on i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from zikao_documents.sources import Exam, Person, Record, SittingFacts, TicketFacts
+from zikao_documents.sources import (
+    Application,
+    Exam,
+    Person,
+    Record,
+    SittingFacts,
+    TicketFacts,
+)
 from zikao_kit.errors import ConflictError
 
 # What may be missing for a ticket, in the order a candidate can act on it.
@@ -16,6 +23,8 @@ SEATS_NOT_PUBLISHED = "seats_not_published"
 NOT_SEATED = "not_seated"
 NO_PHOTO = "no_photo"
 NO_PASSED_COURSES = "no_passed_courses"
+CERTIFICATE_NOT_READY = "certificate_not_ready"
+APPLICATION_CANCELLED = "application_cancelled"
 MESSAGES = {
     OUTSIDE_PRINTING_WINDOW: "不在准考证打印时间内",
     NOT_SIGNED_UP: "本考次没有已缴费的报考科目",
@@ -23,6 +32,8 @@ MESSAGES = {
     NOT_SEATED: "尚有科目未编排考场座位，请联系报名点",
     NO_PHOTO: "尚无照片，请到报名点采集照片",
     NO_PASSED_COURSES: "尚无合格成绩，无法出具成绩单",
+    CERTIFICATE_NOT_READY: "课程合格证书尚未到办理日期",
+    APPLICATION_CANCELLED: "该申请已取消（成绩因违规取消）",
 }
 LEVELS = {"BENKE": "本科", "ZHUANKE": "专科"}
 SOURCES = {"EXAM", "PRACTICE", "THESIS", "EXEMPTION", "TRANSFER"}
@@ -124,3 +135,14 @@ def transcript_content(issuer: str, person: Person, record: Record) -> dict[str,
         code, name, level = record.major
         content["major"] = {"code": code, "name": name, "level": LEVELS.get(level, level)}
     return content
+
+
+def certificate_content(
+    issuer: str, person: Person, applied: Application, today: date
+) -> dict[str, Any]:
+    """课程合格证书 of one course, for an application not cancelled, from its ready day on."""
+    if applied.cancelled:
+        raise DocumentUnavailableError([APPLICATION_CANCELLED])
+    if today < applied.ready_on:
+        raise DocumentUnavailableError([CERTIFICATE_NOT_READY])
+    return transcript_content(issuer, person, Record(major=None, passed=(applied.passed,)))

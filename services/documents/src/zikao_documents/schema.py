@@ -23,7 +23,7 @@ from zikao_kit.auth import Principal, Role, bearer_token
 from zikao_kit.clock import in_beijing
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
-from zikao_kit.errors import DomainError, ForbiddenError, UnauthenticatedError
+from zikao_kit.errors import DomainError, ForbiddenError, NotFoundError, UnauthenticatedError
 from zikao_kit.graphql import build_schema
 from zikao_kit.problems import (
     Conflict,
@@ -272,6 +272,26 @@ async def _request_transcript(info: Info[Context, None]) -> DocumentRequested:
     return DocumentRequested(document=Document.from_model(document))
 
 
+async def _request_certificate(
+    info: Info[Context, None], application_id: strawberry.ID
+) -> DocumentRequested:
+    principal = info.context.require_principal(Role.CANDIDATE)
+    wanted = parse_id(str(application_id), "applicationId")
+    graph = graph_of(info.context)
+    applied = await sources.application(graph, wanted)
+    if applied is None or applied.candidate_id != principal.candidate_id:
+        raise NotFoundError("证书申请不存在")
+    person = await sources.person(graph, principal.candidate_id)
+    issuer = settings_of(info.context).issuer
+    today = in_beijing(utc_now()).date()
+    async with info.context.db.begin() as session:
+        document = await service.request_certificate(
+            session, by=principal, person=person, applied=applied, issuer=issuer, today=today
+        )
+    await wake(info.context, document)
+    return DocumentRequested(document=Document.from_model(document))
+
+
 async def _verify(info: Info[Context, None], code: str) -> DocumentVerified | NotFound:
     settings = settings_of(info.context)
     key = f"{settings.redis_prefix}:limit:verify:{info.context.client_address()}"
@@ -441,6 +461,16 @@ class Mutation:
         self, info: Info[Context, None], sitting: str, region_code: str | None = None
     ) -> GenerateTicketsResult:
         result: GenerateTicketsResult = await answer(_generate(info, sitting, region_code))
+        return result
+
+    @strawberry.mutation(
+        description="课程合格证书: the certificate of my application (applyForCourseCertificate), "
+        "from its readyOn day."
+    )
+    async def request_course_certificate(
+        self, info: Info[Context, None], application_id: strawberry.ID
+    ) -> RequestDocumentResult:
+        result: RequestDocumentResult = await answer(_request_certificate(info, application_id))
         return result
 
     @strawberry.mutation(description="成绩单: a transcript of every course I passed.")

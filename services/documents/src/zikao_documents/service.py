@@ -9,7 +9,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_documents.content import content_json, content_sha256, parse_content
 from zikao_documents.facts import (
     DocumentUnavailableError,
+    certificate_content,
     ticket_content,
     ticket_missing,
     transcript_content,
@@ -25,7 +26,7 @@ from zikao_documents.facts import (
 from zikao_documents.inputs import check_region, check_sitting, is_region
 from zikao_documents.models import AuditEntry, DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.repository import DocumentRequestRepository
-from zikao_documents.sources import Person, Record, TicketFacts
+from zikao_documents.sources import Application, Person, Record, TicketFacts
 from zikao_documents.storage import Storage, StoredFileMissingError
 from zikao_kit import audit
 from zikao_kit.access import ensure_may_read_candidate, may_read_candidate
@@ -194,6 +195,30 @@ async def request_transcript(
         kind=DocumentKind.TRANSCRIPT,
         sitting=None,
         content=transcript_content(issuer, person, record),
+        region_code=person.region_code if by.role is not Role.CANDIDATE else None,
+    )
+
+
+async def request_certificate(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    person: Person,
+    applied: Application,
+    issuer: str,
+    today: date,
+) -> DocumentRequest:
+    """课程合格证书 for the candidate's own application, once ready (records' readyOn) and
+    not cancelled; asking again gives the same document."""
+    if applied.candidate_id != person.id:
+        raise ForbiddenError("只能申请本人的证书")
+    return await request_document(
+        session,
+        by=by,
+        candidate_id=person.id,
+        kind=DocumentKind.COURSE_CERTIFICATE,
+        sitting=applied.sitting,
+        content=certificate_content(issuer, person, applied, today),
         region_code=person.region_code if by.role is not Role.CANDIDATE else None,
     )
 

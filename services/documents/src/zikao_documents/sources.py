@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from zikao_documents.graph import GraphClient, UpstreamError
@@ -29,6 +29,8 @@ LIST_SEATS = """query($s: String!, $v: ID!, $room: Int!, $after: String) {
     ... on SeatPage { items { candidate { id } courseCode courseName startsAt endsAt seat }
       nextCursor }
     ... on Problem { code } } }"""
+APPLICATION = """query($id: ID!) { certificateApplication(id: $id) { id candidateId sitting
+  course { code name credits } score grade status readyOn } }"""
 NAMES = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Candidate { id name ticketNumber } } }"""
 ROOM_SEATS = """query($s: String!, $v: ID!, $room: Int!, $after: String) {
@@ -390,3 +392,39 @@ async def _names(
         for entity in _entities(data):
             found[uuid.UUID(str(entity["id"]))] = (str(entity["name"]), str(entity["ticketNumber"]))
     return found
+
+
+@dataclass(frozen=True)
+class Application:
+    """A course certificate application (课程合格证书), as records shows it to a service."""
+
+    id: uuid.UUID
+    candidate_id: uuid.UUID
+    sitting: str
+    passed: Passed
+    cancelled: bool
+    ready_on: date
+
+
+async def application(graph: GraphClient, application_id: uuid.UUID) -> Application | None:
+    data = await graph.records(APPLICATION, {"id": str(application_id)})
+    found = data.get("certificateApplication")
+    if not isinstance(found, dict):
+        return None
+    course = found["course"]
+    return Application(
+        id=uuid.UUID(str(found["id"])),
+        candidate_id=uuid.UUID(str(found["candidateId"])),
+        sitting=str(found["sitting"]),
+        passed=Passed(
+            course_code=str(course["code"]),
+            course_name=str(course["name"]),
+            credits=course.get("credits"),
+            score=found.get("score"),
+            grade=found.get("grade"),
+            source="EXAM",
+            sitting=str(found["sitting"]),
+        ),
+        cancelled=found.get("status") == "CANCELLED",
+        ready_on=date.fromisoformat(str(found["readyOn"])),
+    )
