@@ -3,10 +3,13 @@
 Root fields are grouped per subgraph (one request each; mutations in order). A field that the
 current subgraph cannot resolve becomes an entity jump: the current fetch also selects
 `__typename` and a key (plus any `@requires` fields), and a dependent fetch asks the owning
-subgraph for the field through `_entities`. Jumps to the same subgraph that wait on the same
-fetches share one request, one `_entities` alias per path. A key (or `@requires`) field whose
-name the client took as an alias of another field is selected as `__key_<name>: <name>`; the
-executor reads it from there, and the shaper, which keeps only the client's keys, drops it.
+subgraph for the field through `_entities`. Where the current subgraph cannot select any key of
+the owner, the key's fields come from a nearer subgraph first (a key chain). A fetch waits for
+every fetch that writes what it reads. Jumps to the same subgraph that wait on the same fetches
+share one request, one `_entities` alias per path. A key (or `@requires`) field whose
+name the client took as an alias of another field (or that another requirement takes with other
+arguments) is selected as `__key_<name>: <name>` (or `__key_<name>_<n>`); the executor reads it
+from there, and the shaper, which keeps only the client's keys, drops it.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class _PlanBuilder:
         self.fetches: list[Fetch] = []
         self.introspection = False
         self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
+        self._route_cache: dict[tuple[str, str], Mapping[str, tuple[int, str]]] = {}
 
     def plan_root(self, selections: tuple[Selection, ...]) -> None:
         root_name = self.supergraph.root_types.get(self.kind)
@@ -236,23 +240,62 @@ class _PlanBuilder:
         jumps: Mapping[str, object],
         provided: Provided | None,
     ) -> str:
-        candidates = [
-            g for g in sorted(info.graphs) if self._key(current, type_name, g, provided) is not None
-        ]
+        """The subgraph to take ``info``'s field from: the nearest (fewest jumps), one that
+        this object already jumps to, else the first by name."""
+        routes = self._routes(current, type_name, provided)
+        candidates = sorted((routes[g][0], g not in jumps, g) for g in info.graphs if g in routes)
         if not candidates:
-            raise PlanningError(f"no subgraph can resolve {type_name}.{info.name} from {current}")
-        return next((g for g in candidates if g in jumps), candidates[0])
+            raise PlanningError(
+                f"{type_name}.{info.name} cannot be planned: no subgraph that resolves it can be"
+                f" reached from {current}"
+            )
+        return candidates[0][2]
 
-    def _key(
-        self, current: str, type_name: str, graph: str, provided: Provided | None
+    def _routes(
+        self, current: str, type_name: str, provided: Provided | None
+    ) -> Mapping[str, tuple[int, str]]:
+        """The subgraphs that an object of ``type_name`` selected in ``current`` can be sent
+        to through `_entities`, each with its distance in jumps and the key to send: a key
+        whose fields ``current`` selects (distance 1), or whose missing fields a subgraph
+        nearer resolves (a key chain through other subgraphs)."""
+        cached = self._route_cache.get((current, type_name)) if provided is None else None
+        if cached is not None:
+            return cached
+        keys = self.supergraph.type(type_name).keys
+        routes: dict[str, tuple[int, str]] = {}
+        distance = 0
+        while True:
+            distance += 1
+            found = {
+                graph: (distance, key)
+                for graph in sorted(keys)
+                if graph not in routes
+                and (key := self._reachable_key(current, type_name, keys[graph], routes, provided))
+            }
+            if not found:
+                break
+            routes.update(found)
+        if provided is None:
+            self._route_cache[(current, type_name)] = routes
+        return routes
+
+    def _reachable_key(
+        self,
+        current: str,
+        type_name: str,
+        keys: list[str],
+        routes: Mapping[str, object],
+        provided: Provided | None,
     ) -> str | None:
-        """A key of ``type_name`` in ``graph`` whose fields ``current`` can select."""
+        """Of ``keys``, the first whose fields ``current`` selects or a subgraph of
+        ``routes`` resolves."""
         info = self.supergraph.type(type_name)
-        for key in info.keys.get(graph, ()):
+        for key in keys:
             fields = collect_fields(self.schema, self.planner.field_set(key), type_name)
             if all(
-                self._local(current, info.fields[same[0].name], provided)
-                for same in fields.values()
+                self._local(current, field, provided)
+                or any(self._local(graph, field, None) for graph in routes if graph != current)
+                for field in (info.fields[same[0].name] for same in fields.values())
             ):
                 return key
         return None
@@ -270,8 +313,7 @@ class _PlanBuilder:
     ) -> Deps:
         """Selects a key of the object (and the `@requires` fields of ``items``) in ``fetch``,
         and ``items`` through `_entities` in a fetch of ``graph`` that waits for them."""
-        key = self._key(fetch.graph, type_name, graph, provided)
-        assert key is not None
+        _, key = self._routes(fetch.graph, type_name, provided)[graph]
         info = self.supergraph.type(type_name)
         needed = self.planner.field_set(key)
         key_count = len(needed)
