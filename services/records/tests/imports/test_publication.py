@@ -27,7 +27,7 @@ from zikao_records.service.results_cache import ResultsCache, cached_results
 from zikao_records.service.scores import best_passes
 from zikao_records.testing import a_result, a_sitting, a_slot, a_timetable, add
 
-PROVINCE = Principal(subject="staff-province", role=Role.STAFF)
+PROVINCE = Principal(subject="staff-committed-tests", role=Role.STAFF)
 COURSES_PER_CANDIDATE = ("03706", "12656", "90301")
 
 
@@ -240,6 +240,9 @@ async def _import_in_order(database_url: str, plan: list[dict[str, str]], order:
         async with db.begin() as session:
             await session.execute(
                 delete(ScoreImport).where(col(ScoreImport.uploaded_by) == PROVINCE.subject)
+            )
+            await session.execute(
+                delete(models.AuditEntry).where(col(models.AuditEntry.actor) == PROVINCE.subject)
             )
         await engine.dispose()
 

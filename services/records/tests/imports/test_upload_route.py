@@ -156,7 +156,10 @@ async def test_a_file_travels_in_is_checked_accepted_and_published(
         actions = (
             (
                 await session.execute(
-                    select(col(AuditEntry.action)).where(col(AuditEntry.action).like("scores.%"))
+                    select(col(AuditEntry.action)).where(
+                        col(AuditEntry.action).like("scores.%"),
+                        col(AuditEntry.actor) == "staff-province",
+                    )
                 )
             )
             .scalars()

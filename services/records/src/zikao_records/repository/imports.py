@@ -9,12 +9,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Row, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from zikao_records.models import Sitting
+from zikao_records.models import Course, ExamResult, Sitting
 from zikao_records.models.base import SCHEMA
 from zikao_records.models.imports import (
     LINE_COLUMNS,
@@ -24,6 +24,7 @@ from zikao_records.models.imports import (
     ScoreImportStatus,
     score_import_line,
 )
+from zikao_records.repository.base import CandidateSitting
 
 Line = tuple[uuid.UUID, int, str | None, str | None, str | None, str | None, str | None]
 
@@ -312,3 +313,27 @@ class TicketRepository:
             statement, {"sitting": sitting_code, "limit": limit, "after": after}
         )
         return [row[0] for row in rows]
+
+
+class ResultsReadRepository:
+    """Published results with their sitting's publication time (what the results cache keeps
+    them under)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def published(
+        self, keys: Sequence[CandidateSitting], *, now: datetime
+    ) -> Sequence[Row[ExamResult, Course, str, datetime | None]]:
+        """The results of sittings whose scores are published at `now`; none of the others."""
+        statement = (
+            select(ExamResult, Course, col(Sitting.code), col(Sitting.scores_published_at))
+            .join(Course, col(Course.code) == col(ExamResult.course_code))
+            .join(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
+            .where(
+                tuple_(col(ExamResult.candidate_id), col(ExamResult.sitting_code)).in_(list(keys)),
+                col(Sitting.scores_published_at) <= now,
+            )
+            .order_by(col(ExamResult.course_code))
+        )
+        return (await self.session.execute(statement)).all()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from zikao_kit import access
+from zikao_kit.auth import Role
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.errors import NotFoundError
@@ -119,6 +120,9 @@ async def _readable(info: Info[Context, None], id: strawberry.ID) -> uuid.UUID:
         candidate_id = uuid.UUID(str(id))
     except ValueError as error:
         raise NotFoundError("考生不存在") from error
+    if principal.role is Role.CANDIDATE:  # themself or nobody: the rule needs no region
+        access.ensure_may_read_candidate(principal, candidate_id, None)
+        return candidate_id
     loader = info.context.loader("records.regions", batch_one(info.context, _regions))
     access.ensure_may_read_candidate(principal, candidate_id, await loader.load(candidate_id))
     return candidate_id

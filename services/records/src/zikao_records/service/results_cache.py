@@ -3,10 +3,11 @@ PostgreSQL.
 
 Two kinds of entries, under a prefix naming records' database (two systems sharing a Redis
 never read each other's entries):
-- a sitting's publication time (`…:published:<sitting>`), kept a few seconds
+- a sitting's publication time (`…:published:<sitting>`) once it has come, kept a few seconds
   (`RECORDS_PUBLICATION_CACHE_SECONDS`); `publishScores` writes it after its commit, readers
-  fill it only where it is missing (SET NX), so a reader that read the sitting just before the
-  publication cannot hide it again;
+  fill it only where it is missing (SET NX). An unpublished sitting is not kept: it is read
+  from PostgreSQL each time (a time set or moved by `saveSitting` counts at once), and no
+  reader can hide a publication again;
 - a candidate's results of a published sitting (`…:results:<sitting>:<candidate>`), with the
   publication time they were read under: an entry of another publication time (the sitting
   was published again, or its time moved) is not used. A correction (a review answer, a
@@ -23,27 +24,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from zikao_kit.context import Context
 from zikao_records.import_settings import ImportSettings, import_settings
-from zikao_records.models import Course, ExamResult, Sitting
+from zikao_records.models import Course, ExamResult
 from zikao_records.repository.base import CandidateSitting
-from zikao_records.repository.scores import ResultRepository
+from zikao_records.repository.imports import ResultsReadRepository
 from zikao_records.service.scores import ResultView
 from zikao_records.service.sittings import published_by
 from zikao_records.settings import records_settings
 
-UNPUBLISHED = "-"
 HOLD_SECONDS = 30  # after an invalidation, how long no reader may fill the entry again
 
 # Puts a reader's entry unless a correction holds it (or a newer one is there already).
@@ -55,7 +52,8 @@ return 0
 """
 
 Rows = list[tuple[ExamResult, Course]]
-Load = Callable[[AsyncSession, list[CandidateSitting]], Awaitable[dict[CandidateSitting, Rows]]]
+Loaded = dict["CandidateSitting", tuple[Rows, datetime]]
+Load = Callable[[AsyncSession, list["CandidateSitting"]], Awaitable[Loaded]]
 
 
 def cache_prefix(database_url: str) -> str:
@@ -81,36 +79,6 @@ class ResultsCache:
 
     def _results_key(self, candidate_id: uuid.UUID, sitting_code: str) -> str:
         return f"{self.prefix}:results:{sitting_code}:{candidate_id}"
-
-    async def publication_times(
-        self, session: AsyncSession, sitting_codes: Collection[str]
-    ) -> dict[str, datetime | None]:
-        """Each sitting's publication time (None: none set), from Redis or PostgreSQL."""
-        codes = sorted(set(sitting_codes))
-        if not codes:
-            return {}
-        cached = await self.redis.mget([self._published_key(code) for code in codes])
-        times: dict[str, datetime | None] = {}
-        missing = []
-        for code, value in zip(codes, cached, strict=True):
-            if value is None:
-                missing.append(code)
-            else:
-                text = value.decode() if isinstance(value, bytes) else str(value)
-                times[code] = None if text == UNPUBLISHED else datetime.fromisoformat(text)
-        if missing:
-            statement = select(col(Sitting.code), col(Sitting.scores_published_at)).where(
-                col(Sitting.code).in_(missing)
-            )
-            found = {code: moment for code, moment in (await session.execute(statement)).all()}
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for code in missing:
-                    moment = found.get(code)
-                    times[code] = moment
-                    value = UNPUBLISHED if moment is None else moment.isoformat()
-                    pipe.set(self._published_key(code), value, ex=self.publication_seconds, nx=True)
-                await pipe.execute()
-        return times
 
     async def published(self, sitting_code: str, published_at: datetime) -> None:
         """After the commit that published the sitting: readers see it at once."""
@@ -142,41 +110,49 @@ class ResultsCache:
         load: Load,
     ) -> dict[CandidateSitting, Rows]:
         """Each (candidate, sitting)'s results if the sitting is published by `now`: from
-        Redis, else from `load` (PostgreSQL), then kept."""
+        Redis, else from `load` (PostgreSQL, which also gives the publication time), then
+        kept. A sitting Redis knows no publication of is asked of PostgreSQL, in the same one
+        query as the results."""
         wanted = list(dict.fromkeys(keys))
-        times = await self.publication_times(session, {sitting for _, sitting in wanted})
-        visible: list[tuple[CandidateSitting, str]] = []
-        for key in wanted:
-            moment = published_by(times.get(key[1]), now)
-            if moment is not None:
-                visible.append((key, moment.isoformat()))
-        if not visible:
+        if not wanted:
             return {}
-        entries = await self.redis.mget([self._results_key(*key) for key, _ in visible])
+        sittings = sorted({sitting for _, sitting in wanted})
+        times = await self.redis.mget([self._published_key(code) for code in sittings])
+        known = {
+            code: datetime.fromisoformat(_text(value))
+            for code, value in zip(sittings, times, strict=True)
+            if value is not None
+        }
+        cached = [
+            (key, known[key[1]].isoformat())
+            for key in wanted
+            if published_by(known.get(key[1]), now) is not None
+        ]
+        entries = await self.redis.mget([self._results_key(*key) for key, _ in cached])
         found: dict[CandidateSitting, Rows] = {}
-        misses: list[tuple[CandidateSitting, str]] = []
-        for (key, stamp), entry in zip(visible, entries, strict=True):
+        misses = [key for key in wanted if key[1] not in known]
+        for (key, stamp), entry in zip(cached, entries, strict=True):
             rows = _decode(entry, stamp)
             if rows is None:
-                misses.append((key, stamp))
+                misses.append(key)
             else:
                 found[key] = rows
-        if misses:
-            loaded = await load(session, [key for key, _ in misses])
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, stamp in misses:
-                    rows = loaded.get(key, [])
-                    found[key] = rows
-                    entry_key = self._results_key(*key)
-                    pipe.eval(
-                        _FILL,
-                        2,
-                        entry_key,
-                        f"{entry_key}:hold",
-                        _encode(rows, stamp),
-                        str(self.results_seconds),
-                    )
-                await pipe.execute()
+        if not misses:
+            return found
+        loaded = await load(session, misses)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in misses:
+                rows, moment = loaded.get(key, ([], known.get(key[1])))
+                if published_by(moment, now) is None or moment is None:
+                    continue  # unpublished (or unknown without results): nothing kept
+                found[key] = rows
+                ex = self.publication_seconds
+                pipe.set(self._published_key(key[1]), moment.isoformat(), ex=ex, nx=True)
+                entry_key = self._results_key(*key)
+                value = _encode(rows, moment.isoformat())
+                ttl = str(self.results_seconds)
+                pipe.eval(_FILL, 2, entry_key, f"{entry_key}:hold", value, ttl)
+            await pipe.execute()
         return found
 
 
@@ -197,6 +173,10 @@ def _encode(rows: Rows, stamp: str) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _decode(entry: Any, stamp: str) -> Rows | None:
@@ -229,12 +209,13 @@ async def cached_results(
     """Results per (candidate, sitting), all of them once the sitting is published, else
     none; from the cache, else PostgreSQL."""
 
-    async def load(
-        session: AsyncSession, missing: list[CandidateSitting]
-    ) -> dict[CandidateSitting, Rows]:
-        found: dict[CandidateSitting, Rows] = defaultdict(list)
-        for result, course, code in await ResultRepository(session).published(missing, now=now):
-            found[result.candidate_id, code].append((result, course))
+    async def load(session: AsyncSession, missing: list[CandidateSitting]) -> Loaded:
+        found: Loaded = {}
+        repository = ResultsReadRepository(session)
+        for result, course, code, moment in await repository.published(missing, now=now):
+            if moment is not None:  # always: the query keeps published sittings only
+                rows, _ = found.setdefault((result.candidate_id, code), ([], moment))
+                rows.append((result, course))
         return found
 
     rows = await cache.results(session, keys, now=now, load=load)
