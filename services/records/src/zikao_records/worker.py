@@ -36,6 +36,7 @@ from zikao_records.repository.graduation import AuditRunRepository
 from zikao_records.repository.seating import AllocationRepository
 from zikao_records.repository.signup import SignupRepository
 from zikao_records.service import graduation_batch, imports
+from zikao_records.service.exemptions import transfer_rule
 from zikao_records.service.seating import run_allocation
 from zikao_records.settings import RecordsSettings, get_settings
 
@@ -107,8 +108,13 @@ async def run_graduation_audit(
     token = set_request_id(request_id or ctx.get("job_id"))
     try:
         deps = deps_of(ctx)
-        years = deps.settings.pass_validity_years
-        run = await graduation_batch.run_audit(deps.db, uuid.UUID(run_id), validity_years=years)
+        settings = deps.settings
+        run = await graduation_batch.run_audit(
+            deps.db,
+            uuid.UUID(run_id),
+            validity_years=settings.pass_validity_years,
+            transfers=transfer_rule(settings),
+        )
         return run.status.value if run is not None else "missing"
     finally:
         reset_request_id(token)

@@ -22,6 +22,7 @@ from zikao_records.repository.graduation import AuditRunRepository
 from zikao_records.schema.catalogue import Major
 from zikao_records.schema.common import Problems, answer, parse_id, staff_principal
 from zikao_records.service import graduation, graduation_applications, graduation_batch
+from zikao_records.service.exemptions import transfer_rule
 from zikao_records.service.plan_ahead import Option, PlanAhead
 from zikao_records.settings import records_settings
 
@@ -290,10 +291,6 @@ def _code(value: str | None, field: str, pattern: re.Pattern[str]) -> str | None
     return None if value is None else text.code(value, field, pattern)
 
 
-def _validity(info: Info[Context, None]) -> int | None:
-    return records_settings(info.context.settings).pass_validity_years
-
-
 @strawberry.type
 class GraduationMutation:
     @strawberry.mutation(
@@ -312,6 +309,7 @@ class GraduationMutation:
                     windows=windows,
                     now=utc_now(),
                     validity_years=settings.pass_validity_years,
+                    transfers=transfer_rule(settings),
                 )
             return GraduationApplied(application=GraduationApplication.from_view(view))
 
@@ -330,6 +328,7 @@ class GraduationMutation:
     ) -> DecideGraduationResult:
         async def run() -> GraduationDecided:
             principal = staff_principal(info)
+            settings = records_settings(info.context.settings)
             why = None if reason is None else text.plain(reason, "reason", MAX_REASON)
             async with info.context.db.begin() as session:
                 view = await graduation_applications.decide(
@@ -339,7 +338,8 @@ class GraduationMutation:
                     approve=approve,
                     reason=why,
                     now=utc_now(),
-                    validity_years=_validity(info),
+                    validity_years=settings.pass_validity_years,
+                    transfers=transfer_rule(settings),
                 )
             return GraduationDecided(application=GraduationApplication.from_view(view))
 

@@ -23,7 +23,7 @@ from zikao_records.service.plan_ahead import (
     PlanAhead,
     plan_ahead,
 )
-from zikao_records.service.scores import passed_courses
+from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule, passed_courses
 from zikao_records.service.signup import chosen_majors
 
 MANDATORY = (PlanCategory.REQUIRED, PlanCategory.PRACTICE, PlanCategory.THESIS)
@@ -259,6 +259,7 @@ async def graduation_audits(
     *,
     now: datetime,
     validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
     plan_ahead: bool = True,
 ) -> dict[uuid.UUID, GraduationAudit]:
     """The audit of each candidate who has chosen a major (the others have none), with the way
@@ -278,7 +279,9 @@ async def graduation_audits(
         groups[group.major_code].append(rule)
     added = list(await repository.added(codes))
     added_courses = await CourseRepository(session).get_many({a.course_code for a in added})
-    passes = await passed_courses(session, majors, now=now, validity_years=validity_years)
+    passes = await passed_courses(
+        session, majors, now=now, validity_years=validity_years, transfers=transfers
+    )
     today = clock.in_beijing(now).date()
     standings = await load_standings(session, majors, today=today)
     sitting = await _next_sitting(session, now) if plan_ahead else None

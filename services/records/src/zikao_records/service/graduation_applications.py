@@ -28,6 +28,7 @@ from zikao_records.repository.candidates import CandidateRepository
 from zikao_records.repository.graduation import GraduationRepository
 from zikao_records.service import scope
 from zikao_records.service.graduation import GraduationAudit, graduation_audits
+from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule
 
 WINDOW = re.compile(r"^(\d{2})-(\d{2})/(\d{2})-(\d{2})$")
 ORIGIN = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
@@ -116,13 +117,14 @@ async def apply(
     windows: Sequence[Window],
     now: datetime,
     validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
 ) -> ApplicationView:
     """The candidate's application; `GraduationWindowClosedError` outside every window,
     `MajorNotChosenError` without a major, `NotEligibleError` (listing what is missing) unless
     the audit finds nothing, `GraduationAlreadyAppliedError` while one is pending or approved."""
     if not any(window.holds(clock.in_beijing(now).date()) for window in windows):
         raise errors.GraduationWindowClosedError()
-    found = await _audit(session, candidate_id, now=now, validity_years=validity_years)
+    found = await _audit(session, candidate_id, now, validity_years, transfers)
     if not found.eligible:
         raise errors.NotEligibleError(found.missing)
     regions = await CandidateRepository(session).regions([candidate_id])
@@ -146,6 +148,7 @@ async def decide(
     reason: str | None,
     now: datetime,
     validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
 ) -> ApplicationView:
     """Staff's decision on a pending application, audited. An approval audits the candidate
     again (a violation or an expired pass since applying refuses it with `NotEligibleError`);
@@ -158,9 +161,7 @@ async def decide(
     if application.status is not GraduationStatus.PENDING:
         raise errors.GraduationDecidedError()
     if approve:
-        found = await _audit(
-            session, application.candidate_id, now=now, validity_years=validity_years
-        )
+        found = await _audit(session, application.candidate_id, now, validity_years, transfers)
         if found.major.code != application.major_code:
             raise errors.MajorChangedError()
         if not found.eligible:
@@ -185,10 +186,19 @@ async def decide(
 
 
 async def _audit(
-    session: AsyncSession, candidate_id: uuid.UUID, *, now: datetime, validity_years: int | None
+    session: AsyncSession,
+    candidate_id: uuid.UUID,
+    now: datetime,
+    validity_years: int | None,
+    transfers: TransferRule,
 ) -> GraduationAudit:
     audits = await graduation_audits(
-        session, [candidate_id], now=now, validity_years=validity_years, plan_ahead=False
+        session,
+        [candidate_id],
+        now=now,
+        validity_years=validity_years,
+        transfers=transfers,
+        plan_ahead=False,
     )
     if candidate_id not in audits:
         raise errors.MajorNotChosenError()

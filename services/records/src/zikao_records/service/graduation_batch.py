@@ -25,6 +25,7 @@ from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.repository.graduation import AuditRunRepository
 from zikao_records.service import scope
 from zikao_records.service.graduation import graduation_audits
+from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule
 
 logger = logging.getLogger("zikao.records.graduation")
 PAGE = 2000
@@ -66,7 +67,12 @@ async def start_run(
 
 
 async def run_audit(
-    db: Sessionmaker, run_id: uuid.UUID, *, validity_years: int | None, page: int = PAGE
+    db: Sessionmaker,
+    run_id: uuid.UUID,
+    *,
+    validity_years: int | None,
+    transfers: TransferRule = CHONGQING_TRANSFERS,
+    page: int = PAGE,
 ) -> GraduationAuditRun | None:
     """Audits the run's candidates page by page (each page one transaction, its rows and the
     run's progress together); safe to run twice. None for an unknown run."""
@@ -92,7 +98,7 @@ async def run_audit(
                 )
                 if not ids:
                     break
-                rows = await _outcomes(session, run_id, ids, validity_years)
+                rows = await _outcomes(session, run_id, ids, validity_years, transfers)
                 await runs.save_rows(rows)
                 done += len(rows)
                 eligible += sum(1 for row in rows if row.eligible)
@@ -106,10 +112,19 @@ async def run_audit(
 
 
 async def _outcomes(
-    session: AsyncSession, run_id: uuid.UUID, ids: list[uuid.UUID], validity_years: int | None
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    validity_years: int | None,
+    transfers: TransferRule,
 ) -> list[GraduationAuditRow]:
     audits = await graduation_audits(
-        session, ids, now=utc_now(), validity_years=validity_years, plan_ahead=False
+        session,
+        ids,
+        now=utc_now(),
+        validity_years=validity_years,
+        transfers=transfers,
+        plan_ahead=False,
     )
     regions = await scope.candidate_regions(session, ids)
     return [
