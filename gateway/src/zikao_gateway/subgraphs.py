@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +22,8 @@ from zikao_gateway.supergraph import Subgraph
 
 logger = logging.getLogger("zikao.gateway.subgraphs")
 ACCEPT = "application/graphql-response+json, application/json"
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-_LONG_NUMBER_TEXT = re.compile(r"[0-9]{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 KEEP_ALIVE_SECONDS = 4.0
 """How long an idle connection is kept: less than the 5 s after which uvicorn and Node close
 theirs, so that a request is not sent down a connection the subgraph is closing."""
@@ -119,10 +118,12 @@ def decode(raw: bytes | str) -> Any:
     """JSON text as the standard library reads it, by orjson where that gives the same: not
     where a number may pass 64 bits (orjson reads it as a float) nor where orjson refuses the
     text (NaN, a lone surrogate), which go to the standard library."""
-    long_number = _LONG_NUMBER if isinstance(raw, bytes) else _LONG_NUMBER_TEXT
-    if long_number.search(raw) is None:  # type: ignore[arg-type]
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    # 19 digits in a row, found by translating every digit to 0 (a regex took longer than
+    # the standard library's whole decoding).
+    if _LONG_NUMBER not in data.translate(_DIGITS_AS_ZERO):
         try:
-            return orjson.loads(raw)
+            return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
     return json.loads(raw)
