@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -121,24 +122,29 @@ class Pen:
     def wrap(self, text: str, width: float, size: float, face: Face = SERIF) -> list[str]:
         """`text` in lines no wider than `width`: broken at its newlines, then between any two
         characters (Chinese breaks anywhere), keeping a punctuation mark off a line's start."""
-        lines: list[str] = []
-        limit = width / size
-        for paragraph in text.split("\n"):
-            line: list[str] = []
-            used = 0.0
-            for character in paragraph:
-                step = fonts.advance(character, face)
-                if line and used + step > limit and character not in NO_LINE_START:
-                    # Break after a space where the line has one ("…日 星期六").
-                    cut = next((i + 1 for i in range(len(line) - 1, 0, -1) if line[i] == " "), 0)
-                    cut = cut or len(line)
-                    lines.append("".join(line[:cut]).rstrip())
-                    line = line[cut:]
-                    used = sum(fonts.advance(c, face) for c in line)
-                line.append(character)
-                used += step
-            lines.append("".join(line))
-        return lines
+        return list(wrap(text, width / size, face))
+
+
+@lru_cache(maxsize=8192)  # labels, courses, venues and rules recur from ticket to ticket
+def wrap(text: str, limit: float, face: Face) -> tuple[str, ...]:
+    """`text` in lines of at most `limit` ems (see `Pen.wrap`)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        used = 0.0
+        for character in paragraph:
+            step = fonts.advance(character, face)
+            if line and used + step > limit and character not in NO_LINE_START:
+                # Break after a space where the line has one ("…日 星期六").
+                cut = next((i + 1 for i in range(len(line) - 1, 0, -1) if line[i] == " "), 0)
+                cut = cut or len(line)
+                lines.append("".join(line[:cut]).rstrip())
+                line = line[cut:]
+                used = sum(fonts.advance(c, face) for c in line)
+            line.append(character)
+            used += step
+        lines.append("".join(line))
+    return tuple(lines)
 
 
 NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)"

@@ -42,7 +42,7 @@ DROPPED_TABLES = ("CFF ", "VORG", "GSUB", "GPOS", "BASE", "vhea", "vmtx", "DSIG"
 FONT_DIR_VARIABLE = "ZIKAO_FONT_DIR"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # two faces only: hashed by identity, cheaply, in caches
 class Face:
     name: str  # as registered with reportlab
     source: Path  # the packaged OpenType (CFF) file
@@ -249,9 +249,14 @@ def advance(character: str, face: Face) -> float:
     return width
 
 
+@lru_cache(maxsize=8192)
+def _ems(text: str, face: Face) -> float:
+    return sum(advance(c, face) for c in text)
+
+
 def width(text: str, size: float, face: Face) -> float:
     """The width of `text` at `size` points."""
-    return sum(advance(c, face) for c in text) * size
+    return _ems(text, face) * size
 
 
 def standard_characters() -> str:
