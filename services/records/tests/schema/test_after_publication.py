@@ -13,6 +13,7 @@ from contract import client_operations
 from graphql import print_ast
 from redis.asyncio import Redis
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from zikao_kit import clock
 from zikao_kit.auth import Principal, Role
@@ -255,7 +256,11 @@ async def test_the_absence_rule_limits_the_next_sign_up(
     limited = await run(db, redis, settings, me, REGISTER, s="2027-10", c=["00043", "00144"])
     assert limited["registerForExams"]["code"] == "absence_limit"
     async with db() as session:
-        statement = select(func.count()).select_from(models.ExamRegistration)
+        statement = (
+            select(func.count())
+            .select_from(models.ExamRegistration)
+            .where(col(models.ExamRegistration.candidate_id) == one)
+        )
         assert (await session.execute(statement)).scalar_one() == 0
     one_course = await run(db, redis, settings, me, REGISTER, s="2027-10", c=["00043"])
     assert one_course["registerForExams"]["__typename"] == "ExamsRegistered"

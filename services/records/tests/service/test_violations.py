@@ -145,7 +145,9 @@ async def test_refusals_change_nothing(db: Sessionmaker, candidate: uuid.UUID) -
         await record(db, YUZHONG, never_sat)
     async with db() as session:
         for model in (models.Violation, models.ExamBan):
-            statement = select(func.count()).select_from(model)
+            statement = (
+                select(func.count()).select_from(model).where(col(model.candidate_id) == candidate)
+            )
             assert (await session.execute(statement)).scalar_one() == 0
         result = (
             await session.execute(
