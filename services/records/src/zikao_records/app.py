@@ -12,6 +12,7 @@ from starlette.routing import Route
 from zikao_kit.audit import audit_route
 from zikao_kit.subgraph import ServiceState, VerifierFactory, create_subgraph_app, jwks_verifier
 from zikao_records.http_exports import ROUTE as EXPORTS
+from zikao_records.http_graduation import ROUTE as GRADUATION_EXPORT
 from zikao_records.http_imports import upload_scores
 from zikao_records.models import AuditEntry
 from zikao_records.routes import payment_notification
@@ -58,6 +59,7 @@ def create_app(
             Route("/payments/notify", payment_notification, methods=["POST"]),
             Route("/imports/scores", upload_scores, methods=["POST"]),
             EXPORTS,
+            GRADUATION_EXPORT,
             audit,
         ],
         verifier_factory=verifier_factory,

@@ -100,7 +100,7 @@ def _room(value: str | None) -> int | None:
     return text.within(int(value), "room", 1, MAX_ROOM)
 
 
-async def _caller(request: Request, state: ServiceState) -> Principal:
+async def staff_caller(request: Request, state: ServiceState) -> Principal:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise UnauthenticatedError()
@@ -131,7 +131,7 @@ async def export_list(request: Request) -> Response:
     state: ServiceState = request.app.state.zikao
     try:
         asked = parse_request(request)
-        principal = await _caller(request, state)
+        principal = await staff_caller(request, state)
         venues = await _venues(state, principal, asked)
     except DomainError as error:
         return problem(error)

@@ -102,8 +102,13 @@ async def pages(
 
 async def csv_bytes(kind: ListKind, rows: AsyncIterator[Rows]) -> AsyncIterator[bytes]:
     """The CSV file, a page at a time, beginning with the BOM and the header."""
-    header: list[str | int] = list(HEADERS[kind])
-    yield (BOM + _csv([header])).encode("utf-8")
+    async for chunk in csv_file(HEADERS[kind], rows):
+        yield chunk
+
+
+async def csv_file(header: Sequence[str], rows: AsyncIterator[Rows]) -> AsyncIterator[bytes]:
+    """A CSV file of any list, a page at a time, beginning with the BOM and `header`."""
+    yield (BOM + _csv([list(header)])).encode("utf-8")
     async for page in rows:
         yield _csv(page).encode("utf-8")
 
@@ -115,11 +120,19 @@ def _csv(rows: Rows) -> str:
 
 
 async def xlsx_bytes(kind: ListKind, rows: AsyncIterator[Rows]) -> AsyncIterator[bytes]:
-    """The XLSX file: rows appended to a write-only sheet (kept in a temporary file by
-    openpyxl) page by page, then the saved workbook read back in chunks."""
+    """The XLSX file of a seat or door list (see `xlsx_file`)."""
+    async for chunk in xlsx_file(TITLES[kind], HEADERS[kind], rows):
+        yield chunk
+
+
+async def xlsx_file(
+    title: str, header: Sequence[str], rows: AsyncIterator[Rows]
+) -> AsyncIterator[bytes]:
+    """An XLSX file of any list: rows appended to a write-only sheet (kept in a temporary file
+    by openpyxl) page by page, then the saved workbook read back in chunks."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(TITLES[kind])
-    sheet.append(HEADERS[kind])
+    sheet = book.create_sheet(title)
+    sheet.append(list(header))
     async for page in rows:
         await asyncio.to_thread(_append, sheet, page)
     with tempfile.TemporaryFile() as spool:
