@@ -33,6 +33,8 @@ PROVINCE = Principal(subject="staff-province", role=Role.STAFF)
 AUDIT = """query($id: ID!) { _entities(representations: [{__typename: "Candidate", id: $id}]) {
   ... on Candidate { graduationAudit { eligible missing { kind courseCode detail }
     plan { sitting courses { code } stillToPass { code } sittingsAtBest } } } } }"""
+MINE = """query($id: ID!) { _entities(representations: [{__typename: "Candidate", id: $id}]) {
+  ... on Candidate { graduationApplications { id status } } } }"""
 DECIDE = """mutation($id: ID!, $approve: Boolean!, $reason: String) {
   decideGraduation(id: $id, approve: $approve, reason: $reason) {
     __typename ... on GraduationDecided { application { status reason } }
@@ -117,6 +119,13 @@ async def test_an_eligible_candidate_applies_and_staff_of_their_region_approve(
         "_entities"
     ][0]["graduationAudit"]
     assert [m["kind"] for m in audit["missing"]] == ["GRADUATED"]
+    mine = (await run(db, redis, settings, as_candidate(candidate), MINE, id=str(candidate)))[
+        "_entities"
+    ][0]["graduationApplications"]
+    assert mine == [{"id": application_id, "status": "APPROVED"}]
+    other = uuid.uuid4()
+    with pytest.raises(AssertionError, match="forbidden|Forbidden|无权"):
+        await run(db, redis, settings, as_candidate(other), MINE, id=str(candidate))
 
 
 async def test_the_audit_plans_the_way_there_from_the_next_open_sitting(

@@ -24,7 +24,7 @@ from zikao_records.schema.catalogue import Major
 from zikao_records.schema.certificates import CertificateApplication
 from zikao_records.schema.common import batch_many, batch_one, parse_sitting, unpaid_lapse
 from zikao_records.schema.exemptions import Exemption, Transfer
-from zikao_records.schema.graduation import GraduationAudit
+from zikao_records.schema.graduation import GraduationApplication, GraduationAudit
 from zikao_records.schema.scores import ExamResult, PassedCourse, ScoreReview
 from zikao_records.schema.signup import ExamRegistration
 from zikao_records.schema.violations import Violation
@@ -32,6 +32,7 @@ from zikao_records.service import (
     certificates,
     exemptions,
     graduation,
+    graduation_applications,
     results_cache,
     scope,
     scores,
@@ -111,6 +112,14 @@ class Candidate:
         loader = info.context.loader("records.audits", batch_one(info.context, _audits))
         return await loader.load(candidate_id)
 
+    @strawberry.field(description="Applications to graduate (毕业申请) and where they stand.")
+    async def graduation_applications(
+        self, info: Info[Context, None]
+    ) -> list[GraduationApplication]:
+        candidate_id = await _readable(info, self.id)
+        loader = info.context.loader("records.graduations", batch_many(info.context, _graduations))
+        return await loader.load(candidate_id)
+
 
 async def _readable(info: Info[Context, None], id: strawberry.ID) -> uuid.UUID:
     """The candidate's id, once the caller may read their records (`zikao_kit.access`, with
@@ -180,9 +189,22 @@ async def _reviews(
 async def _audits(
     context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, GraduationAudit]:
-    years = records_settings(context.settings).pass_validity_years
-    found = await graduation.graduation_audits(session, ids, now=utc_now(), validity_years=years)
+    settings = records_settings(context.settings)
+    found = await graduation.graduation_audits(
+        session,
+        ids,
+        now=utc_now(),
+        validity_years=settings.pass_validity_years,
+        transfers=exemptions.transfer_rule(settings),
+    )
     return {key: GraduationAudit.from_audit(audit) for key, audit in found.items()}
+
+
+async def _graduations(
+    _context: Context, session: AsyncSession, ids: list[uuid.UUID]
+) -> Mapping[uuid.UUID, list[GraduationApplication]]:
+    found = await graduation_applications.applications_of(session, ids)
+    return {k: [GraduationApplication.from_view(v) for v in views] for k, views in found.items()}
 
 
 async def _certs(
