@@ -222,6 +222,13 @@ def base_arguments(venue_id: str) -> dict[str, dict[str, Any]]:
         "decideGraduation": {"id": str(uuid.uuid4()), "approve": False, "reason": "材料不全"},
         "startGraduationAudit": {"majorCode": "050101", "regionCode": "0103"},
         "graduationAuditRun": {"id": str(uuid.uuid4())},
+        "mergeCandidates": {
+            "keptId": str(uuid.uuid4()),
+            "mergedId": str(uuid.uuid4()),
+            "reason": "同一考生两个准考证号",
+        },
+        "refundsDue": {"sitting": SITTING},
+        "markRefunded": {"source": "PAYMENT", "id": str(uuid.uuid4()), "reference": "RCPT-1"},
         "Candidate.exams": {"sitting": SITTING},
         "Candidate.results": {"sitting": SITTING},
     }

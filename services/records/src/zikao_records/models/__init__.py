@@ -41,6 +41,7 @@ from zikao_records.models.graduation import (
     PriorDiploma,
 )
 from zikao_records.models.payments import Payment
+from zikao_records.models.refunds import Refund
 from zikao_records.models.scores import ExamResult, ScoreReview
 from zikao_records.models.seating import Room, SeatAllocation, SeatAssignment, Venue
 from zikao_records.models.signup import ExamBan, ExamRegistration
@@ -81,6 +82,7 @@ __all__ = [
     "PlanCategory",
     "PlanCourse",
     "RecordsModel",
+    "Refund",
     "RegistrationStatus",
     "ResultSource",
     "ResultStatus",

@@ -18,6 +18,7 @@ from zikao_records.schema.imports import ImportsMutation, ImportsQuery
 from zikao_records.schema.lists import ListsQuery
 from zikao_records.schema.merges import MergesMutation
 from zikao_records.schema.payments import PaymentsMutation
+from zikao_records.schema.refunds import RefundsMutation, RefundsQuery
 from zikao_records.schema.reviews import ReviewsMutation
 from zikao_records.schema.seating import SeatingMutation, SeatingQuery
 from zikao_records.schema.signup import SignupMutation, SignupQuery
@@ -35,6 +36,7 @@ class Query(
     CalendarQuery,
     CertificatesQuery,
     ListsQuery,
+    RefundsQuery,
     GraduationQuery,
 ):
     pass
@@ -55,6 +57,7 @@ class Mutation(
     ViolationsMutation,
     GraduationMutation,
     MergesMutation,
+    RefundsMutation,
 ):
     pass
 
