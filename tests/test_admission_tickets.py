@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import random
 import uuid
+import zipfile
 from datetime import timedelta
 from typing import Any
 
@@ -50,6 +52,10 @@ PHOTO = """mutation($id: ID!, $c: String!) { uploadCandidatePhoto(candidateId: $
 VERIFY = """query($code: String!) { verifyDocument(code: $code) { __typename
   ... on DocumentVerified { status kind sitting issuedOn maskedName }
   ... on Problem { code } } }"""
+GENERATE = """mutation($s: String!) { generateAdmissionTickets(sitting: $s) { __typename
+  ... on TicketBatchStarted { batch { id } } ... on Problem { code message } } }"""
+BATCH = """query($id: ID!) { ticketBatch(id: $id) { status regionCode
+  rooms { venueId room candidates requested ready skipped downloadUrl } } }"""
 TRANSCRIPT = """mutation { requestTranscript { __typename
   ... on DocumentRequested { document { id kind status } }
   ... on DocumentUnavailable { code missing } ... on Problem { code message } } }"""
@@ -299,3 +305,46 @@ async def test_a_candidate_prints_their_ticket_and_anyone_verifies_it(
     transcript = (await ask(client, zikao, TRANSCRIPT, token))["requestTranscript"]
     assert transcript["document"]["kind"] == "TRANSCRIPT", transcript
     await ready(client, zikao, token, transcript["document"]["id"])
+
+    # Staff of 渝中区 print every ticket of the sitting for their venues: the candidate's current
+    # ticket again (nothing rendered twice), one zip per room; the room's seat and door lists.
+    district = zikao.token("staff-yuzhong", Role.STAFF, region="0103")
+    started = (await ask(client, zikao, GENERATE, district, s=SITTING))["generateAdmissionTickets"]
+    assert started["__typename"] == "TicketBatchStarted", started
+    batch_id = started["batch"]["id"]
+    for _ in range(600):
+        batch = (await ask(client, zikao, BATCH, district, id=batch_id))["ticketBatch"]
+        rooms = batch["rooms"]
+        if batch["status"] == "PREPARED" and all(
+            r["ready"] + r["skipped"] == r["candidates"] for r in rooms
+        ):
+            break
+        await asyncio.sleep(0.2)
+    assert batch["regionCode"] == "0103"
+    assert sum(r["candidates"] for r in rooms) >= 1
+    again = (await ask(client, zikao, GENERATE, district, s=SITTING))["generateAdmissionTickets"]
+    assert again["batch"]["id"] == batch_id
+    current = await ask(client, zikao, OPERATIONS["Document"], token, id=second["document"]["id"])
+    found = []
+    for room in rooms:
+        if not room["downloadUrl"]:
+            continue
+        archive = await client.get(room["downloadUrl"])
+        assert archive.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
+            found += [hashlib.sha256(files.read(n)).hexdigest() for n in files.namelist()]
+    assert current["document"]["sha256"] in found
+    wanzhou = zikao.token("staff-wanzhou", Role.STAFF, region="0101")
+    assert (await ask(client, zikao, BATCH, wanzhou, id=batch_id))["ticketBatch"] is None
+
+    base = f"http://127.0.0.1:{zikao.ports.documents}/sittings/{SITTING}/venues"
+    room = rooms[0]
+    for kind in ("seat-list.pdf", "door-list.pdf"):
+        url = f"{base}/{room['venueId']}/rooms/{room['room']}/{kind}"
+        listed = await client.get(url, headers={"authorization": f"Bearer {district}"})
+        assert listed.status_code == 200, listed.text
+        assert listed.content.startswith(b"%PDF")
+        other = await client.get(url, headers={"authorization": f"Bearer {wanzhou}"})
+        assert other.status_code in (403, 404)
+        mine_only = await client.get(url, headers={"authorization": f"Bearer {token}"})
+        assert mine_only.status_code == 403

@@ -124,6 +124,8 @@ async def test_a_batch_prepares_every_ticket_once_and_zips_a_room(
             session, by=DISTRICT, sitting="2026-10", region_code=WANZHOU, roster=roster
         )
     assert wake is True
+    async with db() as session:  # while it prepares again, the room's tickets stay there
+        assert await batches.room_zip(session, storage, batch.id, VENUE, 1) == data
     again_requested = await prepare_all(db, batch.id, facts)
     assert {d.id for d in again_requested} == {d.id for d in requested}
     assert all(d.is_done for d in again_requested)

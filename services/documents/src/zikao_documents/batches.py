@@ -34,6 +34,7 @@ from zikao_kit.db import utc_now
 from zikao_kit.errors import ForbiddenError, NotFoundError
 
 CHUNK = 100
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 GENERATE_TICKETS = "generate_tickets"
 # Who requests the batch's tickets: the worker, by the service's own authority.
 WORKER = Principal(subject="service:documents", role=Role.SERVICE)
@@ -109,6 +110,7 @@ async def open_batch(
         if batch.status is BatchStatus.PREPARING:
             return batch, False
         batch.status, batch.prepared_at = BatchStatus.PREPARING, None
+        batch.round += 1
     await batches.put_members(batch.id, first_rooms(roster))
     audit.record(
         session,
@@ -124,11 +126,12 @@ async def open_batch(
 
 async def next_chunk(session: AsyncSession, batch_id: uuid.UUID) -> list[TicketBatchMember]:
     """Members still to prepare (locked); empty when none (the batch is then PREPARED)."""
-    members = list(await TicketBatchRepository(session).unprepared(batch_id, CHUNK))
+    batch = await batch_of(session, batch_id)
+    members = list(await TicketBatchRepository(session).unprepared(batch_id, batch.round, CHUNK))
     if not members:
-        batch = await TicketBatchRepository(session).get(batch_id, lock=True)
-        if batch is not None and batch.status is BatchStatus.PREPARING:
-            batch.status, batch.prepared_at = BatchStatus.PREPARED, utc_now()
+        locked = await TicketBatchRepository(session).get(batch_id, lock=True)
+        if locked is not None and locked.status is BatchStatus.PREPARING:
+            locked.status, locked.prepared_at = BatchStatus.PREPARED, utc_now()
             await session.flush()
     return members
 
@@ -151,16 +154,19 @@ async def prepare(
     """Requests each member's ticket (or records what is missing for it); returns the
     requests to wake after the commit."""
     requested = []
+    ids = {m.batch_id for m in members}
+    rounds = {i: (await batch_of(session, i)).round for i in ids}
     for member in members:
+        member.prepared_round = rounds[member.batch_id]
         mine = facts.get(member.candidate_id)
         missing = ["unknown_candidate"] if mine is None else ticket_missing(mine, now)
         if mine is None or missing:
-            member.missing = ",".join(missing)[:200]
+            member.missing, member.document_id = ",".join(missing)[:200], None
             continue
         document = await service.request_admission_ticket(
             session, by=WORKER, facts=mine, issuer=issuer, now=now
         )
-        member.document_id = document.id
+        member.document_id, member.missing = document.id, None
         requested.append(document)
     await session.flush()
     return requested
@@ -193,5 +199,6 @@ async def room_zip(
         for document in documents:
             pdf = await service.read_file(storage, document)
             number = str(document.content.get("candidate", {}).get("ticket_number", document.id))
-            archive.writestr(f"{number}.pdf", pdf)
+            # A fixed time: the same tickets make the same zip, byte for byte.
+            archive.writestr(zipfile.ZipInfo(f"{number}.pdf", date_time=ZIP_TIME), pdf)
     return buffer.getvalue()

@@ -153,6 +153,11 @@ class TicketBatch(DocumentsModel, table=True):
     requested_by: str = Field(max_length=64)
     requested_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     prepared_at: datetime | None = Field(default=None, sa_column=_optional_time())
+    round: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="how many times it was asked for again: members are prepared once a round",
+    )
 
 
 class TicketBatchMember(DocumentsModel, table=True):
@@ -168,3 +173,4 @@ class TicketBatchMember(DocumentsModel, table=True):
     room: int
     document_id: uuid.UUID | None = Field(default=None)
     missing: str | None = Field(default=None, max_length=200)
+    prepared_round: int | None = Field(default=None, description="the batch round it was in")

@@ -163,8 +163,8 @@ class TicketBatchRepository:
         return result.scalar_one_or_none()
 
     async def put_members(self, batch_id: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:
-        """Adds candidates new to the batch and moves known ones to the room given; every one
-        is to be prepared again (its ticket re-requested: unchanged content, same document)."""
+        """Adds candidates new to the batch and moves known ones to the room given (their
+        tickets stay theirs until the round prepares them again)."""
         if not rows:
             return
         statement = insert(TicketBatchMember).values([{**r, "batch_id": batch_id} for r in rows])
@@ -174,20 +174,19 @@ class TicketBatchRepository:
                 "venue_id": statement.excluded.venue_id,
                 "venue_name": statement.excluded.venue_name,
                 "room": statement.excluded.room,
-                "document_id": None,
-                "missing": None,
             },
         )
         await self.session.execute(statement)
 
-    async def unprepared(self, batch_id: uuid.UUID, limit: int) -> Sequence[TicketBatchMember]:
-        """Members with neither a ticket nor a reason yet, locked (others' jobs skip them)."""
+    async def unprepared(
+        self, batch_id: uuid.UUID, round_: int, limit: int
+    ) -> Sequence[TicketBatchMember]:
+        """Members not prepared in this round yet, locked (others' jobs skip them)."""
         result = await self.session.execute(
             select(TicketBatchMember)
             .where(
                 col(TicketBatchMember.batch_id) == batch_id,
-                col(TicketBatchMember.document_id).is_(None),
-                col(TicketBatchMember.missing).is_(None),
+                col(TicketBatchMember.prepared_round).is_distinct_from(round_),
             )
             .order_by(col(TicketBatchMember.candidate_id))
             .limit(limit)
