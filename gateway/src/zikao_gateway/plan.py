@@ -12,6 +12,13 @@ REPRESENTATIONS = "representations"
 INTERNAL_KEY_PREFIX = "__key_"
 
 
+def typed_alias(type_name: str, key: str) -> str:
+    """The response key of a client's field where a subgraph needs it aliased apart by the
+    object's type (member types whose same-named fields differ in type there); the shaper
+    reads the field from here when the client's key is absent."""
+    return f"__as_{type_name}__{key}"
+
+
 class PlanningError(Exception):
     """The operation cannot be planned over this supergraph (never expected for a valid one)."""
 

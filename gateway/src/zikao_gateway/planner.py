@@ -51,6 +51,7 @@ from zikao_gateway.plan import (
     RootFetch,
     SelectionSet,
     Step,
+    typed_alias,
 )
 from zikao_gateway.printing import finish_plan
 from zikao_gateway.supergraph import FieldInfo, Supergraph
@@ -81,7 +82,14 @@ class Planner:
         builder = _PlanBuilder(self, kind)
         builder.plan_root(selections)
         plan = Plan(kind, selections, builder.fetches)
-        return finish_plan(self.supergraph, plan, operation, fragments, builder.introspection)
+        return finish_plan(
+            self.supergraph,
+            plan,
+            operation,
+            fragments,
+            builder.introspection,
+            forwardable=builder.forwardable,
+        )
 
     def field_set(self, text: str) -> tuple[Selection, ...]:
         """A `@key`/`@requires`/`@provides` field set as selections."""
@@ -102,6 +110,9 @@ class _PlanBuilder:
         self.kind = kind
         self.fetches: list[Fetch] = []
         self.introspection = False
+        # False once the plan aliases a client's field apart: the operation as written would
+        # be refused.
+        self.forwardable = True
         self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
         self._route_cache: dict[tuple[str, str], Mapping[str, tuple[int, str]]] = {}
 
@@ -167,7 +178,9 @@ class _PlanBuilder:
             field_info = info.fields.get(name)
             if field_info is None:
                 raise PlanningError(f"{type_name}.{name} is not in the supergraph")
-            if self._local(fetch.graph, field_info, provided, entity):
+            if self._local(fetch.graph, field_info, provided, entity) and self._covered(
+                fetch.graph, type_name, field_info, same, provided
+            ):
                 deps |= self.plan_field(
                     fetch, target, type_name, key, same, field_info, path, provided
                 )
@@ -208,13 +221,35 @@ class _PlanBuilder:
         child.leaf("__typename", "__typename")
         assert isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType)
         objects = [t.name for t in self.schema.get_possible_types(field_type)]
+        members = self.supergraph.possible_in(fetch.graph, field_type.name, objects)
+        collected = {name: collect_fields(self.schema, sub, name) for name in members}
+        clashing = self._clashing(fetch.graph, collected)
+        self.forwardable = self.forwardable and not clashing
         deps: frozenset[int] = frozenset()
-        for name in self.supergraph.possible_in(fetch.graph, field_type.name, objects):
-            fields = collect_fields(self.schema, sub, name)
+        for name, fields in collected.items():
             if any(f[0].name != "__typename" for f in fields.values()):
+                fields = {
+                    typed_alias(name, k) if k in clashing else k: v for k, v in fields.items()
+                }
                 below_fragment = child.fragment(name)
                 deps |= self.plan_object(fetch, below_fragment, name, fields, step_path, below)
         return deps
+
+    def _clashing(self, graph: str, collected: Mapping[str, dict[str, list[Field]]]) -> set[str]:
+        """The response keys that name fields of different types in ``graph`` in two member
+        types (``String!`` in one, ``String`` in the other): a subgraph refuses such a
+        selection, so each member's goes under its own alias (`typed_alias`)."""
+        types: dict[str, set[str]] = {}
+        for member, fields in collected.items():
+            owner = self.supergraph.type(member)
+            api_type = self.schema.get_type(member)
+            assert isinstance(api_type, GraphQLObjectType)
+            for key, same in fields.items():
+                name = same[0].name
+                if name != "__typename":
+                    declared = owner.fields[name].types.get(graph)
+                    types.setdefault(key, set()).add(declared or str(api_type.fields[name].type))
+        return {key for key, declared in types.items() if len(declared) > 1}
 
     def _local(
         self, graph: str, info: FieldInfo, provided: Provided | None, entity: bool = False
@@ -222,6 +257,38 @@ class _PlanBuilder:
         if graph in info.requires:
             return entity
         return graph in info.graphs or (provided is not None and info.name in provided)
+
+    def _covered(
+        self,
+        graph: str,
+        type_name: str,
+        info: FieldInfo,
+        same: list[Field],
+        provided: Provided | None,
+    ) -> bool:
+        """Whether ``graph`` resolves all that the client selects below the field: a field
+        that only a `@provides` makes local is, unless the client selects more below it
+        than what is provided (then the field comes from its owner)."""
+        below = provided.get(info.name) if provided is not None else None
+        if graph in info.graphs or not isinstance(below, Mapping):
+            return True
+        parent = self.schema.get_type(type_name)
+        assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+        field_type = get_named_type(parent.fields[info.name].type)
+        if is_abstract_type(field_type):
+            return True
+        owner = self.supergraph.type(field_type.name)
+        return all(
+            self._local(graph, owner.fields[name], below)
+            and self._covered(graph, field_type.name, owner.fields[name], fields, below)
+            for name, fields in (
+                (fields[0].name, fields)
+                for fields in collect_fields(
+                    self.schema, sub_selections(same), field_type.name
+                ).values()
+            )
+            if name != "__typename"
+        )
 
     def _provided_below(
         self, graph: str, info: FieldInfo, provided: Provided | None

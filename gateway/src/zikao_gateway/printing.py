@@ -25,9 +25,12 @@ def finish_plan(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     introspection: bool,
+    *,
+    forwardable: bool = True,
 ) -> Plan:
     """Prints each fetch's document; then the gateway's own introspection document, or the
-    whole operation as written when one subgraph can answer it alone."""
+    whole operation as written when one subgraph can answer it alone (and ``forwardable``:
+    the plan did not alias the client's fields apart)."""
     definitions = {
         d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()
     }
@@ -36,7 +39,7 @@ def finish_plan(
         fetch.operation = _print_fetch(fetch, name, definitions)
     if introspection:
         plan.introspection = _introspection_document(plan, operation, fragments)
-    elif len(plan.fetches) == 1 and isinstance(plan.fetches[0], RootFetch):
+    elif forwardable and len(plan.fetches) == 1 and isinstance(plan.fetches[0], RootFetch):
         plan.forward = _forward(supergraph, plan.fetches[0], operation, fragments, definitions)
     return plan
 
@@ -91,16 +94,20 @@ def _known_to(
     operation: OperationDefinitionNode,
     fragments: list[FragmentDefinitionNode],
 ) -> bool:
-    """Whether every type that the operation names (conditions, variables) is in ``graph``."""
+    """Whether every type that the operation names (conditions, variables) is in ``graph``,
+    and every type condition means there what it means in the supergraph (a union that lacks
+    a member there refuses a fragment on it)."""
     names = {_named(d.type).name.value for d in operation.variable_definitions or ()}
+    conditions = set()
     for node in walk([operation, *fragments]):
         condition = getattr(node, "type_condition", None)
         if condition is not None:
-            names.add(condition.name.value)
+            conditions.add(condition.name.value)
     types = supergraph.types
     return all(
-        n in specified_scalar_types or (n in types and graph in types[n].graphs) for n in names
-    )
+        n in specified_scalar_types or (n in types and graph in types[n].graphs)
+        for n in names | conditions
+    ) and all(supergraph.whole_in(graph, n) for n in conditions)
 
 
 def _conditional(

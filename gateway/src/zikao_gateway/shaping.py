@@ -27,6 +27,7 @@ from graphql import (
 
 from zikao_gateway.executor import Failed, Json, ResponsePath
 from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field, Selection, collect_fields
+from zikao_gateway.plan import typed_alias
 
 ErrorFactory = Callable[[str, ResponsePath], Json]
 NULL_MESSAGE = "Cannot return null for non-nullable field {}."
@@ -93,7 +94,8 @@ class Shaper:
                 continue
             definition = object_type.fields[name]
             where = f"{object_type.name}.{name}"
-            value = self._value(definition.type, data.get(key), fields, [*path, key], where)
+            raw = data[key] if key in data else data.get(typed_alias(object_type.name, key))
+            value = self._value(definition.type, raw, fields, [*path, key], where)
             if value is INVALID:
                 if not path:
                     keys = list(collected)

@@ -52,6 +52,9 @@ class FieldInfo:
     graphs: frozenset[str]
     requires: Mapping[str, str] = field(default_factory=dict)
     provides: Mapping[str, str] = field(default_factory=dict)
+    # The field's type as a subgraph declares it, where that differs from the supergraph's
+    # (a `@shareable` field that one subgraph makes non-null).
+    types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +97,25 @@ class Supergraph:
             if graph in self.type(name).graphs
             and abstract in self.type(name).implements.get(graph, set())
         ]
+
+    def whole_in(self, graph: str, name: str) -> bool:
+        """Whether a fragment on type ``name`` means in ``graph`` what it means in the
+        supergraph: the union has all its members there, the interface all its
+        implementations, the object type is there a member of every union and an
+        implementation of every interface it is one of anywhere."""
+        info = self.type(name)
+        if info.members:
+            return info.members.get(graph, set()) == set().union(*info.members.values())
+        if set().union(*info.implements.values()) != info.implements.get(graph, set()):
+            return False
+        for other in self.types.values():
+            if any(name in members for members in other.members.values()):
+                if name not in other.members.get(graph, set()):
+                    return False
+            elif any(name in interfaces for interfaces in other.implements.values()):
+                if name not in other.implements.get(graph, set()):
+                    return False
+        return True
 
     def with_urls(self, urls: Mapping[str, str]) -> Supergraph:
         """A copy whose subgraphs named in ``urls`` (by name, e.g. ``records``) use those URLs."""
@@ -182,6 +204,7 @@ def _read_field(node: FieldDefinitionNode, type_graphs: set[str]) -> FieldInfo:
         frozenset(a["graph"] for a in resolving),
         requires={a["graph"]: a["requires"] for a in resolving if a.get("requires")},
         provides={a["graph"]: a["provides"] for a in resolving if a.get("provides")},
+        types={a["graph"]: a["type"] for a in resolving if a.get("type")},
     )
 
 
