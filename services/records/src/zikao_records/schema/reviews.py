@@ -12,7 +12,7 @@ from strawberry.types import Info
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
 from zikao_kit.problems import RateLimited
-from zikao_records import text
+from zikao_records import models, text
 from zikao_records.schema.common import (
     Problems,
     answer,
@@ -21,7 +21,7 @@ from zikao_records.schema.common import (
     staff_principal,
 )
 from zikao_records.schema.scores import ScoreReview
-from zikao_records.service import holidays, reviews
+from zikao_records.service import holidays, results_cache, reviews
 from zikao_records.settings import records_settings
 
 MAX_REASON = 200
@@ -95,6 +95,11 @@ class ReviewsMutation:
             reply = reviews.ReviewAnswer(review_id=parse_id(id), corrected_score=score)
             async with info.context.db.begin() as session:
                 view = await reviews.answer_review(session, principal, reply, now=utc_now())
+            if view.review.status is models.ReviewStatus.CORRECTED:  # after the commit
+                corrected = view.review
+                await results_cache.invalidate(
+                    info.context, corrected.candidate_id, corrected.sitting_code
+                )
             return ScoreReviewAnswered(review=ScoreReview.from_view(view))
 
         return await answer(run)
