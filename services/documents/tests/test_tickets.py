@@ -235,3 +235,47 @@ async def test_verifying_is_rate_limited_per_client(
         answers.append(result.data["verifyDocument"])
     assert [a["__typename"] for a in answers] == ["NotFound", "NotFound", "RateLimited"]
     assert 0 < answers[2]["retryAfterSeconds"] <= limited.verify_window_seconds
+
+
+REQUEST = """mutation($s: String!) { requestAdmissionTicket(sitting: $s) { __typename
+  ... on Problem { code } } }"""
+GENERATE = """mutation($s: String!, $r: String) { generateAdmissionTickets(sitting: $s,
+  regionCode: $r) { __typename ... on Problem { code } } }"""
+NASTY_SITTINGS = ["２０２６-１０", "2026-10\x00", "2026-1", "' OR 1=1 --", "考" * 5000, ""]
+
+
+@pytest.mark.parametrize("text", NASTY_SITTINGS)
+async def test_a_malformed_sitting_is_a_typed_problem_before_anything_is_read(
+    db: Sessionmaker, redis: Redis, settings: DocumentsSettings, text: str
+) -> None:
+    who = Principal(subject=str(uuid.uuid4()), role=Role.CANDIDATE, region_code=WANZHOU)
+    staff = Principal(subject="staff-wanzhou", role=Role.STAFF, region_code=WANZHOU)
+    asked = [
+        (REQUEST, who, {"s": text}),
+        (GENERATE, staff, {"s": text, "r": None}),
+    ]
+    for query, principal, variables in asked:
+        context = make_context(db, redis, settings, principal)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        assert result.errors is None
+        assert result.data is not None
+        answer = next(iter(result.data.values()))
+        assert (answer["__typename"], answer["code"]) == ("InvalidInput", "invalid_sitting")
+
+
+async def test_only_staff_generate_tickets_and_only_for_their_district(
+    db: Sessionmaker, redis: Redis, settings: DocumentsSettings
+) -> None:
+    answers = []
+    for principal, region in [
+        (Principal(subject=str(uuid.uuid4()), role=Role.CANDIDATE), None),
+        (Principal(subject="staff-wanzhou", role=Role.STAFF, region_code=WANZHOU), "0103"),
+        (Principal(subject="staff-wanzhou", role=Role.STAFF, region_code=WANZHOU), "０１０３"),
+    ]:
+        context = make_context(db, redis, settings, principal)
+        result = await schema.execute(
+            GENERATE, variable_values={"s": "2026-10", "r": region}, context_value=context
+        )
+        assert result.data is not None
+        answers.append(result.data["generateAdmissionTickets"]["code"])
+    assert answers == ["forbidden", "forbidden", "invalid_region"]
