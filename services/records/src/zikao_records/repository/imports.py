@@ -49,23 +49,24 @@ _REASON = f"""
 CASE
   WHEN l.problem IS NOT NULL THEN l.problem
   WHEN l.ticket_number IS NULL THEN 'missing_ticket_number'
-  WHEN l.ticket_number ~ {_FULL_WIDTH} OR l.course_code ~ {_FULL_WIDTH}
-    OR l.value ~ {_FULL_WIDTH} THEN 'full_width'
-  WHEN l.ticket_number !~ '^[0-9]{{12}}$' THEN 'bad_ticket_number'
+  WHEN l.ticket_number !~ '^[0-9]{{12}}$' THEN
+    CASE WHEN l.ticket_number ~ {_FULL_WIDTH} THEN 'full_width' ELSE 'bad_ticket_number' END
   WHEN l.course_code IS NULL THEN 'missing_course_code'
-  WHEN l.course_code !~ '^[0-9]{{5}}$' THEN 'bad_course_code'
-  WHEN ({_STATUS}) IS NULL THEN 'bad_status'
+  WHEN l.course_code !~ '^[0-9]{{5}}$' THEN
+    CASE WHEN l.course_code ~ {_FULL_WIDTH} THEN 'full_width' ELSE 'bad_course_code' END
+  WHEN s.status IS NULL THEN 'bad_status'
   WHEN t.candidate_id IS NULL THEN 'unknown_ticket_number'
   WHEN sc.course_code IS NULL THEN 'course_not_in_sitting'
   WHEN g.status IS NULL THEN 'not_signed_up'
   WHEN g.status <> 'PAID' THEN 'not_paid'
   WHEN CAST(:region AS text) IS NOT NULL AND g.region_code IS DISTINCT FROM :region
     THEN 'out_of_region'
-  WHEN ({_STATUS}) <> 'NORMAL' THEN
+  WHEN s.status <> 'NORMAL' THEN
     CASE WHEN l.value IS NULL THEN NULL ELSE 'value_for_absence' END
   WHEN l.value IS NULL THEN 'missing_value'
   WHEN c.kind = 'THEORY' THEN
-    CASE WHEN l.value !~ '^[0-9]{{1,3}}$' OR l.value::integer > 100 THEN 'bad_score' END
+    CASE WHEN l.value ~ '^[0-9]{{1,3}}$' AND l.value::integer <= 100 THEN NULL
+         WHEN l.value ~ {_FULL_WIDTH} THEN 'full_width' ELSE 'bad_score' END
   WHEN c.grade_scheme = 'PASS_FAIL' THEN
     CASE WHEN l.value NOT IN {PASS_FAIL!r} THEN 'bad_grade' END
   ELSE CASE WHEN l.value NOT IN {FIVE_LEVEL!r} THEN 'bad_grade' END
@@ -87,6 +88,7 @@ CHECK_LINES = text(
 INSERT INTO {SCHEMA}.score_import_rejection (import_id, line, reason, ticket_number, course_code)
 SELECT l.import_id, l.line, r.reason, left(l.ticket_number, 20), left(l.course_code, 10)
 {_JOINS}
+CROSS JOIN LATERAL (SELECT {_STATUS} AS status) s
 CROSS JOIN LATERAL (SELECT {_REASON} AS reason) r
 WHERE l.import_id = :import_id AND l.line >= :low AND l.line < :high AND r.reason IS NOT NULL
 ON CONFLICT DO NOTHING

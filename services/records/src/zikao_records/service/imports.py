@@ -144,10 +144,7 @@ async def stage_upload(
 
 
 def _take(lines: Iterator[FileLine], import_id: uuid.UUID, size: int) -> list[Line]:
-    return [
-        (import_id, x.line, x.ticket_number, x.course_code, x.value, x.status, x.problem)
-        for x in itertools.islice(lines, size)
-    ]
+    return [(import_id, *line) for line in itertools.islice(lines, size)]
 
 
 async def run_import(

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from zikao_kit.errors import InvalidInputError
 
@@ -55,8 +55,7 @@ class ScoreFileError(InvalidInputError):
         super().__init__("file", message, code=code)
 
 
-@dataclass(frozen=True)
-class FileLine:
+class FileLine(NamedTuple):
     line: int  # the line (CSV) or row (XLSX) number, the header being 1
     ticket_number: str | None
     course_code: str | None
@@ -145,28 +144,24 @@ def _header_key(cell: Any) -> str:
 
 
 def _cell(value: str | None) -> str | None:
-    if value is None:
+    if not value:
         return None
     text = value.strip(" \t\r\n")
     return text[:MAX_CELL] if text else None
 
 
 def _line(number: int, cells: list[str | None], positions: dict[str, int]) -> FileLine:
-    def at(column: str) -> str | None:
-        position = positions.get(column)
-        if position is None or position >= len(cells):
-            return None
-        return _cell(cells[position])
-
-    needed = max(positions[column] for column in REQUIRED)
-    problem = MISSING_CELLS if len(cells) <= needed else None
+    """A line's cells by column (the per-line work of a million-line file: kept lean)."""
+    count = len(cells)
+    ticket, course, value = positions["ticket_number"], positions["course_code"], positions["value"]
+    status = positions.get("status")
     return FileLine(
-        line=number,
-        ticket_number=at("ticket_number"),
-        course_code=at("course_code"),
-        value=at("value"),
-        status=at("status"),
-        problem=problem,
+        number,
+        _cell(cells[ticket]) if ticket < count else None,
+        _cell(cells[course]) if course < count else None,
+        _cell(cells[value]) if value < count else None,
+        _cell(cells[status]) if status is not None and status < count else None,
+        MISSING_CELLS if count <= max(ticket, course, value) else None,
     )
 
 
