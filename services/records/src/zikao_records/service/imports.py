@@ -204,6 +204,7 @@ async def _check(db: Sessionmaker, score_import: ScoreImport, *, step: int) -> i
         end = start + step
         async with db.begin() as session:
             repository = ImportRepository(session)
+            await repository.roomy()
             await repository.check_lines(score_import, start, end)
             checked = await repository.count_lines(import_id, below=end)
             rejected = await repository.count_rejected(import_id)
@@ -215,6 +216,7 @@ async def _check(db: Sessionmaker, score_import: ScoreImport, *, step: int) -> i
             )
     async with db.begin() as session:
         repository = ImportRepository(session)
+        await repository.roomy()
         await repository.check_repeats(import_id)
         rejected = await repository.count_rejected(import_id)
         status = ScoreImportStatus.CHECKED if rejected else ScoreImportStatus.CHECKING
@@ -248,6 +250,7 @@ async def _apply(db: Sessionmaker, import_id: uuid.UUID) -> None:
             )
             await repository.drop_lines(import_id)
             return
+        await repository.roomy()
         applied = await repository.apply(score_import, now=now)
         await repository.set_status(
             import_id, ScoreImportStatus.APPLIED, rows_applied=applied, applied_at=now
