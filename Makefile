@@ -84,6 +84,10 @@ clean-run:
 bench-seats: install
 	$(UV) run --no-sync zikao-run exec -- python bench/seats.py
 
+.PHONY: bench-ticket-batches
+bench-ticket-batches: install
+	$(UV) run --no-sync zikao-run exec -- python bench/ticket_batches.py
+
 .PHONY: bench-identity
 bench-identity: install
 	$(UV) run --no-sync zikao-run exec -- python bench/identity.py

@@ -186,6 +186,12 @@ async def rooms(session: AsyncSession, batch_id: uuid.UUID) -> list[RoomProgress
     return [RoomProgress(*row) for row in await TicketBatchRepository(session).rooms(batch_id)]
 
 
+async def room_documents_of(
+    session: AsyncSession, batch_id: uuid.UUID, venue_id: uuid.UUID, room: int
+) -> list[uuid.UUID]:
+    return list(await TicketBatchRepository(session).room_document_ids(batch_id, venue_id, room))
+
+
 async def room_zip(
     session: AsyncSession, storage: Storage, batch_id: uuid.UUID, venue_id: uuid.UUID, room: int
 ) -> bytes:

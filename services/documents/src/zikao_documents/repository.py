@@ -219,6 +219,20 @@ class TicketBatchRepository:
         )
         return result.all()
 
+    async def room_document_ids(
+        self, batch_id: uuid.UUID, venue_id: uuid.UUID, room: int
+    ) -> Sequence[uuid.UUID]:
+        """The tickets requested for a room's members, whatever their status."""
+        result = await self.session.execute(
+            select(col(TicketBatchMember.document_id)).where(
+                col(TicketBatchMember.batch_id) == batch_id,
+                col(TicketBatchMember.venue_id) == venue_id,
+                col(TicketBatchMember.room) == room,
+                col(TicketBatchMember.document_id).is_not(None),
+            )
+        )
+        return [i for i in result.scalars().all() if i is not None]
+
     async def room_documents(
         self, batch_id: uuid.UUID, venue_id: uuid.UUID, room: int
     ) -> Sequence[DocumentRequest]:
