@@ -8,21 +8,26 @@ import dataclasses
 import io
 import uuid
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from arq import create_pool
+from arq.connections import ArqRedis
 from sqlalchemy import func, select
 
 from zikao_documents import batches
 from zikao_documents.models import BatchStatus, DocumentRequest
+from zikao_documents.settings import DocumentsSettings
 from zikao_documents.sources import Seated, TicketFacts
 from zikao_documents.storage import LocalStorage
 from zikao_documents.testing import WANZHOU, YUZHONG
 from zikao_documents.testing_facts import ISSUER, NOW, exam, person, sitting
-from zikao_documents.worker import WorkerDeps, render_document
+from zikao_documents.worker import WorkerDeps, render_document, sweep_unfinished
 from zikao_kit.auth import Principal, Role
-from zikao_kit.db import Sessionmaker
+from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.errors import ForbiddenError, NotFoundError
+from zikao_kit.worker import redis_settings
 
 DISTRICT = Principal(subject="staff-wanzhou", role=Role.STAFF, region_code=WANZHOU)
 PROVINCE = Principal(subject="staff-province", role=Role.STAFF)
@@ -142,3 +147,30 @@ async def test_staff_of_another_district_do_not_see_a_batch(db: Sessionmaker) ->
         assert await batches.readable_batch(session, other, batch.id) is None
         assert await batches.readable_batch(session, PROVINCE, batch.id) is not None
         assert await batches.readable_batch(session, DISTRICT, batch.id) is not None
+
+
+@pytest.fixture
+async def arq_pool(redis_url: str, settings: DocumentsSettings) -> AsyncIterator[ArqRedis]:
+    pool = await create_pool(redis_settings(redis_url))
+    yield pool
+    queued = await pool.queued_jobs(queue_name=settings.queue_name)
+    await pool.delete(settings.queue_name, *(f"arq:job:{job.job_id}" for job in queued))
+    await pool.aclose()
+
+
+async def test_the_sweeper_wakes_a_batch_whose_preparing_chain_was_lost(
+    db: Sessionmaker, deps: WorkerDeps, arq_pool: ArqRedis
+) -> None:
+    async with db.begin() as session:
+        batch, _ = await batches.open_batch(
+            session, by=DISTRICT, sitting="2026-10", region_code=None, roster=[]
+        )
+    ctx = {"deps": deps, "redis": arq_pool}
+    assert await sweep_unfinished(ctx) == 0  # just asked for: its own wake-up is on its way
+    async with db.begin() as session:
+        found = await batches.batch_of(session, batch.id)
+        found.requested_at = utc_now() - timedelta(minutes=5)
+    assert await sweep_unfinished(ctx) == 1
+    queued = await arq_pool.queued_jobs(queue_name=deps.settings.queue_name)
+    assert [j.job_id for j in queued] == [f"batch:{batch.id}:0"]
+    assert await sweep_unfinished(ctx) == 0  # already queued: no second job

@@ -10,7 +10,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -134,6 +134,13 @@ async def next_chunk(session: AsyncSession, batch_id: uuid.UUID) -> list[TicketB
             locked.status, locked.prepared_at = BatchStatus.PREPARED, utc_now()
             await session.flush()
     return members
+
+
+async def stalled(session: AsyncSession, *, older_than: timedelta) -> list[uuid.UUID]:
+    """Batches preparing for longer than `older_than`: the sweeper wakes them (a chain whose
+    worker died goes on; a live one meets the wake-up's job id or skips the locked members)."""
+    found = await TicketBatchRepository(session).preparing(utc_now() - older_than, 100)
+    return list(found)
 
 
 async def batch_of(session: AsyncSession, batch_id: uuid.UUID) -> TicketBatch:

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from zikao_documents.models import (
     UNFINISHED_STATUSES,
+    BatchStatus,
     DocumentKind,
     DocumentRequest,
     DocumentStatus,
@@ -139,6 +140,19 @@ class TicketBatchRepository:
         if lock:
             statement = statement.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def preparing(self, requested_before: datetime, limit: int) -> Sequence[uuid.UUID]:
+        """Batches still preparing that were asked for before the time given."""
+        result = await self.session.execute(
+            select(col(TicketBatch.id))
+            .where(
+                col(TicketBatch.status) == BatchStatus.PREPARING,
+                col(TicketBatch.requested_at) < requested_before,
+            )
+            .order_by(col(TicketBatch.requested_at))
+            .limit(limit)
+        )
+        return result.scalars().all()
 
     async def insert_unless_exists(self, values: dict[str, Any]) -> TicketBatch | None:
         """A new batch; None when one of this sitting and scope exists (the unique index)."""

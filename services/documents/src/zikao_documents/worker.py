@@ -173,7 +173,18 @@ async def sweep_unfinished(ctx: WorkerContext) -> int:
         logger.info(
             "swept unfinished requests", extra={"stale": len(stale), "enqueued": sum(enqueued)}
         )
-    return sum(enqueued)
+    return sum(enqueued) + await _sweep_batches(deps, redis)
+
+
+async def _sweep_batches(deps: WorkerDeps, redis: ArqRedis) -> int:
+    """Wakes ticket batches still preparing after `DOCUMENTS_SWEEP_PENDING_AFTER_SECONDS`
+    (their chain of chunk jobs may have died with a worker)."""
+    older_than = timedelta(seconds=deps.settings.sweep_pending_after_seconds)
+    async with deps.db() as session:
+        stalled = await batches.stalled(session, older_than=older_than)
+    queue = deps.settings.queue_name
+    woken = [await enqueue_prepare(redis, i, chunk=0, queue_name=queue) for i in stalled]
+    return sum(woken)
 
 
 async def startup(ctx: WorkerContext) -> None:
