@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Row, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -14,11 +15,25 @@ from sqlmodel import col
 from zikao_records.models import (
     Course,
     ExamResult,
+    ResultSource,
     ResultStatus,
     ScoreReview,
     Sitting,
 )
 from zikao_records.repository.base import CandidateSitting
+
+
+class PassRow(NamedTuple):
+    """The facts of a passing result that decide what it counts for (read without building an
+    ORM entity: a batch graduation audit reads tens of thousands a page)."""
+
+    candidate_id: uuid.UUID
+    course_code: str
+    sitting_code: str | None
+    score: int | None
+    grade: str | None
+    source: ResultSource
+    recorded_at: datetime
 
 
 class ResultRepository:
@@ -55,12 +70,20 @@ class ResultRepository:
 
     async def passes(
         self, candidate_ids: Iterable[uuid.UUID], *, now: datetime
-    ) -> list[tuple[ExamResult, Course]]:
+    ) -> list[tuple[PassRow, Course]]:
         """Passing results: of published sittings, or recorded without a sitting (exemptions,
-        transfers). The courses are read once each, not once per result (a batch graduation
-        audit reads tens of thousands of passes a page)."""
+        transfers), as plain rows of what decides which pass counts, each with its course (read
+        once per course)."""
         statement = (
-            select(ExamResult)
+            select(
+                col(ExamResult.candidate_id),
+                col(ExamResult.course_code),
+                col(ExamResult.sitting_code),
+                col(ExamResult.score),
+                col(ExamResult.grade),
+                col(ExamResult.source),
+                col(ExamResult.recorded_at),
+            )
             .outerjoin(Sitting, col(Sitting.code) == col(ExamResult.sitting_code))
             .where(
                 col(ExamResult.candidate_id).in_(set(candidate_ids)),
@@ -72,11 +95,11 @@ class ResultRepository:
                 ),
             )
         )
-        results = (await self.session.execute(statement)).scalars().all()
-        codes = {result.course_code for result in results}
+        rows = [PassRow(*row) for row in (await self.session.execute(statement)).all()]
+        codes = {row.course_code for row in rows}
         found = await self.session.execute(select(Course).where(col(Course.code).in_(codes)))
         courses = {course.code: course for course in found.scalars()}
-        return [(result, courses[result.course_code]) for result in results]
+        return [(row, courses[row.course_code]) for row in rows]
 
 
 class ReviewRepository:

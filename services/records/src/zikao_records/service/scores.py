@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,9 +40,28 @@ class ResultView:
     course: Course
 
 
+class PassFacts(Protocol):
+    """What decides which pass counts: an `ExamResult`, or a `PassRow` read without one."""
+
+    @property
+    def candidate_id(self) -> uuid.UUID: ...
+    @property
+    def course_code(self) -> str: ...
+    @property
+    def sitting_code(self) -> str | None: ...
+    @property
+    def score(self) -> int | None: ...
+    @property
+    def grade(self) -> str | None: ...
+    @property
+    def source(self) -> ResultSource: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+
+
 @dataclass(frozen=True)
 class PassView:
-    result: ExamResult
+    result: PassFacts
     course: Course
     expires_on: date | None
 
@@ -75,7 +95,7 @@ def local_date(moment: datetime) -> date:
     return clock.in_beijing(moment).date()
 
 
-def pass_date(result: ExamResult) -> date:
+def pass_date(result: PassFacts) -> date:
     """When a pass was earned: the month of its sitting, else the day it was recorded."""
     if result.sitting_code is not None:
         year, month = result.sitting_code.split("-")
@@ -83,7 +103,7 @@ def pass_date(result: ExamResult) -> date:
     return local_date(result.recorded_at)
 
 
-def pass_expiry(result: ExamResult, validity_years: int | None) -> date | None:
+def pass_expiry(result: PassFacts, validity_years: int | None) -> date | None:
     """The last day a pass counts: the day before its anniversary `validity_years` on."""
     if validity_years is None:
         return None
@@ -95,14 +115,14 @@ def pass_expiry(result: ExamResult, validity_years: int | None) -> date | None:
     return anniversary - timedelta(days=1)
 
 
-def pass_mark(result: ExamResult) -> int:
+def pass_mark(result: PassFacts) -> int:
     if result.score is not None:
         return result.score
     return GRADE_MARKS.get(result.grade or "", UNMARKED)
 
 
 def best_passes(
-    passes: Iterable[tuple[ExamResult, Course]], *, today: date, validity_years: int | None
+    passes: Iterable[tuple[PassFacts, Course]], *, today: date, validity_years: int | None
 ) -> list[PassView]:
     """The best pass still valid on `today` per course: highest mark, then the latest."""
     best: dict[str, PassView] = {}
@@ -121,7 +141,7 @@ def _rank(view: PassView) -> tuple[int, date, datetime]:
 
 
 def counted_passes(
-    passes: Iterable[tuple[ExamResult, Course]],
+    passes: Iterable[tuple[PassFacts, Course]],
     *,
     today: date,
     validity_years: int | None,
@@ -162,7 +182,7 @@ async def passed_courses(
 ) -> dict[uuid.UUID, list[PassView]]:
     """Each candidate's best valid pass per course (各科合格成绩), transfers as `transfers`
     says."""
-    by_candidate: dict[uuid.UUID, list[tuple[ExamResult, Course]]] = defaultdict(list)
+    by_candidate: dict[uuid.UUID, list[tuple[PassFacts, Course]]] = defaultdict(list)
     for result, course in await ResultRepository(session).passes(candidate_ids, now=now):
         by_candidate[result.candidate_id].append((result, course))
     levels = await _levels(session, by_candidate)
@@ -179,7 +199,7 @@ async def passed_courses(
 
 
 async def _levels(
-    session: AsyncSession, by_candidate: dict[uuid.UUID, list[tuple[ExamResult, Course]]]
+    session: AsyncSession, by_candidate: dict[uuid.UUID, list[tuple[PassFacts, Course]]]
 ) -> dict[uuid.UUID, MajorLevel]:
     """The level of the chosen major of the candidates with a transfer (the others need none)."""
     with_transfers = [
