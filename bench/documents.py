@@ -33,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -286,11 +287,18 @@ async def readiness(url: str, ids: list[uuid.UUID]) -> tuple[int, float | None]:
     return count, span
 
 
+@dataclass
+class Run:
+    wall: float  # seconds from starting the workers until every request was READY
+    span: float | None  # seconds between the first and the last READY
+    cpu: float  # CPU seconds the worker processes used (user + system), start-up included
+
+
 def run_workers(
     url: str, redis_url: str, workers: int, ids: list[uuid.UUID], storage: Path, limit: float
-) -> tuple[float, float | None]:
+) -> Run:
     """Queues a job per request, starts `workers` worker processes, waits until every request
-    is READY; the wall time from starting them, and the span of ready times."""
+    is READY."""
     queue = f"zikao:bench-documents:{uuid.uuid4().hex[:8]}"
     asyncio.run(enqueue_all(redis_url, queue, ids))
     env = dict(
@@ -312,16 +320,20 @@ def run_workers(
             ready, span = asyncio.run(readiness(url, ids))
             wall = time.perf_counter() - started
             if ready == len(ids):
-                return wall, span
+                break
             if wall > limit or any(p.poll() is not None for p in processes):
                 raise SystemExit(f"{ready} of {len(ids)} ready after {wall:.0f} s")
             time.sleep(0.5)
     finally:
         for process in processes:
             process.terminate()
+        cpu = 0.0
         for process in processes:
-            process.wait(timeout=30)
+            _, _, usage = os.wait4(process.pid, 0)
+            process.returncode = 0
+            cpu += usage.ru_utime + usage.ru_stime
         asyncio.run(forget_queue(redis_url, f"arq:queue:{queue}"))
+    return Run(wall, span, cpu)
 
 
 async def stored(url: str, ids: list[uuid.UUID]) -> list[tuple[str, str]]:
@@ -371,22 +383,28 @@ def main() -> int:
     ):
         single = asyncio.run(make_requests(url, args.single, photo))
         storage = Path(folder) / "one"
-        wall_one, span = run_workers(url, redis_url, 1, single, storage, args.limit)
+        one = run_workers(url, redis_url, 1, single, storage, args.limit)
         check_files(url, single, storage, 50)
-        per_worker = (len(single) - 1) / span if span else float("nan")
+        per_worker = (len(single) - 1) / one.span if one.span else float("nan")
         sys.stdout.write(
-            f"1 worker: {len(single)} tickets in {wall_one:.1f} s from its start "
-            f"({per_worker:.0f}/s once started)\n"
+            f"1 worker: {len(single)} tickets in {one.wall:.1f} s from its start "
+            f"({per_worker:.0f}/s once started; the worker used {one.cpu:.1f} CPU s, "
+            f"{one.cpu / len(single) * 1000:.1f} ms a ticket with its start-up: "
+            f"{len(single) / one.cpu:.0f}/s on a core of its own)\n"
         )
         sitting = asyncio.run(make_requests(url, args.candidates, photo))
         storage = Path(folder) / "sitting"
-        wall, _ = run_workers(url, redis_url, args.workers, sitting, storage, args.limit)
+        many = run_workers(url, redis_url, args.workers, sitting, storage, args.limit)
+        wall = many.wall
         check_files(url, sitting, storage, 200)
         size = sum(p.stat().st_size for p in storage.rglob("*.pdf")) / len(sitting)
         sys.stdout.write(
             f"{args.workers} workers: {len(sitting)} tickets in {wall:.1f} s "
-            f"({len(sitting) / wall:.0f}/s, {size / 1024:.0f} KiB a ticket)\n"
+            f"({len(sitting) / wall:.0f}/s, {size / 1024:.0f} KiB a ticket; "
+            f"{many.cpu / len(sitting) * 1000:.1f} worker CPU ms a ticket)\n"
         )
+    load = os.getloadavg()[0]
+    sys.stdout.write(f"load average at the end: {load:.1f} on {os.cpu_count()} cores\n")
     sys.stdout.write(
         f"tickets/s per worker: {per_worker:.0f} ({args.candidates}-candidate sitting with "
         f"{args.workers} workers: {wall:.0f} s)\n"

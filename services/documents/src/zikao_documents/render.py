@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 import traceback
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -27,6 +28,7 @@ from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
 from reportlab.lib import colors  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfdoc  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from zikao_documents import fonts
@@ -433,9 +435,25 @@ def _measure(pen: Pen, sheet: Sheet) -> float:
     return 5 * mm + 17 + table + notes
 
 
+FLATE_LEVEL = 1
+
+
+@cache
+def _fast_flate() -> None:
+    """reportlab compresses every stream at zlib's default level 6; a ticket's streams are
+    mostly its two font subsets, and level 1 compresses them in half the time (about 5 ms of
+    a ticket's render on the development machine) for 4 % more bytes."""
+
+    def encode(text: str | bytes) -> bytes:
+        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, FLATE_LEVEL)
+
+    pdfdoc.PDFZCompress.encode = encode  # the one filter object every stream refers to
+
+
 def draw_sheet(sheet: Sheet, verification_code: str) -> bytes:
     buffer = BytesIO()
     fonts.register()
+    _fast_flate()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=SERIF.name)
     canvas.setTitle(sheet.title)
     canvas.setAuthor(sheet.issuer)
