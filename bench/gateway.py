@@ -3,9 +3,12 @@
 Starts, each as one process: the library subgraphs of `zikao_gateway.testing` (catalog,
 reviews, inventory: Strawberry apps with parser and validation caches under uvicorn) and
 Zikao's identity, records and documents services over a database of their own (made on the
-server of DATABASE_URL, migrated, seeded, dropped at the end); then both gateways over the
-library's supergraph and both over Zikao's. A separate load process (bench/gateway_load.py)
-drives each gateway in turn with CONCURRENCY requests in flight for SECONDS, over a fixed mix:
+server of DATABASE_URL, migrated, seeded, dropped at the end); then three gateways over the
+library's supergraph and three over Zikao's: ours, Hive Gateway, and Hive Gateway with the Rust
+query planner of @graphql-hive/router-runtime. A separate load process (bench/gateway_load.py)
+drives the gateways of each query in turn (ROUNDS turns each, so that a change in the machine's
+load falls on all of them alike) with CONCURRENCY requests in flight for SECONDS in all, over a
+fixed mix:
 
 - simple: one book by ISBN (catalog only; the ISBN varies per request),
 - 50x3: 50 books with title, 5 reviews each and stock (catalog, then reviews and inventory
@@ -13,14 +16,15 @@ drives each gateway in turn with CONCURRENCY requests in flight for SECONDS, ove
 - MyExams: clients/candidate.graphql's operation, as 16 candidates with four paid, seated
   sign-ups each (identity, then records; the candidate's token varies per request).
 
-Before timing, both gateways answer one request of each query and the answers' ``data`` must
+Before timing, every gateway answers one request of each query and the answers' ``data`` must
 be equal. Hive Gateway merges no identical requests (gateway/gateway.config.mjs), and the
 variables vary anyway, so neither side is flattered by repeated bodies.
 
-    make bench-gateway        # or: zikao-run exec -- python bench/gateway.py [--seconds 8]
+    make bench-gateway    # or: zikao-run exec -- python bench/gateway.py [--seconds 9 --rounds 3]
 
-Each query's line gives both sides' answers per second, p99 and the ratio; the last line is
-the figure, the lowest ratio of the mix:
+Each query's line gives each side's answers per second, p99, CPU time of the gateway's process
+per answer (the subgraphs' not counted) and ours/theirs ratio; then the lowest ratio of the mix
+against Hive Gateway with the Rust planner, and last the figure, the lowest against Hive Gateway:
     gateway ours/hive throughput ratio: X.XX (p99 ours A ms, hive B ms)
 """
 
@@ -345,12 +349,13 @@ def main() -> int:
                 *library_specs(ports, supergraph),
                 *zikao_specs(zikao_ports, {side: ports[f"zikao-{side}"] for side in SIDES}),
             ]
-            with System(specs, env=env, cwd=ROOT, log_dir=work / "logs", start_timeout=120):
+            system = System(specs, env=env, cwd=ROOT, log_dir=work / "logs", start_timeout=120)
+            with system:
                 url = "http://127.0.0.1:{}/graphql".format
                 mix = [(q, "library") for q in library_queries()] + [(my_exams, "zikao")]
                 groups = []
-                for query, system in mix:
-                    urls = {side: url(ports[f"{system}-{side}"]) for side in SIDES}
+                for query, graph in mix:
+                    urls = {side: url(ports[f"{graph}-{side}"]) for side in SIDES}
                     same_answers(query, urls)
                     groups.append(
                         [
@@ -358,6 +363,7 @@ def main() -> int:
                                 "label": f"{query.label} {side}",
                                 "url": address,
                                 "requests": query.requests,
+                                "process_group": system.pids[f"{graph}-{side}"],
                             }
                             for side, address in urls.items()
                         ]
@@ -372,7 +378,7 @@ def report(labels: list[str], results: dict[str, Any]) -> int:
     lowest: dict[str, tuple[float, float, float]] = {}
     for label in labels:
         ours = results[f"{label} ours"]
-        parts = [f"{label:8} ours {ours['rate']:6.0f}/s p99 {ours['p99_ms']:6.0f} ms"]
+        parts = [f"{label:8} ours {_side(ours)}"]
         failed = [
             f"{side} {result['failed']} ({result['example_failure'][:200]})"
             for side in SIDES
@@ -381,9 +387,7 @@ def report(labels: list[str], results: dict[str, Any]) -> int:
         for side in SIDES[1:]:
             theirs = results[f"{label} {side}"]
             ratio = ours["rate"] / theirs["rate"]
-            parts.append(
-                f"{side} {theirs['rate']:6.0f}/s p99 {theirs['p99_ms']:6.0f} ms ratio {ratio:.2f}"
-            )
+            parts.append(f"{side} {_side(theirs)} ratio {ratio:.2f}")
             if side not in lowest or ratio < lowest[side][0]:
                 lowest[side] = (ratio, ours["p99_ms"], theirs["p99_ms"])
         failures = f" | failed: {'; '.join(failed)}" if failed else ""
@@ -395,6 +399,14 @@ def report(labels: list[str], results: dict[str, Any]) -> int:
             f"(p99 ours {ours_p99:.1f} ms, {name} {their_p99:.1f} ms)\n"
         )
     return 0
+
+
+def _side(result: dict[str, Any]) -> str:
+    """Answers per second, p99, and the gateway's CPU time per answer."""
+    return (
+        f"{result['rate']:5.0f}/s p99 {result['p99_ms']:5.0f} ms"
+        f" cpu {result['cpu_ms']:4.1f} ms/answer"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ A target is a URL and a pool of requests (body and headers); each request takes 
 pool at random, so that the variables (and tokens) change from one request to the next.
 For each target: a warm-up, then ``rounds`` turns of ``seconds / rounds`` with ``concurrency``
 connections each with one request in flight; it reports the answers per second and the
-latencies' percentiles, counting only answers of status 200 without ``"errors"``.
+latencies' percentiles, counting only answers of status 200 without ``"errors"``, and the CPU
+time the gateway's processes spent per answer meanwhile (the subgraphs' is not counted).
 
 The client is written on asyncio's streams (uvloop when installed) rather than an HTTP library
 so that this process spends as little of the shared CPU as it can: the bodies are encoded once,
@@ -20,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +41,8 @@ class Target:
     host: str
     port: int
     requests: tuple[bytes, ...]
+    process_group: int | None
+    """The gateway's process group, whose CPU time is counted while it is driven."""
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Target:
@@ -55,7 +60,7 @@ class Target:
                 *(f"{name}: {value}" for name, value in (item.get("headers") or {}).items()),
             ]
             requests.append(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        return cls(raw["label"], host, port, tuple(requests))
+        return cls(raw["label"], host, port, tuple(requests), raw.get("process_group"))
 
 
 class Failure(Exception):
@@ -92,10 +97,26 @@ async def read_answer(reader: asyncio.StreamReader) -> bytes:
     return body
 
 
+def cpu_seconds(group: int | None) -> float:
+    """User and system CPU time of the processes of ``group`` (Linux's /proc; 0 elsewhere)."""
+    if group is None:
+        return 0.0
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == group:  # pgrp; then utime and stime at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Counts:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.failed = 0
+        self.cpu = 0.0
         self.example_failure = ""
 
 
@@ -134,10 +155,13 @@ async def warm_up(target: Target, concurrency: int) -> None:
 
 async def drive(target: Target, seconds: float, concurrency: int, counts: Counts) -> float:
     """``seconds`` of load on the target, counted into ``counts``; the time it took."""
+    cpu = cpu_seconds(target.process_group)
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(*(connection(target, deadline, counts) for _ in range(concurrency)))
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    counts.cpu += cpu_seconds(target.process_group) - cpu
+    return elapsed
 
 
 def summary(target: Target, counts: Counts, elapsed: float) -> dict[str, Any]:
@@ -156,6 +180,7 @@ def summary(target: Target, counts: Counts, elapsed: float) -> dict[str, Any]:
         "example_failure": counts.example_failure,
         "p50_ms": percentile(0.50),
         "p99_ms": percentile(0.99),
+        "cpu_ms": 1000 * counts.cpu / len(latencies) if latencies else float("nan"),
     }
 
 
