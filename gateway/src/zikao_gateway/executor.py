@@ -158,7 +158,8 @@ def _targets(data: Json, part: EntityPart) -> tuple[list[Json], list[list[Target
         representation = _representation(obj, fields)
         if representation is None:
             continue
-        representation = {"__typename": type_name, **representation}
+        typename = part.typenames.get(str(type_name), type_name)  # an @interfaceObject's
+        representation = {"__typename": typename, **representation}
         text = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
         if text not in index:
             index[text] = len(representations)

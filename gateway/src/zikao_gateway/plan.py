@@ -89,6 +89,9 @@ class EntityPart:
     representations: dict[str, tuple[Selection, ...]] = field(default_factory=dict)
     # The response keys of each type's key fields: an object with a null key is no entity.
     keys: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The `__typename` to send for an object of a type that the subgraph knows only through
+    # an `@interfaceObject`: the interface's name (absent: the type's own).
+    typenames: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any
 
 from graphql import (
     FragmentDefinitionNode,
+    GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -70,6 +71,13 @@ class Planner:
         self.supergraph = supergraph
         self.schema = schema
         self._field_sets: dict[str, tuple[Selection, ...]] = {}
+        # Enums of which subgraphs may answer values that the API schema lacks.
+        self.hiding_enums = frozenset(
+            name
+            for name, definition in schema.type_map.items()
+            if isinstance(definition, GraphQLEnumType)
+            and supergraph.enum_values.get(name, frozenset()) - set(definition.values)
+        )
 
     def plan(
         self,
@@ -110,8 +118,8 @@ class _PlanBuilder:
         self.kind = kind
         self.fetches: list[Fetch] = []
         self.introspection = False
-        # False once the plan aliases a client's field apart: the operation as written would
-        # be refused.
+        # False once the plan aliases a client's field apart (the operation as written would
+        # be refused), or selects an enum whose answers the shaper must check.
         self.forwardable = True
         self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
         self._route_cache: dict[tuple[str, str], Mapping[str, tuple[int, str]]] = {}
@@ -210,6 +218,8 @@ class _PlanBuilder:
         field_type = get_named_type(parent_type.fields[first.name].type)
         if is_leaf_type(field_type):
             target.leaf(key, first.name, first.arguments)
+            if field_type.name in self.planner.hiding_enums:
+                self.forwardable = False  # the shaper must null the values the API lacks
             return frozenset()
         child = target.composite(key, first.name, first.arguments)
         below = self._provided_below(fetch.graph, info, provided)
@@ -218,10 +228,26 @@ class _PlanBuilder:
         if not is_abstract_type(field_type):
             fields = collect_fields(self.schema, sub, field_type.name)
             return self.plan_object(fetch, child, field_type.name, fields, step_path, below)
+        if fetch.graph in self.supergraph.type(field_type.name).interface_objects:
+            return self._plan_interface_object(fetch, child, field_type.name, sub, step_path, below)
+        return self._plan_abstract(fetch, child, field_type.name, sub, step_path, below)
+
+    def _plan_abstract(
+        self,
+        fetch: Fetch,
+        child: SelectionSet,
+        abstract: str,
+        sub: tuple[Selection, ...],
+        path: Path,
+        provided: Provided | None,
+    ) -> Deps:
+        """Selects ``sub`` below a field of an abstract type: `__typename`, and a fragment
+        for each possible type that ``fetch``'s subgraph can return there."""
         child.leaf("__typename", "__typename")
-        assert isinstance(field_type, GraphQLInterfaceType | GraphQLUnionType)
-        objects = [t.name for t in self.schema.get_possible_types(field_type)]
-        members = self.supergraph.possible_in(fetch.graph, field_type.name, objects)
+        abstract_type = self.schema.get_type(abstract)
+        assert isinstance(abstract_type, GraphQLInterfaceType | GraphQLUnionType)
+        objects = [t.name for t in self.schema.get_possible_types(abstract_type)]
+        members = self.supergraph.possible_in(fetch.graph, abstract, objects)
         collected = {name: collect_fields(self.schema, sub, name) for name in members}
         clashing = self._clashing(fetch.graph, collected)
         self.forwardable = self.forwardable and not clashing
@@ -232,8 +258,52 @@ class _PlanBuilder:
                     typed_alias(name, k) if k in clashing else k: v for k, v in fields.items()
                 }
                 below_fragment = child.fragment(name)
-                deps |= self.plan_object(fetch, below_fragment, name, fields, step_path, below)
+                deps |= self.plan_object(fetch, below_fragment, name, fields, path, provided)
         return deps
+
+    def _plan_interface_object(
+        self,
+        fetch: Fetch,
+        child: SelectionSet,
+        interface: str,
+        sub: tuple[Selection, ...],
+        path: Path,
+        provided: Provided | None,
+    ) -> Deps:
+        """Selects ``sub`` below a field of an interface that ``fetch``'s subgraph knows only
+        as an `@interfaceObject`: there the objects bear the interface's name. The fields it
+        resolves are selected there; the concrete type and the rest come through `_entities`
+        from a subgraph that owns the interface (the interface's name in the representation),
+        whose `__typename` replaces the interface's in the response."""
+        child.leaf("__typename", "__typename")
+        info = self.supergraph.type(interface)
+        fields = collect_fields(self.schema, sub, interface)
+        local = {
+            key: same
+            for key, same in fields.items()
+            if same[0].name != "__typename"
+            and self._local(fetch.graph, info.fields[same[0].name], provided)
+        }
+        deps = self.plan_object(fetch, child, interface, local, path, provided)
+        rest = tuple(s for s in sub if not (isinstance(s, Field) and s.key in local))
+        routes = self._routes(fetch.graph, interface, provided)
+        owners = sorted((d, g) for g, (d, _) in routes.items() if g not in info.interface_objects)
+        if not owners:
+            raise PlanningError(
+                f"{interface} cannot be planned: no subgraph that owns it can be reached"
+                f" from {fetch.graph}"
+            )
+        owner = owners[0][1]
+        needed = _unclashed(self.planner.field_set(routes[owner][1]), child, _taken(fields))
+        key_fields = collect_fields(self.schema, needed, interface)
+        deps |= self.plan_object(fetch, child, interface, key_fields, path, provided)
+        entity_fetch = self._entity_fetch(owner, frozenset({fetch.id, *deps}))
+        part = entity_fetch.part(path)
+        part.representations[interface] = _merge(part.representations.get(interface), needed)
+        part.keys[interface] = frozenset(f.key for f in needed if isinstance(f, Field))
+        selection = part.selections.setdefault(interface, SelectionSet())
+        below = self._plan_abstract(entity_fetch, selection, interface, rest, path, None)
+        return frozenset({*deps, entity_fetch.id, *below})
 
     def _clashing(self, graph: str, collected: Mapping[str, dict[str, list[Field]]]) -> set[str]:
         """The response keys that name fields of different types in ``graph`` in two member
@@ -328,7 +398,7 @@ class _PlanBuilder:
         cached = self._route_cache.get((current, type_name)) if provided is None else None
         if cached is not None:
             return cached
-        keys = self.supergraph.type(type_name).keys
+        keys = self._keys(type_name)
         routes: dict[str, tuple[int, str]] = {}
         distance = 0
         while True:
@@ -345,6 +415,16 @@ class _PlanBuilder:
         if provided is None:
             self._route_cache[(current, type_name)] = routes
         return routes
+
+    def _keys(self, type_name: str) -> dict[str, list[str]]:
+        """The keys of ``type_name`` by subgraph, and those of an `@interfaceObject` that
+        stands for it in a subgraph that does not know it."""
+        keys = dict(self.supergraph.type(type_name).keys)
+        for graph in self.supergraph.subgraphs:
+            interface = self.supergraph.interface_object_of(type_name, graph)
+            if interface is not None and graph not in keys:
+                keys[graph] = self.supergraph.type(interface).keys.get(graph, [])
+        return keys
 
     def _reachable_key(
         self,
@@ -396,6 +476,9 @@ class _PlanBuilder:
         part = entity_fetch.part(path)
         part.representations[type_name] = _merge(part.representations.get(type_name), needed)
         part.keys[type_name] = frozenset(f.key for f in needed[:key_count] if isinstance(f, Field))
+        interface = self.supergraph.interface_object_of(type_name, graph)
+        if interface is not None:
+            part.typenames[type_name] = interface
         selection = part.selections.setdefault(type_name, SelectionSet())
         below = self.plan_object(entity_fetch, selection, type_name, dict(items), path, None, True)
         return frozenset({entity_fetch.id, *below})

@@ -74,7 +74,9 @@ def _print_fetch(fetch: Fetch, name: str | None, definitions: Mapping[str, str])
 
 
 def _print_part(index: int, part: EntityPart) -> str:
-    fragments = " ".join(f"... on {t} {s.print()}" for t, s in part.selections.items())
+    fragments = " ".join(
+        f"... on {part.typenames.get(t, t)} {s.print()}" for t, s in part.selections.items()
+    )
     return f"_{index}: _entities({REPRESENTATIONS}: ${REPRESENTATIONS}{index}) {{ {fragments} }}"
 
 

@@ -3,7 +3,8 @@
 Walks the client's operation over the merged data: keeps only what the client selected (the
 planner's `__typename`s and keys go), answers `__typename`, and applies GraphQL's null
 propagation: a null (or a missing value) where the schema says non-null is a field error at that
-path, and nulls the nearest nullable parent. Where a failed fetch left a :class:`Failed` marker,
+path, and nulls the nearest nullable parent. An enum value that the API schema does not have
+(`@inaccessible`) is a null. Where a failed fetch left a :class:`Failed` marker,
 the client gets one error at that path. One null makes one error: a null that comes from an error
 already reported below it (or by the subgraph at or below its path) adds none. When the null
 reaches the root, the walk stops there, and so do the errors: those of root fields after the one
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -130,6 +132,10 @@ class Shaper:
             return None
         if isinstance(type_, GraphQLList):
             return self._list(type_, raw, fields, path, where)
+        if isinstance(type_, GraphQLEnumType):
+            # A value the API schema lacks (`@inaccessible`) is null, without an error of its
+            # own (Hive Gateway's answer; a non-null field's null then is one, as above).
+            return raw if raw in type_.values else None
         if is_leaf_type(type_):
             return raw
         if not isinstance(raw, dict):

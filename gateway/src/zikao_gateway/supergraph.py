@@ -67,6 +67,8 @@ class TypeInfo:
     fields: dict[str, FieldInfo] = field(default_factory=dict)
     implements: dict[str, set[str]] = field(default_factory=dict)
     members: dict[str, set[str]] = field(default_factory=dict)
+    # The subgraphs that know this interface only as an `@interfaceObject` (an object type).
+    interface_objects: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -77,12 +79,25 @@ class Supergraph:
     subgraphs: dict[str, Subgraph]
     types: dict[str, TypeInfo]
     root_types: dict[str, str]
+    # Every value of each enum, those marked `@inaccessible` included.
+    enum_values: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def type(self, name: str) -> TypeInfo:
         try:
             return self.types[name]
         except KeyError:
             raise SupergraphError(f"type {name} is not in the supergraph") from None
+
+    def interface_object_of(self, type_name: str, graph: str) -> str | None:
+        """The interface that ``graph`` knows as an `@interfaceObject` in place of the object
+        type ``type_name``, if it knows none of that type itself."""
+        info = self.type(type_name)
+        if graph in info.graphs:
+            return None
+        for name in sorted(set().union(*info.implements.values())):
+            if graph in self.type(name).interface_objects:
+                return name
+        return None
 
     def possible_in(self, graph: str, abstract: str, objects: list[str]) -> list[str]:
         """Of ``objects`` (the API's possible types of ``abstract``), those that ``graph``
@@ -123,7 +138,7 @@ class Supergraph:
             key: Subgraph(sub.id, sub.name, urls.get(sub.name) or sub.url)
             for key, sub in self.subgraphs.items()
         }
-        return Supergraph(self.document, subgraphs, self.types, self.root_types)
+        return Supergraph(self.document, subgraphs, self.types, self.root_types, self.enum_values)
 
 
 def load_supergraph(path: Path) -> Supergraph:
@@ -150,8 +165,14 @@ def read_supergraph(sdl: str) -> Supergraph:
             types[definition.name.value] = _read_type(definition)
     if not subgraphs:
         raise SupergraphError("the supergraph names no subgraph (enum join__Graph)")
+    _through_interface_objects(types)
     present = {name: root for name, root in roots.items() if root in types}
-    return Supergraph(document, subgraphs, types, present)
+    enums = {
+        d.name.value: frozenset(v.name.value for v in d.values or ())
+        for d in document.definitions
+        if isinstance(d, EnumTypeDefinitionNode)
+    }
+    return Supergraph(document, subgraphs, types, present, enums)
 
 
 def _read_graphs(definition: EnumTypeDefinitionNode) -> dict[str, Subgraph]:
@@ -169,6 +190,8 @@ def _read_type(definition: TypeDefinitionNode) -> TypeInfo:
         args = _arguments(directive)
         graph = args["graph"]
         info.graphs.add(graph)
+        if args.get("isInterfaceObject"):
+            info.interface_objects.add(graph)
         key = args.get("key")
         if key is not None and args.get("resolvable", True) is not False:
             info.keys.setdefault(graph, []).append(key)
@@ -193,9 +216,28 @@ def _read_type(definition: TypeDefinitionNode) -> TypeInfo:
     return info
 
 
+def _through_interface_objects(types: dict[str, TypeInfo]) -> None:
+    """Gives each field that an implementation takes from an `@interfaceObject` (a bare
+    `@join__field`) the subgraphs that resolve it on that interface."""
+    for info in types.values():
+        interfaces = [types[name] for name in set().union(*info.implements.values())]
+        for name, field_info in info.fields.items():
+            if field_info.graphs:
+                continue
+            graphs = {
+                graph
+                for interface in interfaces
+                if name in interface.fields
+                for graph in interface.fields[name].graphs & interface.interface_objects
+            }
+            info.fields[name] = FieldInfo(name, frozenset(graphs))
+
+
 def _read_field(node: FieldDefinitionNode, type_graphs: set[str]) -> FieldInfo:
-    joins = [_arguments(d) for d in _directives(node.directives, "join__field")]
-    joins = [args for args in joins if "graph" in args]
+    directives = _directives(node.directives, "join__field")
+    joins = [args for args in map(_arguments, directives) if "graph" in args]
+    if directives and not joins:
+        return FieldInfo(node.name.value, frozenset())  # see _through_interface_objects
     if not joins:
         return FieldInfo(node.name.value, frozenset(type_graphs))
     resolving = [a for a in joins if not a.get("external") and not a.get("usedOverridden")]
