@@ -3,7 +3,8 @@ is missing is named; once signed up, paid, seated and photographed, the ticket r
 worker (documents read identity and records with a service token), asking twice gives the same
 document, only its candidate (and staff of their district) download it, its printed code
 verifies; a new photo makes a new version and the old one verifies as superseded. A transcript
-lists the passed courses."""
+lists the passed courses; a course certificate comes on its ready day. District staff generate
+every ticket of the sitting, download a room's zip, and its seat and door lists."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import json
 import random
 import uuid
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from zikao_documents.testing import tiny_png
 from zikao_identity.testing import an_id_number
 from zikao_kit.auth import Role
 from zikao_kit.db import create_engine, create_sessionmaker, utc_now
+from zikao_records import models
 from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 from zikao_records.testing import a_result, a_sitting, ago
@@ -52,6 +54,9 @@ PHOTO = """mutation($id: ID!, $c: String!) { uploadCandidatePhoto(candidateId: $
 VERIFY = """query($code: String!) { verifyDocument(code: $code) { __typename
   ... on DocumentVerified { status kind sitting issuedOn maskedName }
   ... on Problem { code } } }"""
+CERTIFICATE = """mutation($id: ID!) { requestCourseCertificate(applicationId: $id) { __typename
+  ... on DocumentRequested { document { id kind status } }
+  ... on Problem { code message } } }"""
 GENERATE = """mutation($s: String!) { generateAdmissionTickets(sitting: $s) { __typename
   ... on TicketBatchStarted { batch { id } } ... on Problem { code message } } }"""
 BATCH = """query($id: ID!) { ticketBatch(id: $id) { status regionCode
@@ -217,6 +222,22 @@ async def verification_code(database_url: str, document_id: str) -> str:
         await engine.dispose()
 
 
+async def make_ready(database_url: str, application_id: str) -> None:
+    """The certificate's ready day reached (as if the window and 10 working days had passed)."""
+    engine = create_engine(database_url, schema="records", pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            await session.execute(
+                text(
+                    "UPDATE records.certificate_application SET ready_on = current_date - 1 "
+                    "WHERE id = :id"
+                ),
+                {"id": uuid.UUID(application_id)},
+            )
+    finally:
+        await engine.dispose()
+
+
 async def a_pass(database_url: str, candidate_id: str) -> None:
     """A published sitting in which the candidate passed 03709 with 76."""
     engine = create_engine(database_url, schema="records", pool_size=1)
@@ -227,6 +248,32 @@ async def a_pass(database_url: str, candidate_id: str) -> None:
             session.add(
                 a_result(uuid.UUID(candidate_id), "03709", sitting=PASSED_SITTING, score=76)
             )
+    finally:
+        await engine.dispose()
+
+
+async def an_application(database_url: str, candidate_id: str) -> str:
+    """The candidate's certificate application for that pass, ready tomorrow."""
+    engine = create_engine(database_url, schema="records", pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            result = await session.scalar(
+                text(
+                    "SELECT id FROM records.exam_result WHERE candidate_id = :c "
+                    "AND course_code = '03709'"
+                ),
+                {"c": uuid.UUID(candidate_id)},
+            )
+            application = models.CertificateApplication(
+                candidate_id=uuid.UUID(candidate_id),
+                sitting_code=PASSED_SITTING,
+                course_code="03709",
+                result_id=result,
+                region_code="0103",
+                ready_on=date.today() + timedelta(days=2),
+            )
+            session.add(application)
+        return str(application.id)
     finally:
         await engine.dispose()
 
@@ -305,6 +352,21 @@ async def test_a_candidate_prints_their_ticket_and_anyone_verifies_it(
     transcript = (await ask(client, zikao, TRANSCRIPT, token))["requestTranscript"]
     assert transcript["document"]["kind"] == "TRANSCRIPT", transcript
     await ready(client, zikao, token, transcript["document"]["id"])
+
+    # 课程合格证书: an application records made (applying through the API needs the working-day
+    # calendar of the ready day's year, which the seed may not hold yet), not before its ready
+    # day, then rendered; nobody else gets it.
+    application_id = await an_application(zikao.database_url, candidate_id)
+    early = await ask(client, zikao, CERTIFICATE, token, id=application_id)
+    assert early["requestCourseCertificate"]["code"] == "certificate_not_ready"
+    await make_ready(zikao.database_url, application_id)
+    certificate = await ask(client, zikao, CERTIFICATE, token, id=application_id)
+    issued = certificate["requestCourseCertificate"]
+    assert issued["document"]["kind"] == "COURSE_CERTIFICATE", issued
+    await ready(client, zikao, token, issued["document"]["id"])
+    someone = zikao.token(str(uuid.uuid4()))
+    theirs = await ask(client, zikao, CERTIFICATE, someone, id=application_id)
+    assert theirs["requestCourseCertificate"]["code"] == "not_found"
 
     # Staff of 渝中区 print every ticket of the sitting for their venues: the candidate's current
     # ticket again (nothing rendered twice), one zip per room; the room's seat and door lists.
