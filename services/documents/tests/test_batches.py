@@ -14,6 +14,8 @@ from datetime import timedelta
 import pytest
 from arq import create_pool
 from arq.connections import ArqRedis
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from zikao_documents import batches
@@ -174,3 +176,17 @@ async def test_the_sweeper_wakes_a_batch_whose_preparing_chain_was_lost(
     queued = await arq_pool.queued_jobs(queue_name=deps.settings.queue_name)
     assert [j.job_id for j in queued] == [f"batch:{batch.id}:0"]
     assert await sweep_unfinished(ctx) == 0  # already queued: no second job
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(1, 20), st.integers(0, 48)), min_size=1))
+def test_each_candidate_is_once_in_the_room_of_their_earliest_exam(
+    seats: list[tuple[int, int, int]],
+) -> None:
+    people = [uuid.UUID(int=n + 1) for n in range(5)]
+    roster = [seated(people[who], room, hours) for who, room, hours in seats]
+    rows = batches.first_rooms(roster)
+    assert len(rows) == len({s.candidate_id for s in roster})
+    for row in rows:
+        theirs = [s for s in roster if s.candidate_id == row["candidate_id"]]
+        earliest = min((s.starts_at, s.room) for s in theirs)
+        assert row["room"] == earliest[1]
