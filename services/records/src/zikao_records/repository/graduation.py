@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -166,11 +167,12 @@ class AuditRunRepository:
             statement = statement.where(col(CandidateMajor.region_code) == region_code)
         return int((await self.session.execute(statement)).scalar_one())
 
-    async def save_rows(self, rows: Sequence[GraduationAuditRow]) -> None:
-        """Writes a page of outcomes; a page written before (a retried job) is replaced."""
+    async def save_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Writes a page of outcomes (`GraduationAuditRow` columns); a page written before (a
+        retried job) is replaced."""
         if not rows:
             return
-        values = [row.model_dump() for row in rows]
+        values = list(rows)
         statement = insert(GraduationAuditRow).values(values)
         keys = ["run_id", "candidate_id"]
         updates = {k: statement.excluded[k] for k in values[0] if k not in keys}

@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,7 +102,7 @@ async def run_audit(
                 rows = await _outcomes(session, run_id, ids, validity_years, transfers)
                 await runs.save_rows(rows)
                 done += len(rows)
-                eligible += sum(1 for row in rows if row.eligible)
+                eligible += sum(1 for row in rows if row["eligible"])
                 await runs.set_progress(run_id, done=done, eligible=eligible)
                 last = ids[-1]
     except Exception:
@@ -117,7 +118,9 @@ async def _outcomes(
     ids: list[uuid.UUID],
     validity_years: int | None,
     transfers: TransferRule,
-) -> list[GraduationAuditRow]:
+) -> list[dict[str, Any]]:
+    """The page's outcome rows (`GraduationAuditRow` columns; plain values, as building 2,000
+    table models a page cost more than auditing them)."""
     audits = await graduation_audits(
         session,
         ids,
@@ -128,17 +131,17 @@ async def _outcomes(
     )
     regions = await scope.candidate_regions(session, ids)
     return [
-        GraduationAuditRow(
-            run_id=run_id,
-            candidate_id=candidate_id,
-            major_code=found.major.code,
-            region_code=regions.get(candidate_id),
-            eligible=found.eligible,
-            missing=len(found.missing),
-            required_passed=found.required_passed,
-            required_total=found.required_total,
-            elective_credits=found.elective_credits,
-        )
+        {
+            "run_id": run_id,
+            "candidate_id": candidate_id,
+            "major_code": found.major.code,
+            "region_code": regions.get(candidate_id),
+            "eligible": found.eligible,
+            "missing": len(found.missing),
+            "required_passed": found.required_passed,
+            "required_total": found.required_total,
+            "elective_credits": found.elective_credits,
+        }
         for candidate_id, found in audits.items()
     ]
 
