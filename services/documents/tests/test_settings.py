@@ -6,7 +6,7 @@ from zikao_documents.settings import DocumentsSettings
 def test_production_refuses_the_development_key_and_public_url() -> None:
     with pytest.raises(ValueError, match="unsafe settings in production") as raised:
         DocumentsSettings(env="production")
-    for name in ("DOCUMENTS_LINK_KEY", "DOCUMENTS_PUBLIC_URL"):
+    for name in ("DOCUMENTS_LINK_KEY", "DOCUMENTS_PUBLIC_URL", "DOCUMENTS_SERVICE_CLIENT_SECRET"):
         assert name in str(raised.value)
 
 
