@@ -6,9 +6,11 @@ writes into `gateway/supergraph.graphql`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from random import random
 from typing import Any
 
 from graphql import (
@@ -141,6 +143,34 @@ class Supergraph:
         return Supergraph(self.document, subgraphs, self.types, self.root_types, self.enum_values)
 
 
+class Labels:
+    """Which progressive `@override` labels are on, each decided once per supergraph read:
+    ``percent(N)`` is on with probability N % (so N % of the gateway processes that load a
+    supergraph send the field to the overriding subgraph, and 0 and 100 are certain); any
+    other label is on only where ``enabled`` names it (Hive Gateway, told of none, leaves
+    them off)."""
+
+    def __init__(self, enabled: Collection[str] = (), draw: Callable[[], float] = random) -> None:
+        self.enabled = frozenset(enabled)
+        self.draw = draw
+        self._decided: dict[str, bool] = {}
+
+    def on(self, label: str) -> bool:
+        decided = self._decided.get(label)
+        if decided is None:
+            decided = self._decided[label] = self._decide(label)
+        return decided
+
+    def _decide(self, label: str) -> bool:
+        percent = _PERCENT.fullmatch(label)
+        if percent is None:
+            return label in self.enabled
+        return self.draw() * 100 < float(percent.group(1))
+
+
+_PERCENT = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
+
+
 def load_supergraph(path: Path) -> Supergraph:
     try:
         text = path.read_text(encoding="utf-8")
@@ -149,7 +179,7 @@ def load_supergraph(path: Path) -> Supergraph:
     return read_supergraph(text)
 
 
-def read_supergraph(sdl: str) -> Supergraph:
+def read_supergraph(sdl: str, labels: Labels | None = None) -> Supergraph:
     document = parse(sdl)
     types: dict[str, TypeInfo] = {}
     subgraphs: dict[str, Subgraph] = {}
@@ -162,7 +192,7 @@ def read_supergraph(sdl: str) -> Supergraph:
         ):
             subgraphs = _read_graphs(definition)
         elif isinstance(definition, TypeDefinitionNode):
-            types[definition.name.value] = _read_type(definition)
+            types[definition.name.value] = _read_type(definition, labels or Labels())
     if not subgraphs:
         raise SupergraphError("the supergraph names no subgraph (enum join__Graph)")
     _through_interface_objects(types)
@@ -184,7 +214,7 @@ def _read_graphs(definition: EnumTypeDefinitionNode) -> dict[str, Subgraph]:
     return graphs
 
 
-def _read_type(definition: TypeDefinitionNode) -> TypeInfo:
+def _read_type(definition: TypeDefinitionNode, labels: Labels) -> TypeInfo:
     info = TypeInfo(definition.name.value)
     for directive in _directives(definition.directives, "join__type"):
         args = _arguments(directive)
@@ -204,7 +234,7 @@ def _read_type(definition: TypeDefinitionNode) -> TypeInfo:
             info.members.setdefault(args["graph"], set()).add(args["member"])
     if isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
         for field_node in definition.fields or ():
-            info.fields[field_node.name.value] = _read_field(field_node, info.graphs)
+            info.fields[field_node.name.value] = _read_field(field_node, info.graphs, labels)
     elif not isinstance(
         definition,
         UnionTypeDefinitionNode
@@ -233,14 +263,14 @@ def _through_interface_objects(types: dict[str, TypeInfo]) -> None:
             info.fields[name] = FieldInfo(name, frozenset(graphs))
 
 
-def _read_field(node: FieldDefinitionNode, type_graphs: set[str]) -> FieldInfo:
+def _read_field(node: FieldDefinitionNode, type_graphs: set[str], labels: Labels) -> FieldInfo:
     directives = _directives(node.directives, "join__field")
     joins = [args for args in map(_arguments, directives) if "graph" in args]
     if directives and not joins:
         return FieldInfo(node.name.value, frozenset())  # see _through_interface_objects
     if not joins:
         return FieldInfo(node.name.value, frozenset(type_graphs))
-    resolving = [a for a in joins if not a.get("external") and not a.get("usedOverridden")]
+    resolving = [a for a in joins if not a.get("external") and not _overridden(a, labels)]
     return FieldInfo(
         node.name.value,
         frozenset(a["graph"] for a in resolving),
@@ -248,6 +278,16 @@ def _read_field(node: FieldDefinitionNode, type_graphs: set[str]) -> FieldInfo:
         provides={a["graph"]: a["provides"] for a in resolving if a.get("provides")},
         types={a["graph"]: a["type"] for a in resolving if a.get("type")},
     )
+
+
+def _overridden(join: Mapping[str, Any], labels: Labels) -> bool:
+    """Whether a subgraph's `@join__field` does not resolve the field: another subgraph
+    overrides it, for good or while its progressive label is on; or it is the overriding
+    one, whose label is off."""
+    label = join.get("overrideLabel")
+    if label is None:
+        return bool(join.get("usedOverridden"))
+    return labels.on(label) != bool(join.get("override"))
 
 
 def _directives(
