@@ -56,6 +56,7 @@ def sample_ticket() -> dict[str, Any]:
             "masked_id_number": "5001**********1232",
             "photo": {"media_type": "image/jpeg", "data_base64": sample_photo()},
         },
+        "major": {"code": "C030101K", "name": "法学", "level": "本科"},
         "exams": [
             course("03708", "中国近现代史纲要", 24, "09:00-11:30", "012", "07"),
             course("00015", "英语（二）", 24, "14:30-17:00", "012", "07"),

@@ -55,6 +55,13 @@ def test_a_ticket_reads_back_with_every_course_its_room_and_seat() -> None:
     assert "ABCD-2345-WXYZ" in text  # the verification code beside the QR code
 
 
+def test_a_ticket_shows_the_major_when_the_request_carries_it() -> None:
+    content = ticket_content() | {"major": {"code": "C030101K", "name": "法学", "level": "本科"}}
+    text = _text(_render(DocumentKind.ADMISSION_TICKET, content))
+    assert "报考专业 法学（C030101K，本科）" in text
+    assert "报考专业 —" in _text(_render(DocumentKind.ADMISSION_TICKET, ticket_content()))
+
+
 def test_every_font_of_a_ticket_is_an_embedded_subset() -> None:
     reader = pypdf.PdfReader(io.BytesIO(_render(DocumentKind.ADMISSION_TICKET, ticket_content())))
     fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]

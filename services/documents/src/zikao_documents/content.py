@@ -84,6 +84,7 @@ class AdmissionTicketContent(Frozen):
     candidate: CandidateCard
     exams: list[ExamEntry] = Field(min_length=1, max_length=12)
     rules: list[str] = Field(default_factory=lambda: list(EXAM_RULES), max_length=20)
+    major: MajorLine | None = None  # 报考专业, printed under the masked ID
 
 
 class ResultEntry(Frozen):

@@ -118,7 +118,6 @@ TICKET_ROWS = 4  # a ticket's course table has at least this many ruled rows
 def admission_ticket(content: AdmissionTicketContent, issued_at: datetime) -> Sheet:
     person = content.candidate
     exams = sorted(content.exams, key=lambda e: e.starts_at)
-    major = getattr(content, "major", None)  # on tickets requested since majors were added
     return Sheet(
         title="准考证",
         subtitle=f"{content.sitting_name}高等教育自学考试",
@@ -127,7 +126,7 @@ def admission_ticket(content: AdmissionTicketContent, issued_at: datetime) -> Sh
             ("姓名", person.name),
             ("准考证号", person.ticket_number),
             ("身份证号", person.masked_id_number),
-            ("报考专业", major_line(major if isinstance(major, MajorLine) else None)),
+            ("报考专业", major_line(content.major)),
             ("生成日期", f"{local(issued_at):%Y年%m月%d日}"),
         ),
         photo=person.photo,
