@@ -18,6 +18,7 @@ ORDER = [
     "sizing",
     "subgraphs",
     "plan",
+    "routes",
     "printing",
     "planner",
     "executor",

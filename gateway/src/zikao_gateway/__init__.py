@@ -6,6 +6,7 @@ Each stage imports only the stages and the data before it, never one after it:
   decided), and ``walk`` over its AST. Read by every later stage.
 - ``supergraph``, ``api_schema``: what the subgraphs resolve, and the schema clients see.
 - ``plan``: the plan as data (``RootFetch``, ``EntityFetch``, ``Forward``, ``Plan``).
+- ``routes``: the subgraphs an object can be sent to through `_entities` (key chains).
 - ``planner`` → ``printing``: build a plan, then print each fetch's subgraph document.
 - ``executor``: run a plan's fetches over ``subgraphs`` and merge their answers.
 - ``shaping``: cut the merged answers to the client's selection, with null propagation.

@@ -55,7 +55,9 @@ class SelectionSet:
             self.fields[key] = SubField(name, arguments, children)
             return children
         if existing.name != name or existing.arguments != arguments:
-            raise PlanningError(f"the response key {key!r} names two different fields")
+            raise PlanningError(
+                f"{name} cannot be planned: its response key {key!r} names another field"
+            )
         return existing.children
 
     def print(self) -> str:

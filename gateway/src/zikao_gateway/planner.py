@@ -55,11 +55,9 @@ from zikao_gateway.plan import (
     typed_alias,
 )
 from zikao_gateway.printing import finish_plan
+from zikao_gateway.routes import Provided, Routes, local
 from zikao_gateway.supergraph import FieldInfo, Supergraph
 
-# The fields that a `@provides` lets the current subgraph resolve: a leaf is True, a composite
-# field maps to the fields provided below it.
-Provided = Mapping[str, "Provided | bool"]
 # The fetches that write a planned selection into the response, besides the one it is in.
 Deps = frozenset[int]
 
@@ -71,6 +69,7 @@ class Planner:
         self.supergraph = supergraph
         self.schema = schema
         self._field_sets: dict[str, tuple[Selection, ...]] = {}
+        self.routes = Routes(supergraph, schema, self.field_set)
         # Enums of which subgraphs may answer values that the API schema lacks.
         self.hiding_enums = frozenset(
             name
@@ -122,12 +121,11 @@ class _PlanBuilder:
         # be refused), or selects an enum whose answers the shaper must check.
         self.forwardable = True
         self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
-        self._route_cache: dict[tuple[str, str], Mapping[str, tuple[int, str]]] = {}
 
     def plan_root(self, selections: tuple[Selection, ...]) -> None:
         root_name = self.supergraph.root_types.get(self.kind)
         if root_name is None:
-            raise PlanningError(f"the supergraph has no {self.kind} type")
+            raise PlanningError(f"the {self.kind} cannot be planned: the supergraph has no root")
         root_info = self.supergraph.type(root_name)
         by_graph: dict[str, RootFetch] = {}
         previous: RootFetch | None = None
@@ -185,15 +183,17 @@ class _PlanBuilder:
                 continue
             field_info = info.fields.get(name)
             if field_info is None:
-                raise PlanningError(f"{type_name}.{name} is not in the supergraph")
-            if self._local(fetch.graph, field_info, provided, entity) and self._covered(
+                raise PlanningError(f"{type_name}.{name} cannot be planned: not in the supergraph")
+            if local(fetch.graph, field_info, provided, entity) and self._covered(
                 fetch.graph, type_name, field_info, same, provided
             ):
                 deps |= self.plan_field(
                     fetch, target, type_name, key, same, field_info, path, provided
                 )
             else:
-                graph = self._jump_graph(fetch.graph, type_name, field_info, jumps, provided)
+                graph = self.planner.routes.graph_for(
+                    fetch.graph, type_name, field_info, jumps, provided
+                )
                 jumps.setdefault(graph, []).append((key, same))
         taken = {**_taken(fields), **(taken or {})}
         for graph, items in jumps.items():
@@ -278,15 +278,15 @@ class _PlanBuilder:
         child.leaf("__typename", "__typename")
         info = self.supergraph.type(interface)
         fields = collect_fields(self.schema, sub, interface)
-        local = {
+        own = {
             key: same
             for key, same in fields.items()
             if same[0].name != "__typename"
-            and self._local(fetch.graph, info.fields[same[0].name], provided)
+            and local(fetch.graph, info.fields[same[0].name], provided)
         }
-        deps = self.plan_object(fetch, child, interface, local, path, provided)
-        rest = tuple(s for s in sub if not (isinstance(s, Field) and s.key in local))
-        routes = self._routes(fetch.graph, interface, provided)
+        deps = self.plan_object(fetch, child, interface, own, path, provided)
+        rest = tuple(s for s in sub if not (isinstance(s, Field) and s.key in own))
+        routes = self.planner.routes.of(fetch.graph, interface, provided)
         owners = sorted((d, g) for g, (d, _) in routes.items() if g not in info.interface_objects)
         if not owners:
             raise PlanningError(
@@ -321,13 +321,6 @@ class _PlanBuilder:
                     types.setdefault(key, set()).add(declared or str(api_type.fields[name].type))
         return {key for key, declared in types.items() if len(declared) > 1}
 
-    def _local(
-        self, graph: str, info: FieldInfo, provided: Provided | None, entity: bool = False
-    ) -> bool:
-        if graph in info.requires:
-            return entity
-        return graph in info.graphs or (provided is not None and info.name in provided)
-
     def _covered(
         self,
         graph: str,
@@ -349,7 +342,7 @@ class _PlanBuilder:
             return True
         owner = self.supergraph.type(field_type.name)
         return all(
-            self._local(graph, owner.fields[name], below)
+            local(graph, owner.fields[name], below)
             and self._covered(graph, field_type.name, owner.fields[name], fields, below)
             for name, fields in (
                 (fields[0].name, fields)
@@ -369,84 +362,6 @@ class _PlanBuilder:
         below = provided.get(info.name) if provided is not None else None
         return below if isinstance(below, Mapping) else None
 
-    def _jump_graph(
-        self,
-        current: str,
-        type_name: str,
-        info: FieldInfo,
-        jumps: Mapping[str, object],
-        provided: Provided | None,
-    ) -> str:
-        """The subgraph to take ``info``'s field from: the nearest (fewest jumps), one that
-        this object already jumps to, else the first by name."""
-        routes = self._routes(current, type_name, provided)
-        candidates = sorted((routes[g][0], g not in jumps, g) for g in info.graphs if g in routes)
-        if not candidates:
-            raise PlanningError(
-                f"{type_name}.{info.name} cannot be planned: no subgraph that resolves it can be"
-                f" reached from {current}"
-            )
-        return candidates[0][2]
-
-    def _routes(
-        self, current: str, type_name: str, provided: Provided | None
-    ) -> Mapping[str, tuple[int, str]]:
-        """The subgraphs that an object of ``type_name`` selected in ``current`` can be sent
-        to through `_entities`, each with its distance in jumps and the key to send: a key
-        whose fields ``current`` selects (distance 1), or whose missing fields a subgraph
-        nearer resolves (a key chain through other subgraphs)."""
-        cached = self._route_cache.get((current, type_name)) if provided is None else None
-        if cached is not None:
-            return cached
-        keys = self._keys(type_name)
-        routes: dict[str, tuple[int, str]] = {}
-        distance = 0
-        while True:
-            distance += 1
-            found = {
-                graph: (distance, key)
-                for graph in sorted(keys)
-                if graph not in routes
-                and (key := self._reachable_key(current, type_name, keys[graph], routes, provided))
-            }
-            if not found:
-                break
-            routes.update(found)
-        if provided is None:
-            self._route_cache[(current, type_name)] = routes
-        return routes
-
-    def _keys(self, type_name: str) -> dict[str, list[str]]:
-        """The keys of ``type_name`` by subgraph, and those of an `@interfaceObject` that
-        stands for it in a subgraph that does not know it."""
-        keys = dict(self.supergraph.type(type_name).keys)
-        for graph in self.supergraph.subgraphs:
-            interface = self.supergraph.interface_object_of(type_name, graph)
-            if interface is not None and graph not in keys:
-                keys[graph] = self.supergraph.type(interface).keys.get(graph, [])
-        return keys
-
-    def _reachable_key(
-        self,
-        current: str,
-        type_name: str,
-        keys: list[str],
-        routes: Mapping[str, object],
-        provided: Provided | None,
-    ) -> str | None:
-        """Of ``keys``, the first whose fields ``current`` selects or a subgraph of
-        ``routes`` resolves."""
-        info = self.supergraph.type(type_name)
-        for key in keys:
-            fields = collect_fields(self.schema, self.planner.field_set(key), type_name)
-            if all(
-                self._local(current, field, provided)
-                or any(self._local(graph, field, None) for graph in routes if graph != current)
-                for field in (info.fields[same[0].name] for same in fields.values())
-            ):
-                return key
-        return None
-
     def _jump(
         self,
         fetch: Fetch,
@@ -460,7 +375,7 @@ class _PlanBuilder:
     ) -> Deps:
         """Selects a key of the object (and the `@requires` fields of ``items``) in ``fetch``,
         and ``items`` through `_entities` in a fetch of ``graph`` that waits for them."""
-        _, key = self._routes(fetch.graph, type_name, provided)[graph]
+        _, key = self.planner.routes.of(fetch.graph, type_name, provided)[graph]
         info = self.supergraph.type(type_name)
         needed = self.planner.field_set(key)
         key_count = len(needed)
