@@ -4,10 +4,13 @@ empty box) for every character it shows, and the fallback between the two faces.
 import io
 import unicodedata
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
+from fontTools import subset  # type: ignore[import-untyped]
+from fontTools.pens.boundsPen import BoundsPen  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
 from zikao_documents import fonts
@@ -127,3 +130,52 @@ def test_names_with_rare_characters_are_drawn_with_real_glyphs() -> None:
                 assert outline != empty_box, f"U+{ord(character):04X} drawn as the empty box"
                 drawn.add(character)
     assert set("".join(names)) <= drawn
+
+
+SAMPLE = "准考证㛃堃Aa1"
+
+
+@pytest.fixture(scope="module")
+def small_otf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged sans face cut down to a few characters, still CFF-based OpenType."""
+    with TTFont(SANS.source) as font:
+        subsetter = subset.Subsetter(subset.Options())
+        subsetter.populate(text=SAMPLE)
+        subsetter.subset(font)
+        path = tmp_path_factory.mktemp("fonts") / "SmallSans.otf"
+        font.save(path)
+    return path
+
+
+def _bounds(font: TTFont, character: str) -> tuple[float, float, float, float]:
+    glyphs = font.getGlyphSet()
+    pen = BoundsPen(glyphs)
+    glyphs[font.getBestCmap()[ord(character)]].draw(pen)
+    assert pen.bounds is not None
+    return tuple(pen.bounds)
+
+
+def test_conversion_keeps_every_outline_within_a_unit(small_otf: Path) -> None:
+    with TTFont(small_otf) as source, fonts.convert_to_truetype(small_otf) as converted:
+        assert "CFF " in source
+        assert "glyf" in converted
+        assert "CFF " not in converted
+        for character in SAMPLE:
+            before, after = _bounds(source, character), _bounds(converted, character)
+            assert all(abs(a - b) <= 1.0 for a, b in zip(before, after, strict=True)), character
+            name = converted.getBestCmap()[ord(character)]
+            assert converted["hmtx"][name] == source["hmtx"][source.getBestCmap()[ord(character)]]
+
+
+def test_a_face_is_converted_once_and_then_found(
+    small_otf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(fonts.FONT_DIR_VARIABLE, str(tmp_path))
+    face = fonts.Face("SmallSans", small_otf)
+    converted = fonts.truetype_path(face)
+    assert converted.parent == tmp_path
+    assert converted.stat().st_mode & 0o777 == 0o644  # readable by a service's own user
+    written = converted.stat().st_mtime_ns
+    assert fonts.truetype_path(face) == converted
+    assert converted.stat().st_mtime_ns == written  # found, not converted again
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
