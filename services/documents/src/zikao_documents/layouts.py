@@ -151,7 +151,7 @@ def results_sheet(content: ResultsContent, issued_at: datetime, *, title: str) -
     fields.append(("出具日期", f"{local(issued_at):%Y年%m月%d日}"))
     return Sheet(
         title=title,
-        subtitle=f"{content.issuer}　高等教育自学考试",
+        subtitle="高等教育自学考试",
         issuer=content.issuer,
         fields=tuple(fields),
         photo=person.photo,
