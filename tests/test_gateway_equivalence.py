@@ -125,6 +125,7 @@ def variables(name: str, side: int) -> dict[str, Any]:
         "RegisterForExams": {"sitting": "2027-01", "courseCodes": ["00015"]},
         "CancelExamRegistration": {"sitting": "2027-01", "courseCode": "00015"},
         "RequestScoreReview": {"sitting": "2027-01", "courseCode": "00015"},
+        "ApplyForCourseCertificate": {"sitting": "2027-01", "courseCode": "00015"},
         "Document": {"id": str(uuid.UUID(int=7))},
     }
     return known.get(name, {"sitting": "2027-01"})
