@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from zikao_documents import service
+from zikao_documents.content import AdmissionTicketContent, parse_content
 from zikao_documents.facts import (
     NO_PHOTO,
     NOT_SEATED,
@@ -91,6 +92,17 @@ def test_the_ticket_shows_paid_exams_in_time_order_and_no_unpaid_ones() -> None:
     assert content["exams"][0]["room"] == "012"
     assert content["exams"][0]["seat"] == "07"
     assert content["candidate"]["masked_id_number"] == "5001**********1232"
+    assert "major" not in content  # no major chosen: the ticket prints none
+
+
+def test_the_ticket_names_the_major_records_shows() -> None:
+    chosen = dataclasses.replace(facts(), major=("530302", "大数据与会计", "ZHUANKE"))
+    content = ticket_content(ISSUER, chosen)
+    assert content["major"] == {"code": "530302", "name": "大数据与会计", "level": "专科"}
+    parsed = parse_content(DocumentKind.ADMISSION_TICKET, content)
+    assert isinstance(parsed, AdmissionTicketContent)
+    assert parsed.major is not None
+    assert parsed.major.name == "大数据与会计"
 
 
 async def test_a_missing_photo_is_a_typed_refusal_that_records_nothing(db: Sessionmaker) -> None:

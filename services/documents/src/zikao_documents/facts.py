@@ -87,12 +87,16 @@ def ticket_content(issuer: str, facts: TicketFacts) -> dict[str, Any]:
     """What the ticket shows (checked by `content.AdmissionTicketContent` when requested): its
     hash tells a reprint (same) from a new version (a seat, a course, the photo changed)."""
     paid = sorted((e for e in facts.exams if e.paid), key=lambda e: (e.starts_at, e.course_code))
-    return {
+    content: dict[str, Any] = {
         "issuer": issuer,
         "sitting_name": facts.sitting.name,
         "candidate": candidate_card(facts.person, photo=True),
         "exams": [_exam(e) for e in paid],
     }
+    if facts.major is not None:
+        code, name, level = facts.major
+        content["major"] = {"code": code, "name": name, "level": LEVELS.get(level, level)}
+    return content
 
 
 def _exam(exam: Exam) -> dict[str, Any]:

@@ -20,7 +20,8 @@ PERSON = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Candid
 SITTINGS = """query { sittings { code name ticketPrintingOpensAt seatsPublishedAt
   examSlots { startsAt endsAt } } }"""
 EXAMS = """query($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
-  ... on Candidate { id exams(sitting: $s) { course { code name } slot { startsAt endsAt } paid
+  ... on Candidate { id major { code name level }
+    exams(sitting: $s) { course { code name } slot { startsAt endsAt } paid
     seat { venue { name address } room seat } } } } }"""
 VENUES = """query($r: String) { venues(regionCode: $r) { id name address
   rooms { number } } }"""
@@ -118,6 +119,7 @@ class TicketFacts:
     person: Person
     sitting: SittingFacts
     exams: tuple[Exam, ...]
+    major: tuple[str, str, str] | None = None  # code, name, level, as records shows it
 
 
 class UnknownSittingError(NotFoundError):
@@ -134,9 +136,10 @@ async def ticket_facts(
     if found is None:
         raise UnknownSittingError()
     persons = await people(graph, ids)
-    signed_up = await exams(graph, list(persons), sitting_code)
+    signed_up, majors = await _exams_and_majors(graph, list(persons), sitting_code)
     return {
-        i: TicketFacts(person, found, tuple(signed_up.get(i, ()))) for i, person in persons.items()
+        i: TicketFacts(person, found, tuple(signed_up.get(i, ())), majors.get(i))
+        for i, person in persons.items()
     }
 
 
@@ -215,12 +218,24 @@ async def exams(
     graph: GraphClient, ids: Sequence[uuid.UUID], sitting_code: str
 ) -> dict[uuid.UUID, list[Exam]]:
     """Each candidate's live sign-ups for the sitting, with their seats once published."""
+    return (await _exams_and_majors(graph, ids, sitting_code))[0]
+
+
+async def _exams_and_majors(
+    graph: GraphClient, ids: Sequence[uuid.UUID], sitting_code: str
+) -> tuple[dict[uuid.UUID, list[Exam]], dict[uuid.UUID, tuple[str, str, str]]]:
+    """`exams`, and each candidate's major (code, name, level) where chosen: one query."""
     found: dict[uuid.UUID, list[Exam]] = {}
+    majors: dict[uuid.UUID, tuple[str, str, str]] = {}
     for batch in _batches(ids):
         data = await graph.records(EXAMS, {"r": _representations(batch), "s": sitting_code})
         for entity in _entities(data):
-            found[uuid.UUID(str(entity["id"]))] = [_exam(e) for e in entity.get("exams") or []]
-    return found
+            key = uuid.UUID(str(entity["id"]))
+            found[key] = [_exam(e) for e in entity.get("exams") or []]
+            major = entity.get("major")
+            if major:
+                majors[key] = (str(major["code"]), str(major["name"]), str(major["level"]))
+    return found, majors
 
 
 def _exam(item: dict[str, Any]) -> Exam:
