@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+from contract import client_operations
+from graphql import print_ast
 
 from zikao_devrun import Ports, System
 from zikao_identity import service as identity_service
 from zikao_identity.crypto import Vault
 from zikao_identity.settings import IdentitySettings
+from zikao_identity.testing import an_id_number
 from zikao_identity.tokens import TokenSigner
 from zikao_kit.auth import Role
 from zikao_kit.db import create_engine, create_sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
+OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
+PASSWORD = "records end to end 7"
 
 
 @dataclass
@@ -78,3 +84,51 @@ async def register_candidate(database_url: str, id_number: str, region: str = "0
         return str(candidate.id)
     finally:
         await engine.dispose()
+
+
+async def ask(
+    client: httpx.AsyncClient,
+    zikao: RunningSystem,
+    query: str,
+    token: str | None,
+    **variables: Any,
+) -> dict[str, Any]:
+    """The data of `query` through the gateway (an error answer fails the test)."""
+    body = (await graphql(client, zikao.url, query, variables, token)).json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def a_logged_in_candidate(
+    client: httpx.AsyncClient, zikao: RunningSystem, name: str = "钱报考"
+) -> tuple[str, str]:
+    """A candidate of 渝中区 registered and logged in through identity with the contract's
+    operations: (their id, the access token log-in issued, which carries their district)."""
+
+    async def captcha() -> dict[str, str]:
+        issued = await ask(client, zikao, OPERATIONS["NewCaptcha"], None)
+        return {"id": issued["newCaptcha"]["id"], "answer": "TEST"}
+
+    number = an_id_number(
+        random.randint(1, 999), born=f"{random.randint(1970, 2000)}0101", region="500103"
+    )
+    registration = {
+        "name": name,
+        "idNumber": number,
+        "phone": f"13{random.randrange(10**9):09d}",
+        "password": PASSWORD,
+        "regionCode": "0103",
+        "securityQuestion": "我的小学",
+        "securityAnswer": "人和街小学",
+        "captcha": await captcha(),
+    }
+    done = await ask(client, zikao, OPERATIONS["RegisterCandidate"], None, input=registration)
+    ticket = done["registerCandidate"]["ticketNumber"]
+    session = await ask(
+        client, zikao, OPERATIONS["LogIn"], None, login=ticket, password=PASSWORD,
+        captcha=await captcha(),
+    )  # fmt: skip
+    token: str = session["logIn"]["accessToken"]
+    me = await ask(client, zikao, "{ me { id } }", token)
+    return me["me"]["id"], token

@@ -13,20 +13,16 @@ import base64
 import hashlib
 import io
 import json
-import random
 import uuid
 import zipfile
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from contract import client_operations
-from e2e import RunningSystem, graphql
-from graphql import print_ast
+from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, ask
 from sqlalchemy import text
 
 from zikao_documents.testing import tiny_png
-from zikao_identity.testing import an_id_number
 from zikao_kit.auth import Role
 from zikao_kit.db import create_engine, create_sessionmaker, utc_now
 from zikao_records import models
@@ -34,10 +30,8 @@ from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 from zikao_records.testing import a_result, a_sitting, ago
 
-OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
 SITTING = "2041-04"
 PASSED_SITTING = "2040-10"
-PASSWORD = "tickets end to end 7"
 SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
                          $v: VenueInput!) {
   saveSitting(input: $s) { __typename ... on Problem { code message } }
@@ -66,15 +60,6 @@ TRANSCRIPT = """mutation { requestTranscript { __typename
   ... on DocumentUnavailable { code missing } ... on Problem { code message } } }"""
 
 
-async def ask(
-    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str | None, **variables: Any
-) -> dict[str, Any]:
-    body = (await graphql(client, zikao.url, query, variables, token)).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
-
-
 async def a_sitting_open_for_printing(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
     """Sign-up open, tickets printable from an hour ago, exams in 30 days; one venue in 渝中区."""
     now = utc_now()
@@ -101,37 +86,6 @@ async def a_sitting_open_for_printing(client: httpx.AsyncClient, zikao: RunningS
         "TimetableSet",
         "VenueSaved",
     ], data
-
-
-async def a_candidate(client: httpx.AsyncClient, zikao: RunningSystem) -> tuple[str, str]:
-    """A candidate of 渝中区, registered and logged in: (id, access token)."""
-
-    async def captcha() -> dict[str, str]:
-        issued = await ask(client, zikao, OPERATIONS["NewCaptcha"], None)
-        return {"id": issued["newCaptcha"]["id"], "answer": "TEST"}
-
-    number = an_id_number(
-        random.randint(1, 999), born=f"{random.randint(1970, 2000)}0101", region="500103"
-    )
-    registration = {
-        "name": "孙打印",
-        "idNumber": number,
-        "phone": f"13{random.randrange(10**9):09d}",
-        "password": PASSWORD,
-        "regionCode": "0103",
-        "securityQuestion": "我的小学",
-        "securityAnswer": "人和街小学",
-        "captcha": await captcha(),
-    }
-    done = await ask(client, zikao, OPERATIONS["RegisterCandidate"], None, input=registration)
-    ticket = done["registerCandidate"]["ticketNumber"]
-    session = await ask(
-        client, zikao, OPERATIONS["LogIn"], None, login=ticket, password=PASSWORD,
-        captcha=await captcha(),
-    )  # fmt: skip
-    token: str = session["logIn"]["accessToken"]
-    me = await ask(client, zikao, "{ me { id } }", token)
-    return me["me"]["id"], token
 
 
 async def sign_up_and_pay(
@@ -282,7 +236,7 @@ async def test_a_candidate_prints_their_ticket_and_anyone_verifies_it(
     zikao: RunningSystem, client: httpx.AsyncClient
 ) -> None:
     await a_sitting_open_for_printing(client, zikao)
-    candidate_id, token = await a_candidate(client, zikao)
+    candidate_id, token = await a_logged_in_candidate(client, zikao, "孙打印")
 
     refused = await request_ticket(client, zikao, token)
     assert refused["__typename"] == "DocumentUnavailable", refused

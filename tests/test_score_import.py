@@ -14,15 +14,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from e2e import RunningSystem
-from test_records_signup import OPERATIONS, STAFF_SETUP, a_logged_in_candidate, ask
+from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, ask
+from test_records_signup import STAFF_SETUP
 
 from zikao_kit.auth import Role
 from zikao_kit.db import utc_now
 from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 
-SITTING = "2041-04"
+SITTING = "2042-04"  # a sitting no other end-to-end test uses
 IMPORT = """query Import($id: ID!) { scoreImport(id: $id) { __typename
   ... on ScoreImport { status rowsTotal rowsChecked rowsRejected rowsApplied
     report(first: 10) { lines { line reason ticketNumber courseCode } hasNextPage } }
@@ -44,7 +44,7 @@ async def set_up_the_sitting(client: httpx.AsyncClient, zikao: RunningSystem) ->
     ]
     sitting = {
         "code": SITTING,
-        "name": "2041年4月",
+        "name": "2042年4月",
         "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
         "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
         "ticketPrintingOpensAt": (morning - timedelta(days=7)).isoformat(),
