@@ -11,7 +11,9 @@ A. score import: the file POSTed to records' upload route (streamed, COPYed into
    table) until the worker has checked every line and applied them (status APPLIED);
 B. publication: `publishScores` through the gateway;
 C. MyResults (clients/candidate.graphql's operation) through the gateway, READERS candidates'
-   tokens, CONCURRENCY requests in flight, for SECONDS.
+   tokens, CONCURRENCY requests in flight, for SECONDS, driven by bench/gateway.py's load
+   process (raw sockets, a process of its own: the client's CPU is not taken from the services);
+   each reader's answer is first checked once to hold its results.
 
 References on the line before the last: the same query straight at the records subgraph
 (`_entities`, what the gateway asks records), and a plain COPY of the same file into a bare
@@ -52,7 +54,7 @@ from zikao_kit.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from gateway import client_operation, id_number  # noqa: E402
+from gateway import client_operation, drive, id_number  # noqa: E402
 
 SITTING = "2099-04"
 COURSES = 4
@@ -247,17 +249,19 @@ async def reads_per_second(
     *,
     seconds: float,
     concurrency: int,
+    each_once: bool = False,
 ) -> tuple[float, int]:
-    """Requests per second over `seconds`, `concurrency` in flight, each a random body; and
-    the failures (an error or an empty result)."""
+    """Requests per second over `seconds`, `concurrency` in flight, each a random body (or
+    each body once); and the failures (an error or an empty result)."""
     deadline = time.perf_counter() + seconds
     done = failed = 0
     rng = random.Random(7)
+    queue = list(bodies)
 
     async def worker() -> None:
         nonlocal done, failed
-        while time.perf_counter() < deadline:
-            body, headers = bodies[rng.randrange(len(bodies))]
+        while queue if each_once else time.perf_counter() < deadline:
+            body, headers = queue.pop() if each_once else bodies[rng.randrange(len(bodies))]
             response = await client.post(url, json=body, headers=headers)
             data = response.json()
             if "errors" in data or not _results_of(data):
@@ -267,6 +271,27 @@ async def reads_per_second(
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done / (time.perf_counter() - started), failed
+
+
+def load_process(
+    targets: dict[str, tuple[str, list[tuple[dict[str, Any], dict[str, str]]]]],
+    *,
+    seconds: float,
+    concurrency: int,
+) -> dict[str, dict[str, Any]]:
+    """Each target driven in turn by bench/gateway.py's load process (a process of its own,
+    raw sockets): its answers/s and percentiles, by label."""
+    groups = [
+        [
+            {
+                "label": label,
+                "url": url,
+                "requests": [{"body": body, "headers": headers} for body, headers in bodies],
+            }
+        ]
+        for label, (url, bodies) in targets.items()
+    ]
+    return drive(groups, seconds, 1, concurrency)
 
 
 def _results_of(data: dict[str, Any]) -> list[Any]:
@@ -341,18 +366,27 @@ async def measure(
                 )
                 for candidate, token in tokens.items()
             ]
-            options = {"seconds": arguments.seconds, "concurrency": arguments.concurrency}
-            gateway_rate, gateway_failed = await reads_per_second(
-                client, graph, through_gateway, **options
+            # Every reader's answer checked once (results there, no error), then the rate
+            # measured by the separate raw-socket load process of bench/gateway.py, so that
+            # the client's own CPU is not taken from the services it measures.
+            check = {"seconds": 0.0, "concurrency": 1}
+            for url, bodies in ((graph, through_gateway), (f"{records}/graphql", straight)):
+                _, wrong = await reads_per_second(client, url, bodies, **check, each_once=True)
+                if wrong:
+                    raise SystemExit(f"{wrong} of {len(bodies)} readers got no results at {url}")
+            rates = load_process(
+                {"gateway": (graph, through_gateway), "records": (f"{records}/graphql", straight)},
+                seconds=arguments.seconds,
+                concurrency=arguments.concurrency,
             )
-            records_rate, records_failed = await reads_per_second(
-                client, f"{records}/graphql", straight, **options
-            )
-    if gateway_failed or records_failed:
-        say(f"failed reads: gateway {gateway_failed}, records {records_failed}")
+    gateway_rate, records_rate = rates["gateway"]["rate"], rates["records"]["rate"]
+    failed = {label: r["failed"] for label, r in rates.items() if r["failed"]}
+    if failed:
+        say(f"failed reads: {failed}")
     say(
-        f"reference: MyResults straight at the records subgraph {records_rate:.0f} reads/s;"
-        f" plain COPY of the file into a bare table {copy_seconds:.1f} s"
+        f"reference: MyResults straight at the records subgraph {records_rate:.0f} reads/s"
+        f" (p99 {rates['records']['p99_ms']:.0f} ms); plain COPY of the file into a bare table"
+        f" {copy_seconds:.1f} s; through the gateway p99 {rates['gateway']['p99_ms']:.0f} ms"
     )
     say(
         f"score import seconds: {import_seconds:.1f}; publication seconds:"
@@ -370,7 +404,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="score rows (x4 courses)")
     parser.add_argument("--readers", type=int, default=200, help="candidates reading results")
     parser.add_argument("--seconds", type=float, default=10.0, help="of reading, per target")
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=32)
     arguments = parser.parse_args()
     server = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is not set")
     redis_url = os.environ.get("REDIS_URL") or sys.exit("REDIS_URL is not set")
