@@ -12,6 +12,7 @@ from pydantic_settings import SettingsConfigDict
 
 from zikao_kit.regions import CHONGQING, Region, load_regions
 from zikao_kit.settings import DEV_DATABASE_URL, DEV_REDIS_URL, ServiceSettings, shared
+from zikao_records.graduation_windows import parse_windows
 
 DATA_DIR = Path(__file__).parent / "data"
 DEV_PAYMENT_NOTIFY_KEY = "development-payment-notify-key"
@@ -118,8 +119,6 @@ class RecordsSettings(ServiceSettings):
     @field_validator("graduation_windows")
     @classmethod
     def _windows_parse(cls, value: list[str]) -> list[str]:
-        from zikao_records.service.graduation_applications import parse_windows
-
         try:
             parse_windows(value)
         except ValueError as error:

@@ -13,11 +13,11 @@ from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.errors import ForbiddenError, InvalidInputError
 from zikao_records import errors, models
+from zikao_records.graduation_windows import Window, parse_windows
 from zikao_records.repository.catalogue import MajorRepository
 from zikao_records.service import graduation_applications as applications
 from zikao_records.service import graduation_batch, signup
 from zikao_records.service.graduation import RequirementKind, graduation_audits
-from zikao_records.service.graduation_applications import Window, parse_windows
 from zikao_records.testing import (
     BENKE,
     ZHUANKE,

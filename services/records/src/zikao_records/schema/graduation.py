@@ -18,6 +18,7 @@ from zikao_kit.db import utc_now
 from zikao_kit.errors import InvalidInputError
 from zikao_kit.problems import Problem, register_problem
 from zikao_records import cursors, errors, jobs, models, text
+from zikao_records.graduation_windows import parse_windows
 from zikao_records.repository.graduation import AuditRunRepository
 from zikao_records.schema.catalogue import Major
 from zikao_records.schema.common import Problems, answer, parse_id, staff_principal
@@ -301,7 +302,7 @@ class GraduationMutation:
         async def run() -> GraduationApplied:
             principal = info.context.require_principal(Role.CANDIDATE)
             settings = records_settings(info.context.settings)
-            windows = graduation_applications.parse_windows(settings.graduation_windows)
+            windows = parse_windows(settings.graduation_windows)
             async with info.context.db.begin() as session:
                 view = await graduation_applications.apply(
                     session,

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from zikao_kit import access, audit, clock
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 from zikao_records import errors
+from zikao_records.graduation_windows import Window
 from zikao_records.models import (
     AuditEntry,
     GraduationApplication,
@@ -30,41 +31,8 @@ from zikao_records.service import scope
 from zikao_records.service.graduation import GraduationAudit, graduation_audits
 from zikao_records.service.scores import CHONGQING_TRANSFERS, TransferRule
 
-WINDOW = re.compile(r"^(\d{2})-(\d{2})/(\d{2})-(\d{2})$")
 ORIGIN = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
 DIPLOMA_NUMBER = re.compile(r"^[0-9A-Za-z-]{6,40}$")
-MonthDay = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Window:
-    """A graduation application window, each year from `first` to `last` (month, day;
-    Beijing time, both days included)."""
-
-    first: MonthDay
-    last: MonthDay
-
-    def holds(self, day: date) -> bool:
-        return self.first <= (day.month, day.day) <= self.last
-
-
-def parse_windows(values: Sequence[str]) -> tuple[Window, ...]:
-    """`MM-DD/MM-DD` windows (`RECORDS_GRADUATION_WINDOWS`); ValueError for anything else."""
-    windows = []
-    for value in values:
-        match = WINDOW.match(value)
-        if match is None:
-            raise ValueError(f"a graduation window is MM-DD/MM-DD, not {value!r}")
-        m1, d1, m2, d2 = (int(part) for part in match.groups())
-        for month, day in ((m1, d1), (m2, d2)):
-            try:
-                date(2024, month, day)  # a leap year: 02-29 is a day
-            except ValueError:
-                raise ValueError(f"a graduation window names no day: {value!r}") from None
-        if (m1, d1) > (m2, d2):
-            raise ValueError(f"a graduation window ends after it starts: {value!r}")
-        windows.append(Window((m1, d1), (m2, d2)))
-    return tuple(windows)
 
 
 @dataclass(frozen=True)
