@@ -81,7 +81,7 @@ SIDES = ("ours", "hive", "rust")
 of @graphql-hive/router-runtime)."""
 RUST_PLANNER = "HIVE_ROUTER_RUNTIME"
 CANDIDATES = 16
-STEMS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳"  # one name each
+STEMS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
 COURSES_EACH = 4
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -122,16 +122,16 @@ def id_number(serial: int) -> str:
     return body + check
 
 
-async def seed_candidates(database_url: str) -> list[str]:
-    """CANDIDATES candidates in identity; their ids."""
+async def seed_candidates(database_url: str, count: int = CANDIDATES) -> list[tuple[str, str]]:
+    """`count` candidates in identity (as registration makes them); ids and ticket numbers."""
     settings = IdentitySettings(database_url=database_url)
     vault = Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
     engine = create_engine(database_url, schema="identity", pool_size=1)
-    ids = []
+    found = []
     try:
-        for serial in range(CANDIDATES):
+        for serial in range(count):
             data = identity_service.NewCandidate(
-                name=f"陈{STEMS[serial]}",
+                name=f"陈{STEMS[serial % len(STEMS)]}{STEMS[serial // len(STEMS) % len(STEMS)]}",
                 id_number=id_number(serial + 1),
                 phone=f"136{serial:08d}",
                 email=None,
@@ -144,10 +144,10 @@ async def seed_candidates(database_url: str) -> list[str]:
                 candidate = await identity_service.create_candidate(
                     session, vault, data, today=date.today()
                 )
-            ids.append(str(candidate.id))
+            found.append((str(candidate.id), candidate.ticket_number))
     finally:
         await engine.dispose()
-    return ids
+    return found
 
 
 async def seed_sign_ups(database_url: str, candidates: list[str]) -> list[str]:
@@ -209,7 +209,7 @@ def zikao_services(work: Path, ports: Ports) -> Iterator[tuple[dict[str, str], Q
         }
         env = process_env(Infra(database_url, redis), ports, "test", extra)
         run_service_command("records", "demo", env, ROOT)
-        candidates = asyncio.run(seed_candidates(database_url))
+        candidates = [c for c, _ in asyncio.run(seed_candidates(database_url))]
         sittings = asyncio.run(seed_sign_ups(database_url, candidates))
         text = client_operation("MyExams")
         requests = [

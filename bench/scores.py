@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,21 +43,16 @@ import httpx
 
 from zikao_devrun import Infra, free_ports, gateway_url, zikao_system
 from zikao_devrun.zikao import base_url, isolated_env
-from zikao_identity import service as identity_service
-from zikao_identity.crypto import Vault
-from zikao_identity.settings import IdentitySettings
 from zikao_identity.tokens import TokenSigner, write_private_key
 from zikao_kit.auth import Role
-from zikao_kit.db import create_engine, create_sessionmaker
 from zikao_kit.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from gateway import client_operation, drive, id_number  # noqa: E402
+from gateway import client_operation, drive, seed_candidates  # noqa: E402
 
 SITTING = "2099-04"
 COURSES = 4
-STEMS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
 ENTITIES = """query ($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
   ... on Candidate { results(sitting: $s) { course { code name kind } score grade passed status } }
 } }"""
@@ -66,34 +60,6 @@ PUBLISH = """mutation ($s: String!) { publishScores(sitting: $s) {
   __typename ... on Problem { code message } } }"""
 PROGRESS = """query ($id: ID!) { scoreImport(id: $id) { __typename ... on ScoreImport {
   status problem rowsTotal rowsChecked rowsRejected rowsApplied } ... on Problem { code } } }"""
-
-
-async def seed_readers(database_url: str, count: int) -> list[tuple[str, str]]:
-    """`count` candidates in identity (as registration makes them); ids and ticket numbers."""
-    settings = IdentitySettings(database_url=database_url)
-    vault = Vault.from_settings(settings.data_keys, settings.data_key_id, settings.index_key)
-    engine = create_engine(database_url, schema="identity", pool_size=1)
-    found = []
-    try:
-        for serial in range(count):
-            data = identity_service.NewCandidate(
-                name=f"陈{STEMS[serial % len(STEMS)]}{STEMS[serial // len(STEMS) % len(STEMS)]}",
-                id_number=id_number(serial + 1),
-                phone=f"136{serial:08d}",
-                email=None,
-                password="bench secret password",
-                region_code="0103",
-                security_question="我的小学",
-                security_answer="人和街小学",
-            )
-            async with create_sessionmaker(engine).begin() as session:
-                candidate = await identity_service.create_candidate(
-                    session, vault, data, today=date.today()
-                )
-            found.append((str(candidate.id), candidate.ticket_number))
-    finally:
-        await engine.dispose()
-    return found
 
 
 async def seed_sign_ups(database_url: str, rows: int, readers: list[tuple[str, str]]) -> None:
@@ -309,7 +275,7 @@ async def measure(
     write_private_key(key)
     signer = TokenSigner.load(key, issuer="zikao-identity", audience="zikao")
     say(f"setting up {arguments.rows:,} paid sign-ups (untimed)…")
-    readers = await seed_readers(database_url, arguments.readers)
+    readers = await seed_candidates(database_url, arguments.readers)
     await seed_sign_ups(database_url, arguments.rows, readers)
     path = work / "scores.csv"
     lines = await write_file(database_url, path)
@@ -369,9 +335,10 @@ async def measure(
             # Every reader's answer checked once (results there, no error), then the rate
             # measured by the separate raw-socket load process of bench/gateway.py, so that
             # the client's own CPU is not taken from the services it measures.
-            check = {"seconds": 0.0, "concurrency": 1}
             for url, bodies in ((graph, through_gateway), (f"{records}/graphql", straight)):
-                _, wrong = await reads_per_second(client, url, bodies, **check, each_once=True)
+                _, wrong = await reads_per_second(
+                    client, url, bodies, seconds=0.0, concurrency=1, each_once=True
+                )
                 if wrong:
                     raise SystemExit(f"{wrong} of {len(bodies)} readers got no results at {url}")
             rates = load_process(
