@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
 
 import httpx
-from contract import client_operations
-from e2e import RunningSystem, graphql, register_candidate
-from graphql import print_ast
+from e2e import OPERATIONS, RunningSystem, ask, register_candidate
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
@@ -25,7 +22,6 @@ from zikao_kit.db import create_engine, create_sessionmaker, utc_now
 from zikao_records import models
 from zikao_records.testing import ZHUANKE, a_result, a_sitting, ago
 
-OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
 SITTING = "2038-04"  # a sitting no other end-to-end test uses
 MINE = (
     "query { me { certificateApplications { id sitting course { code } score status readyOn } } }"
@@ -36,15 +32,6 @@ ONE = """query One($id: ID!) { certificateApplication(id: $id) { candidateId sit
 VIOLATE = """mutation Violate($input: ViolationInput!) { recordViolation(input: $input) {
   __typename ... on ViolationRecorded { violation { cancelsResult } }
   ... on Problem { code message } } }"""
-
-
-async def ask(
-    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str, **variables: Any
-) -> dict[str, Any]:
-    body = (await graphql(client, zikao.url, query, variables, token)).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def a_published_pass(database_url: str, candidate_id: uuid.UUID) -> None:

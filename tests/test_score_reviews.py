@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
 
 import httpx
-from contract import client_operations
-from e2e import RunningSystem, graphql, register_candidate
-from graphql import print_ast
+from e2e import OPERATIONS, RunningSystem, ask, register_candidate
 
 from zikao_identity.testing import an_id_number
 from zikao_kit.auth import Role
@@ -20,21 +17,11 @@ from zikao_kit.db import create_engine, create_sessionmaker
 from zikao_records import models
 from zikao_records.testing import ZHUANKE, a_result, a_sitting, ago
 
-OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
 SITTING = "2039-10"
 ANSWER = """mutation Answer($id: ID!, $score: Int) {
   answerScoreReview(id: $id, correctedScore: $score) { __typename
   ... on ScoreReviewAnswered { review { status originalScore correctedScore } }
   ... on Problem { code message } } }"""
-
-
-async def ask(
-    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str, **variables: Any
-) -> dict[str, Any]:
-    body = (await graphql(client, zikao.url, query, variables, token)).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def a_published_result(database_url: str, candidate_id: uuid.UUID) -> None:

@@ -10,10 +10,9 @@ import csv
 import io
 import random
 import uuid
-from typing import Any
 
 import httpx
-from e2e import RunningSystem, graphql, register_candidate
+from e2e import RunningSystem, ask, register_candidate
 
 from zikao_devrun.zikao import base_url
 from zikao_identity.testing import an_id_number
@@ -38,14 +37,6 @@ MERGE = """mutation Merge($kept: ID!, $merged: ID!) {
   ... on CandidatesMerged { moved { kind count } repeatedInIdentity } ... on Problem { code } } }"""
 RESULTS = """query Results($q: String!, $s: String!) { searchCandidates(query: $q, first: 1) {
   ... on CandidateSearchPage { items { mergedIntoId results(sitting: $s) { score } } } } }"""
-
-
-async def ask(client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str,
-              **variables: Any) -> dict[str, Any]:  # fmt: skip
-    body = (await graphql(client, zikao.url, query, variables, token)).json()
-    assert "errors" not in body, body
-    data: dict[str, Any] = body["data"]
-    return data
 
 
 async def seat_them(database_url: str, people: list[uuid.UUID]) -> models.Venue:
