@@ -13,7 +13,7 @@ from zikao_records.schema.candidate import Candidate
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
 from zikao_records.schema.certificates import CertificatesMutation, CertificatesQuery
 from zikao_records.schema.exemptions import ExemptionsMutation
-from zikao_records.schema.graduation import GraduationMutation, GraduationQuery
+from zikao_records.schema.graduation_applications import GraduationMutation, GraduationQuery
 from zikao_records.schema.imports import ImportsMutation, ImportsQuery
 from zikao_records.schema.lists import ListsQuery
 from zikao_records.schema.merges import MergesMutation

@@ -24,7 +24,8 @@ from zikao_records.schema.catalogue import Major
 from zikao_records.schema.certificates import CertificateApplication
 from zikao_records.schema.common import batch_many, batch_one, parse_sitting, unpaid_lapse
 from zikao_records.schema.exemptions import Exemption, Transfer
-from zikao_records.schema.graduation import GraduationApplication, GraduationAudit
+from zikao_records.schema.graduation import GraduationAudit
+from zikao_records.schema.graduation_applications import GraduationApplication
 from zikao_records.schema.scores import ExamResult, PassedCourse, ScoreReview
 from zikao_records.schema.signup import ExamRegistration
 from zikao_records.schema.violations import Violation
