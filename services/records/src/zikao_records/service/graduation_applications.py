@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zikao_kit import access, audit, clock
+from zikao_kit import audit, clock
 from zikao_kit.auth import Principal
 from zikao_kit.errors import InvalidInputError
 from zikao_records import errors
@@ -193,10 +193,7 @@ async def queue(
 ) -> list[ApplicationView]:
     """Staff's audit queue: applications of a status, oldest first; district staff see their
     region only (asking for another is `OutOfRegionError`)."""
-    own = access.staff_region(staff)
-    if own is not None:
-        scope.ensure_region(staff, region_code or own)
-        region_code = own
+    region_code = scope.covered_region(staff, region_code)
     rows = await GraduationRepository(session).queue(
         status=status, region_code=region_code, after=after, limit=limit
     )

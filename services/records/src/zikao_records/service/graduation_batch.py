@@ -42,10 +42,7 @@ async def start_run(
 ) -> GraduationAuditRun:
     """A new run (enqueue its job after the commit). District staff audit their own region
     only; a major that does not exist is `MajorNotFoundError`."""
-    own = access.staff_region(staff)
-    if own is not None:
-        scope.ensure_region(staff, region_code or own)
-        region_code = own
+    region_code = scope.covered_region(staff, region_code)
     if major_code is not None and not await MajorRepository(session).get_many([major_code]):
         raise errors.MajorNotFoundError()
     run = GraduationAuditRun(

@@ -43,6 +43,16 @@ def ensure_region(principal: Principal, region_code: str | None) -> None:
         raise OutOfRegionError()
 
 
+def covered_region(principal: Principal, asked: str | None) -> str | None:
+    """The region a staff member's list or run covers: district staff their own (asking for
+    another is `OutOfRegionError`); province-wide staff the one asked for, None for all."""
+    own = access.staff_region(principal)
+    if own is None:
+        return asked
+    ensure_region(principal, asked or own)
+    return own
+
+
 def ensure_venue(principal: Principal, venue: Venue) -> None:
     ensure_region(principal, venue.region_code)
 
