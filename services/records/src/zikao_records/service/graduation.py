@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -208,11 +208,10 @@ def _standing_items(major: Major, standing: Standing, today: date | None) -> lis
 
 
 def elective_needs(
-    major: Major, plan: Iterable[PlanItem], groups: Iterable[GroupRule], passed: Collection[str]
+    major: Major, plan: Sequence[PlanItem], groups: Iterable[GroupRule], passed: Collection[str]
 ) -> list[ElectiveNeed]:
     """What the electives still lack, per group and for the plan's credits, with the electives
     not passed yet that could meet it."""
-    plan = list(plan)
     electives = [i for i in plan if i.category is PlanCategory.ELECTIVE]
     options = {
         i.course.code: Option(i.course.code, i.course.name, i.course.credits) for i in electives
@@ -236,19 +235,20 @@ def elective_needs(
 
 def way_there(
     audit: GraduationAudit,
-    plan: Iterable[PlanItem],
+    plan: Sequence[PlanItem],
     groups: Iterable[GroupRule],
     passed: Collection[str],
     sitting: NextSitting,
+    added_courses: Mapping[str, Course],
 ) -> PlanAhead:
-    """The plan ahead of an audit: its missing courses and the electives it lacks."""
+    """The plan ahead of an audit: its missing courses (of the plan, or added) and the
+    electives it lacks."""
+    courses = {**added_courses, **{i.course.code: i.course for i in plan}}
     mandatory = [
-        Option(m.course_code, m.course_name or "", 0)
+        Option(code, courses[code].name, courses[code].credits)
         for m in audit.missing
-        if m.kind in _COURSE_ITEM_KINDS and m.course_code is not None
+        if m.kind in _COURSE_ITEM_KINDS and (code := m.course_code) is not None
     ]
-    credits = {i.course.code: i.course.credits for i in plan}
-    mandatory = [Option(o.code, o.name, credits.get(o.code, 0)) for o in mandatory]
     needs = elective_needs(audit.major, plan, groups, passed)
     return plan_ahead(mandatory, needs, sitting)
 
@@ -300,7 +300,9 @@ async def graduation_audits(
         )
         if sitting is not None:
             code, timetable = sitting
-            way = way_there(audit, plans[major.code], groups[major.code], passed, timetable)
+            way = way_there(
+                audit, plans[major.code], groups[major.code], passed, timetable, added_courses
+            )
             audit = replace(audit, plan=way, next_sitting=code)
         audits[candidate_id] = audit
     return audits
