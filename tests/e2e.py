@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,17 @@ from zikao_identity.settings import IdentitySettings
 from zikao_identity.testing import an_id_number
 from zikao_identity.tokens import TokenSigner
 from zikao_kit.auth import Role
-from zikao_kit.db import create_engine, create_sessionmaker
+from zikao_kit.db import create_engine, create_sessionmaker, utc_now
 
 ROOT = Path(__file__).resolve().parents[1]
 OPERATIONS = {o.name: print_ast(o.document) for o in client_operations()}
 PASSWORD = "records end to end 7"
+STAFF_SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
+                                  $v: VenueInput!) {
+  saveSitting(input: $s) { __typename ... on Problem { code message } }
+  setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
+  addVenue(input: $v) { __typename ... on Problem { code message } }
+}"""
 
 
 @dataclass
@@ -132,3 +138,47 @@ async def a_logged_in_candidate(
     token: str = session["logIn"]["accessToken"]
     me = await ask(client, zikao, "{ me { id } }", token)
     return me["me"]["id"], token
+
+
+async def an_open_sitting(
+    client: httpx.AsyncClient,
+    zikao: RunningSystem,
+    code: str,
+    venue: dict[str, Any],
+    *,
+    courses: tuple[tuple[str, int], ...] = (("03708", 0), ("00037", 5)),
+    exams_in_days: int = 40,
+    printing_opens: datetime | None = None,
+) -> None:
+    """A sitting open for sign-up since yesterday (for ten more days) whose exams fall
+    `exams_in_days` on, each course at its hour after the first slot's start, 150 minutes
+    long; ticket printing from a week before the exams unless `printing_opens` says; and
+    `venue` (name, address, region, rooms) added, as an admin sets them up."""
+    now = utc_now()
+    morning = now + timedelta(days=exams_in_days)
+    slot = timedelta(minutes=150)
+    entries = []
+    for course, hours in courses:
+        start = morning + timedelta(hours=hours)
+        entries.append(
+            {
+                "courseCode": course,
+                "startsAt": start.isoformat(),
+                "endsAt": (start + slot).isoformat(),
+            }
+        )
+    opens = printing_opens or morning - timedelta(days=7)
+    sitting = {
+        "code": code,
+        "name": f"{code[:4]}年{int(code[5:])}月",
+        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
+        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
+        "ticketPrintingOpensAt": opens.isoformat(),
+    }
+    admin = zikao.token("admin-e2e", Role.ADMIN)
+    data = await ask(client, zikao, STAFF_SETUP, admin, s=sitting, code=code, e=entries, v=venue)
+    assert [v["__typename"] for v in data.values()] == [
+        "SittingSaved",
+        "TimetableSet",
+        "VenueSaved",
+    ], data

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, ask
+from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, an_open_sitting, ask
 from sqlalchemy import text
 
 from zikao_documents.testing import tiny_png
@@ -32,12 +32,6 @@ from zikao_records.testing import a_result, a_sitting, ago
 
 SITTING = "2041-04"
 PASSED_SITTING = "2040-10"
-SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
-                         $v: VenueInput!) {
-  saveSitting(input: $s) { __typename ... on Problem { code message } }
-  setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
-  addVenue(input: $v) { __typename ... on Problem { code message } }
-}"""
 ALLOCATE = """mutation($s: String!) { startSeatAllocation(sitting: $s) { __typename
   ... on SeatAllocationStarted { run { id } } ... on Problem { code message } } }"""
 PROGRESS = "query($id: ID!) { seatAllocation(id: $id) { status } }"
@@ -62,30 +56,11 @@ TRANSCRIPT = """mutation { requestTranscript { __typename
 
 async def a_sitting_open_for_printing(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
     """Sign-up open, tickets printable from an hour ago, exams in 30 days; one venue in 渝中区."""
-    now = utc_now()
-    morning = now + timedelta(days=30)
-    slot = timedelta(minutes=150)
-    entries = [
-        {"courseCode": code, "startsAt": start.isoformat(), "endsAt": (start + slot).isoformat()}
-        for code, start in (("03708", morning), ("00037", morning + timedelta(hours=5)))
-    ]
-    sitting = {
-        "code": SITTING,
-        "name": "2041年4月",
-        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
-        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
-        "ticketPrintingOpensAt": (now - timedelta(hours=1)).isoformat(),
-    }
     venue = {"name": "重庆市巴蜀中学考点", "address": "重庆市渝中区张家花园", "regionCode": "0103"}
-    admin = zikao.token("admin-tickets", Role.ADMIN)
-    data = await ask(
-        client, zikao, SETUP, admin, s=sitting, code=SITTING, e=entries, v={**venue, "rooms": 1}
-    )
-    assert [v["__typename"] for v in data.values()] == [
-        "SittingSaved",
-        "TimetableSet",
-        "VenueSaved",
-    ], data
+    await an_open_sitting(
+        client, zikao, SITTING, {**venue, "rooms": 1}, exams_in_days=30,
+        printing_opens=utc_now() - timedelta(hours=1),
+    )  # fmt: skip
 
 
 async def sign_up_and_pay(

@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, ask
+from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, an_open_sitting, ask
 
 from zikao_kit.auth import Role
-from zikao_kit.db import utc_now
 from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 
@@ -22,12 +20,6 @@ SITTING = "2040-04"
 
 
 DISTRICT_VENUES = """{ venues(regionCode: "0103") { name address rooms { number } } }"""
-STAFF_SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntryInput!]!,
-                                  $v: VenueInput!) {
-  saveSitting(input: $s) { __typename ... on Problem { code message } }
-  setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
-  addVenue(input: $v) { __typename ... on Problem { code message } }
-}"""
 START = """mutation Start($s: String!) { startSeatAllocation(sitting: $s) { __typename
   ... on SeatAllocationStarted { run { id } } ... on Problem { code message } } }"""
 PROGRESS = """query Progress($id: ID!) {
@@ -39,34 +31,14 @@ PUBLISH = """mutation Publish($s: String!) { publishSeats(sitting: $s) { __typen
 async def set_up_the_sitting(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
     """An open sitting: 03708 and 03709 in the same morning slot, 00037 in the afternoon;
     a venue of two rooms in the candidate's district."""
-    now = utc_now()
-    morning = now + timedelta(days=40)
-    afternoon = morning + timedelta(hours=5)
-    slot = timedelta(minutes=150)
-    entries = [
-        {"courseCode": code, "startsAt": start.isoformat(), "endsAt": (start + slot).isoformat()}
-        for code, start in (("03708", morning), ("03709", morning), ("00037", afternoon))
-    ]
-    sitting = {
-        "code": SITTING,
-        "name": "2040年4月",
-        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
-        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
-        "ticketPrintingOpensAt": (morning - timedelta(days=7)).isoformat(),
-    }
     venue = {
         "name": "重庆市第二十九中学考点",
         "address": "重庆市渝中区中山二路",
         "regionCode": "0103",
         "rooms": 2,
     }
-    admin = zikao.token("admin-e2e", Role.ADMIN)
-    data = await ask(client, zikao, STAFF_SETUP, admin, s=sitting, code=SITTING, e=entries, v=venue)
-    assert [v["__typename"] for v in data.values()] == [
-        "SittingSaved",
-        "TimetableSet",
-        "VenueSaved",
-    ], data
+    courses = (("03708", 0), ("03709", 0), ("00037", 5))
+    await an_open_sitting(client, zikao, SITTING, venue, courses=courses)
 
 
 async def pay(

@@ -10,15 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
-from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, ask
-from test_records_signup import STAFF_SETUP
+from e2e import OPERATIONS, RunningSystem, a_logged_in_candidate, an_open_sitting, ask
 
 from zikao_kit.auth import Role
-from zikao_kit.db import utc_now
 from zikao_records.service.payments import SIGNATURE_HEADER, sign
 from zikao_records.settings import DEV_PAYMENT_NOTIFY_KEY
 
@@ -35,28 +32,8 @@ PUBLISH = """mutation Publish($s: String!) { publishScores(sitting: $s) { __type
 
 async def set_up_the_sitting(client: httpx.AsyncClient, zikao: RunningSystem) -> None:
     """An open sitting examining 03708 in the morning and 00037 in the afternoon."""
-    now = utc_now()
-    morning = now + timedelta(days=40)
-    slot = timedelta(minutes=150)
-    entries = [
-        {"courseCode": code, "startsAt": start.isoformat(), "endsAt": (start + slot).isoformat()}
-        for code, start in (("03708", morning), ("00037", morning + timedelta(hours=5)))
-    ]
-    sitting = {
-        "code": SITTING,
-        "name": "2042年4月",
-        "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
-        "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
-        "ticketPrintingOpensAt": (morning - timedelta(days=7)).isoformat(),
-    }
     venue = {"name": "成绩导入考点", "address": "重庆市渝中区", "regionCode": "0103", "rooms": 1}
-    admin = zikao.token("admin-e2e", Role.ADMIN)
-    data = await ask(client, zikao, STAFF_SETUP, admin, s=sitting, code=SITTING, e=entries, v=venue)
-    assert [v["__typename"] for v in data.values()] == [
-        "SittingSaved",
-        "TimetableSet",
-        "VenueSaved",
-    ], data
+    await an_open_sitting(client, zikao, SITTING, venue)
 
 
 async def pay(client: httpx.AsyncClient, zikao: RunningSystem, candidate_id: str) -> int:
