@@ -268,4 +268,4 @@ def standard_characters() -> str:
 def main() -> None:
     """`python -m zikao_documents.fonts`: converts the fonts now (install and image build)."""
     for face in FACES:
-        print(truetype_path(face))  # noqa: T201
+        sys.stdout.write(f"{truetype_path(face)}\n")  # the converted file, for the install's log
