@@ -113,3 +113,20 @@ fonts: .venv/.synced
 
 bench-documents: install
 	$(UV) run --no-sync zikao-run exec -- python bench/documents.py
+
+# GraphiQL's files (GraphiQL, React, ReactDOM from node_modules) copied into kit, which serves
+# them to the gateway's and the subgraphs' GraphiQL (zikao_kit.graphiql): no CDN at run time.
+.PHONY: graphiql-assets chromium
+install: graphiql-assets chromium
+graphiql-assets: .venv/.synced node_modules/.package-lock.json
+	$(UV) run --no-sync python -m zikao_kit.graphiql node_modules
+
+# Debian's chromium for the GraphiQL browser test (tests/test_graphiql_browser.py), as root or
+# through sudo; where neither can install it, that test is skipped and says why.
+APT_INSTALL := env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+chromium:
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then as=; elif sudo -n true 2>/dev/null; then as="sudo -n"; \
+	else echo "chromium: not installed (needs root or sudo); the browser test will be skipped"; exit 0; fi; \
+	$$as $(APT_INSTALL) || { $$as apt-get update && $$as $(APT_INSTALL); } \
+	  || echo "chromium: apt-get could not install it; the browser test will be skipped"

@@ -22,6 +22,7 @@ from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.subgraphs import SubgraphClient, decode, encode
 from zikao_gateway.supergraph import load_supergraph
+from zikao_kit.graphiql import OfflineGraphiQL, graphiql_routes
 from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
 from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_request_id
@@ -38,7 +39,7 @@ def caller_address(request: Request | WebSocket, proxies: TrustedProxies) -> str
     return client_address(peer, request.headers.get(FORWARDED_FOR), proxies)
 
 
-class GatewayGraphQL(GraphQL[GatewayContext, None]):
+class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
     parse or validate or is too large, bad variables, a plan past its timeout) then answers
@@ -138,6 +139,7 @@ def create_app(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             *health_routes({"supergraph": supergraph_loaded}),
+            *graphiql_routes(settings.graphiql_enabled),
         ],
         middleware=[
             Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS),

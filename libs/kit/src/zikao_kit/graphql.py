@@ -21,6 +21,7 @@ from zikao_kit import clock
 from zikao_kit.auth import TokenVerifier, bearer_token
 from zikao_kit.context import Context
 from zikao_kit.errors import DomainError, UnauthenticatedError
+from zikao_kit.graphiql import OfflineGraphiQL
 from zikao_kit.logging import current_request_id
 
 logger = logging.getLogger("zikao.graphql")
@@ -123,8 +124,9 @@ def build_schema(
 ContextFactory = Callable[[Request, Response | None], Context]
 
 
-class SubgraphGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI GraphQL app, with the caller's token verified into the context."""
+class SubgraphGraphQL(OfflineGraphiQL, GraphQL[Context, None]):
+    """Strawberry's ASGI GraphQL app, with the caller's token verified into the context and
+    kit's offline GraphiQL."""
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from zikao_kit.auth import JwksKeySource, TokenVerifier
 from zikao_kit.context import Context
 from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
+from zikao_kit.graphiql import graphiql_routes
 from zikao_kit.graphql import SubgraphGraphQL
 from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
@@ -130,6 +131,7 @@ def create_subgraph_app(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             *health_routes({"database": database_ready, "redis": redis_ready}),
+            *graphiql_routes(settings.graphiql_enabled),
             *routes,
         ],
         middleware=[

@@ -1,0 +1,3 @@
+from zikao_kit.graphiql.assets import main
+
+main()
