@@ -1,3 +1,4 @@
+import asyncio
 import time
 
 import jwt
@@ -66,3 +67,50 @@ async def test_unreachable_jwks_is_unauthenticated_not_a_crash() -> None:
     with pytest.raises(UnauthenticatedError):
         await verifier.verify(signer.issue(subject="a", role=Role.CANDIDATE, minutes=1).token)
     await source.aclose()
+
+
+class CountingKeys(StaticKeySource):
+    def __init__(self, keys: dict[str, object]) -> None:
+        super().__init__(keys)
+        self.asked = 0
+
+    async def key_for(self, kid: str) -> object:
+        self.asked += 1
+        return await super().key_for(kid)
+
+
+async def test_a_verified_token_is_remembered_until_it_expires() -> None:
+    signer = TokenSigner.load(None, issuer="zikao-identity", audience="zikao")
+    keys = CountingKeys({signer.kid: signer.public_key})
+    verifier = TokenVerifier(keys, issuer="zikao-identity", audience="zikao", remember=2)
+    token = signer.issue(subject="abc", role=Role.CANDIDATE, minutes=5).token
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert keys.asked == 1  # the second time needed no signature check
+    # a token that expired after it was remembered is refused, not served from memory
+    short = jwt.encode(
+        {
+            "sub": "b",
+            "role": "candidate",
+            "iat": int(time.time()),
+            "exp": time.time() + 1,
+            "iss": "zikao-identity",
+            "aud": "zikao",
+        },
+        signer._private_key,
+        algorithm="EdDSA",
+        headers={"kid": signer.kid},
+    )
+    await verifier.verify(short)
+    await asyncio.sleep(1.1)
+    with pytest.raises(UnauthenticatedError):
+        await verifier.verify(short)
+    # at most `remember` tokens are kept: the oldest goes first
+    others = [signer.issue(subject=s, role=Role.CANDIDATE, minutes=5).token for s in "xyz"]
+    for other in others:
+        await verifier.verify(other)
+    asked = keys.asked
+    await verifier.verify(others[-1])
+    assert keys.asked == asked
+    await verifier.verify(token)
+    assert keys.asked == asked + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -18,6 +19,11 @@ from zikao_kit.errors import ForbiddenError, UnauthenticatedError
 ALGORITHM = "EdDSA"
 JWKS_TTL_SECONDS = 300.0
 JWKS_REFRESH_FLOOR_SECONDS = 10.0
+VERIFIED_TOKENS_KEPT = 20_000
+"""Verified tokens a verifier remembers (each a few hundred bytes)."""
+VERIFIED_TOKEN_SECONDS = 60.0
+"""How long a verified token is known without a new check (a key withdrawn from the JWKS
+stops its tokens within this time)."""
 
 
 class Role(StrEnum):
@@ -99,13 +105,40 @@ class JwksKeySource:
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+    """Verifies access tokens; a token verified once is known again for a minute at most (and
+    never past its expiry), so that a candidate polling their results is not verified anew on
+    every request: the signature check is most of what a small read costs."""
+
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        remember: int = VERIFIED_TOKENS_KEPT,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self._remember = remember
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid access token; `UnauthenticatedError` for anything else."""
+        known = self._verified.get(token)
+        if known is not None:
+            principal, until = known
+            if time.monotonic() < until and time.time() < principal.expires_at:
+                return principal
+            del self._verified[token]
+        principal = await self._verify(token)
+        if self._remember:
+            self._verified[token] = (principal, time.monotonic() + VERIFIED_TOKEN_SECONDS)
+            if len(self._verified) > self._remember:
+                self._verified.popitem(last=False)  # the oldest
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as error:
