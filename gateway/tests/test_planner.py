@@ -176,3 +176,15 @@ async def test_plans_are_cached_per_document_and_bounded(gateway: Gateway, ask: 
     assert first is not None
     await ask(query)
     assert gateway.plans.get((query, None, ())) is first
+
+
+def test_a_shareable_root_field_is_taken_where_the_whole_selection_is() -> None:
+    """`me` is answered by identity and records alike: a query of records' fields only goes to
+    records alone, one of identity's fields to identity, and both to either first."""
+    zikao = load_supergraph(SUPERGRAPH)
+    results = plan(zikao, 'query { me { results(sitting: "2026-04") { score passed } } }')
+    assert shape(results) == [(0, "RECORDS", [], "query")]
+    names = plan(zikao, "query { me { name ticketNumber } }")
+    assert shape(names) == [(0, "IDENTITY", [], "query")]
+    both = plan(zikao, 'query { me { name results(sitting: "2026-04") { score } } }')
+    assert [f.graph for f in both.fetches] == ["IDENTITY", "RECORDS"]

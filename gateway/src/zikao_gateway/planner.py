@@ -141,11 +141,37 @@ class _PlanBuilder:
                 fetch = self._mutation_fetch(info, previous)
                 previous = fetch
             else:
-                graph = next((g for g in sorted(info.graphs) if g in by_graph), None)
-                graph = graph or min(info.graphs)
+                graph = self._root_graph(root_name, key, same, info, by_graph)
                 fetch = by_graph.get(graph) or self._root_fetch(graph, frozenset())
                 by_graph[graph] = fetch
             self.plan_field(fetch, fetch.selection_set, root_name, key, same, info, (), None)
+
+    def _root_graph(
+        self,
+        root_name: str,
+        key: str,
+        same: list[Field],
+        info: FieldInfo,
+        by_graph: Mapping[str, RootFetch],
+    ) -> str:
+        """The subgraph to take a query's root field from: of those that resolve it (a
+        `@shareable` field has several), the one whose plan of the field makes the fewest
+        fetches (a fetch the operation already makes is free); then one already fetched
+        from; then the first by name."""
+        if len(info.graphs) == 1:
+            return next(iter(info.graphs))
+        costs = []
+        for graph in sorted(info.graphs):
+            trial = _PlanBuilder(self.planner, self.kind)
+            fetch = trial._root_fetch(graph, frozenset())
+            try:
+                trial.plan_field(fetch, fetch.selection_set, root_name, key, same, info, (), None)
+            except PlanningError:
+                continue  # not reachable from there
+            costs.append((len(trial.fetches) - (graph in by_graph), graph not in by_graph, graph))
+        if not costs:
+            return min(info.graphs)  # planned again below, to raise the planning error
+        return min(costs)[2]
 
     def _root_fetch(self, graph: str, after: frozenset[int]) -> RootFetch:
         fetch = RootFetch(len(self.fetches), graph, after, self.kind, SelectionSet())

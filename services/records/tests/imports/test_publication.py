@@ -130,9 +130,9 @@ async def test_a_correction_invalidates_the_cached_results(
             fresh = await cached_results(cache, session, [key], now=datetime.now(UTC))
     finally:
         await forget(real_db, sitting)
-    assert [v.result.score for v in before[key]] == [58]
-    assert [v.result.score for v in stale[key]] == [58]  # served from the cache, no query
-    assert [v.result.score for v in fresh[key]] == [61]
+    assert [v.score for v in before[key]] == [58]
+    assert [v.score for v in stale[key]] == [58]  # served from the cache, no query
+    assert [v.score for v in fresh[key]] == [61]
 
 
 async def test_an_unpublished_sitting_shows_nothing_and_is_not_cached(

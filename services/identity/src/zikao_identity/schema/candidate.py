@@ -168,7 +168,8 @@ def _load_regions(context: Context) -> Callable[[Sequence[str]], Awaitable[list[
 
 @strawberry.type
 class CandidateQuery:
-    @strawberry.field(description="The signed-in candidate.")
+    # Records answers the same field for its own fields (shareable).
+    @strawberry.federation.field(shareable=True, description="The signed-in candidate.")
     async def me(self, info: Info[Context, None]) -> Candidate:
         principal = info.context.require_principal()
         candidate = await Candidate.resolve_reference(

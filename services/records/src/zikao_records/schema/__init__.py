@@ -9,7 +9,7 @@ import strawberry
 
 from zikao_kit.graphql import build_schema
 from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
-from zikao_records.schema.candidate import Candidate
+from zikao_records.schema.candidate import Candidate, CandidateQuery
 from zikao_records.schema.catalogue import CatalogueMutation, CatalogueQuery, Course
 from zikao_records.schema.certificates import CertificatesMutation, CertificatesQuery
 from zikao_records.schema.exemptions import ExemptionsMutation
@@ -28,6 +28,7 @@ from zikao_records.schema.violations import ViolationsMutation
 
 @strawberry.type
 class Query(
+    CandidateQuery,
     ImportsQuery,
     SignupQuery,
     SeatingQuery,

@@ -122,6 +122,16 @@ class Candidate:
         return await loader.load(candidate_id)
 
 
+@strawberry.type
+class CandidateQuery:
+    # Identity answers the same field: a query of records' fields only (this sitting's
+    # results, the passed courses) is then planned to records alone, one subgraph call.
+    @strawberry.federation.field(shareable=True, description="The signed-in candidate.")
+    def me(self, info: Info[Context, None]) -> Candidate:
+        principal = info.context.require_principal()
+        return Candidate(id=strawberry.ID(str(principal.candidate_id)))
+
+
 async def _readable(info: Info[Context, None], id: strawberry.ID) -> uuid.UUID:
     """The candidate's id, once the caller may read their records (`zikao_kit.access`, with
     the region records knows for them, loaded for all the request's candidates at once)."""
@@ -163,7 +173,7 @@ async def _results(
     context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamResult]]:
     found = await results_cache.published_results(context, session, keys, now=utc_now())
-    return {key: [ExamResult.from_view(v) for v in views] for key, views in found.items()}
+    return {key: [ExamResult.from_line(line) for line in lines] for key, lines in found.items()}
 
 
 async def _passes(

@@ -28,6 +28,9 @@ class CourseKind(Enum):
     PRACTICE = strawberry.enum_value("PRACTICE", description="实践考核, graded")
 
 
+COURSE_KINDS = {models.CourseKind(kind.name): kind for kind in CourseKind}
+
+
 @strawberry.enum(description="How a practice course is graded.")
 class GradeScheme(Enum):
     FIVE_LEVEL = strawberry.enum_value("FIVE_LEVEL", description="优秀/良好/中等/及格/不及格")

@@ -7,7 +7,8 @@ from enum import Enum
 
 import strawberry
 
-from zikao_records.schema.catalogue import Course
+from zikao_records import models
+from zikao_records.schema.catalogue import COURSE_KINDS, Course
 from zikao_records.service import scores
 
 
@@ -16,6 +17,9 @@ class ResultStatus(Enum):
     NORMAL = strawberry.enum_value("NORMAL", description="sat the exam")
     ABSENT = strawberry.enum_value("ABSENT", description="缺考")
     CANCELLED = strawberry.enum_value("CANCELLED", description="cancelled for a violation (违规)")
+
+
+RESULT_STATUSES = {models.ResultStatus(status.name): status for status in ResultStatus}
 
 
 @strawberry.enum(description="Where a pass comes from.")
@@ -43,14 +47,18 @@ class ExamResult:
     status: ResultStatus
 
     @classmethod
-    def from_view(cls, view: scores.ResultView) -> ExamResult:
-        result = view.result
+    def from_line(cls, line: scores.ResultLine) -> ExamResult:
         return cls(
-            course=Course.from_model(view.course),
-            score=result.score,
-            grade=result.grade,
-            passed=result.passed,
-            status=ResultStatus(result.status.value),
+            course=Course(
+                code=line.course_code,
+                name=line.course_name,
+                credits=line.course_credits,
+                kind=COURSE_KINDS[line.course_kind],
+            ),
+            score=line.score,
+            grade=line.grade,
+            passed=line.passed,
+            status=RESULT_STATUSES[line.status],
         )
 
 

@@ -34,10 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_kit.context import Context
 from zikao_records.import_settings import ImportSettings, import_settings
-from zikao_records.models import Course, ExamResult
+from zikao_records.models import CourseKind, ResultStatus
 from zikao_records.repository.base import CandidateSitting
 from zikao_records.repository.imports import ResultsReadRepository
-from zikao_records.service.scores import ResultView
+from zikao_records.service.scores import ResultLine
 from zikao_records.service.sittings import published_by
 from zikao_records.settings import records_settings
 
@@ -51,8 +51,10 @@ end
 return 0
 """
 
-Rows = list[tuple[ExamResult, Course]]
-Loaded = dict["CandidateSitting", tuple[Rows, datetime]]
+Lines = list[ResultLine]
+Loaded = dict["CandidateSitting", tuple[Lines, datetime]]
+KINDS = {kind.value: kind for kind in CourseKind}
+STATUSES = {status.value: status for status in ResultStatus}
 Load = Callable[[AsyncSession, list["CandidateSitting"]], Awaitable[Loaded]]
 
 
@@ -108,7 +110,7 @@ class ResultsCache:
         *,
         now: datetime,
         load: Load,
-    ) -> dict[CandidateSitting, Rows]:
+    ) -> dict[CandidateSitting, Lines]:
         """Each (candidate, sitting)'s results if the sitting is published by `now`: from
         Redis, else from `load` (PostgreSQL, which also gives the publication time), then
         kept. A sitting Redis knows no publication of is asked of PostgreSQL, in the same one
@@ -129,7 +131,7 @@ class ResultsCache:
             if published_by(known.get(key[1]), now) is not None
         ]
         entries = await self.redis.mget([self._results_key(*key) for key, _ in cached])
-        found: dict[CandidateSitting, Rows] = {}
+        found: dict[CandidateSitting, Lines] = {}
         misses = [key for key in wanted if key[1] not in known]
         for (key, stamp), entry in zip(cached, entries, strict=True):
             rows = _decode(entry, stamp)
@@ -161,40 +163,51 @@ async def invalidate(context: Context, candidate_id: uuid.UUID, sitting_code: st
     await ResultsCache.of(context).invalidate(candidate_id, sitting_code)
 
 
-def _encode(rows: Rows, stamp: str) -> str:
+def _encode(lines: Lines, stamp: str) -> str:
     return json.dumps(
-        {
-            "published": stamp,
-            "rows": [
-                [result.model_dump(mode="json"), course.model_dump(mode="json")]
-                for result, course in rows
-            ],
-        },
+        {"published": stamp, "rows": [_row(line) for line in lines]},
         ensure_ascii=False,
         separators=(",", ":"),
     )
+
+
+def _row(line: ResultLine) -> list[Any]:
+    return [
+        line.course_code,
+        line.course_name,
+        line.course_credits,
+        line.course_kind.value,
+        line.score,
+        line.grade,
+        line.passed,
+        line.status.value,
+    ]
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _decode(entry: Any, stamp: str) -> Rows | None:
-    """The rows of an entry of the publication `stamp`; None for none, or another's."""
+def _decode(entry: Any, stamp: str) -> Lines | None:
+    """The lines of an entry of the publication `stamp`; None for none, or another's (or one
+    written in another shape, by an older release)."""
     if entry is None:
         return None
     data = json.loads(entry)
     if data.get("published") != stamp:
         return None
-    return [
-        (ExamResult.model_validate(result), Course.model_validate(course))
-        for result, course in data["rows"]
-    ]
+    try:
+        return [
+            ResultLine(code, name, credits, KINDS[kind], score, grade, passed, STATUSES[status])
+            for code, name, credits, kind, score, grade, passed, status in data["rows"]
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def published_results(
     context: Context, session: AsyncSession, keys: Collection[CandidateSitting], *, now: datetime
-) -> dict[CandidateSitting, list[ResultView]]:
+) -> dict[CandidateSitting, list[ResultLine]]:
     """`scores.published_results` through the request's cache."""
     return await cached_results(ResultsCache.of(context), session, keys, now=now)
 
@@ -205,7 +218,7 @@ async def cached_results(
     keys: Collection[CandidateSitting],
     *,
     now: datetime,
-) -> dict[CandidateSitting, list[ResultView]]:
+) -> dict[CandidateSitting, list[ResultLine]]:
     """Results per (candidate, sitting), all of them once the sitting is published, else
     none; from the cache, else PostgreSQL."""
 
@@ -214,9 +227,9 @@ async def cached_results(
         repository = ResultsReadRepository(session)
         for result, course, code, moment in await repository.published(missing, now=now):
             if moment is not None:  # always: the query keeps published sittings only
-                rows, _ = found.setdefault((result.candidate_id, code), ([], moment))
-                rows.append((result, course))
+                lines, _ = found.setdefault((result.candidate_id, code), ([], moment))
+                lines.append(ResultLine.of(result, course))
         return found
 
-    rows = await cache.results(session, keys, now=now, load=load)
-    return {key: [ResultView(r, c) for r, c in value] for key, value in rows.items() if value}
+    lines = await cache.results(session, keys, now=now, load=load)
+    return {key: value for key, value in lines.items() if value}

@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zikao_kit import clock
 from zikao_records.models import (
     Course,
+    CourseKind,
     ExamResult,
     MajorLevel,
     ResultSource,
+    ResultStatus,
     ScoreReview,
 )
 from zikao_records.repository.base import CandidateSitting
@@ -38,6 +40,34 @@ LOCAL_SOURCES = frozenset({ResultSource.EXAM, ResultSource.PRACTICE, ResultSourc
 class ResultView:
     result: ExamResult
     course: Course
+
+
+@dataclass(frozen=True, slots=True)
+class ResultLine:
+    """A published result as its candidate reads it (考试结果查询): the facts shown and nothing
+    else, plain, so that the results cache gives it back without building models."""
+
+    course_code: str
+    course_name: str
+    course_credits: int
+    course_kind: CourseKind
+    score: int | None
+    grade: str | None
+    passed: bool
+    status: ResultStatus
+
+    @classmethod
+    def of(cls, result: ExamResult, course: Course) -> ResultLine:
+        return cls(
+            course.code,
+            course.name,
+            course.credits,
+            course.kind,
+            result.score,
+            result.grade,
+            result.passed,
+            result.status,
+        )
 
 
 class PassFacts(Protocol):
