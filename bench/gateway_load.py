@@ -43,6 +43,8 @@ class Target:
     requests: tuple[bytes, ...]
     process_group: int | None
     """The gateway's process group, whose CPU time is counted while it is driven."""
+    cpu_groups: dict[str, int]
+    """More process groups (a subgraph's, by name) whose CPU time is counted alike."""
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Target:
@@ -60,7 +62,14 @@ class Target:
                 *(f"{name}: {value}" for name, value in (item.get("headers") or {}).items()),
             ]
             requests.append(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        return cls(raw["label"], host, port, tuple(requests), raw.get("process_group"))
+        return cls(
+            raw["label"],
+            host,
+            port,
+            tuple(requests),
+            raw.get("process_group"),
+            dict(raw.get("cpu_groups") or {}),
+        )
 
 
 class Failure(Exception):
@@ -117,6 +126,7 @@ class Counts:
         self.latencies: list[float] = []
         self.failed = 0
         self.cpu = 0.0
+        self.cpu_by: dict[str, float] = {}
         self.example_failure = ""
 
 
@@ -156,11 +166,15 @@ async def warm_up(target: Target, concurrency: int) -> None:
 async def drive(target: Target, seconds: float, concurrency: int, counts: Counts) -> float:
     """``seconds`` of load on the target, counted into ``counts``; the time it took."""
     cpu = cpu_seconds(target.process_group)
+    cpu_by = {name: cpu_seconds(group) for name, group in target.cpu_groups.items()}
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(*(connection(target, deadline, counts) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     counts.cpu += cpu_seconds(target.process_group) - cpu
+    for name, group in target.cpu_groups.items():
+        spent = cpu_seconds(group) - cpu_by[name]
+        counts.cpu_by[name] = counts.cpu_by.get(name, 0.0) + spent
     return elapsed
 
 
@@ -181,6 +195,10 @@ def summary(target: Target, counts: Counts, elapsed: float) -> dict[str, Any]:
         "p50_ms": percentile(0.50),
         "p99_ms": percentile(0.99),
         "cpu_ms": 1000 * counts.cpu / len(latencies) if latencies else float("nan"),
+        "cpu_ms_by": {
+            name: 1000 * spent / len(latencies) if latencies else float("nan")
+            for name, spent in counts.cpu_by.items()
+        },
     }
 
 

@@ -244,15 +244,18 @@ def load_process(
     *,
     seconds: float,
     concurrency: int,
+    cpu_groups: dict[str, int],
 ) -> dict[str, dict[str, Any]]:
     """Each target driven in turn by bench/gateway.py's load process (a process of its own,
-    raw sockets): its answers/s and percentiles, by label."""
+    raw sockets): its answers/s and percentiles, by label, and the CPU time each process of
+    `cpu_groups` (by name: its process group) spent per answer."""
     groups = [
         [
             {
                 "label": label,
                 "url": url,
                 "requests": [{"body": body, "headers": headers} for body, headers in bodies],
+                "cpu_groups": cpu_groups,
             }
         ]
         for label, (url, bodies) in targets.items()
@@ -345,11 +348,19 @@ async def measure(
                 {"gateway": (graph, through_gateway), "records": (f"{records}/graphql", straight)},
                 seconds=arguments.seconds,
                 concurrency=arguments.concurrency,
+                cpu_groups={
+                    name: pid
+                    for name, pid in system.pids.items()
+                    if name in ("gateway", "identity", "records")
+                },
             )
     gateway_rate, records_rate = rates["gateway"]["rate"], rates["records"]["rate"]
     failed = {label: r["failed"] for label, r in rates.items() if r["failed"]}
     if failed:
         say(f"failed reads: {failed}")
+    for label, rate in rates.items():
+        spent = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(rate["cpu_ms_by"].items()))
+        say(f"CPU ms per read, {label}: {spent}")
     say(
         f"reference: MyResults straight at the records subgraph {records_rate:.0f} reads/s"
         f" (p99 {rates['records']['p99_ms']:.0f} ms); plain COPY of the file into a bare table"
