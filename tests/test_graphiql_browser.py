@@ -83,7 +83,8 @@ async def test_graphiql_runs_a_staff_query_with_a_pasted_token_offline(
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     response = await page.goto(zikao.url)
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
 
     response_window = page.locator(".graphiql-response")
     await run_in_graphiql(page, COURSES)  # no token yet: refused
