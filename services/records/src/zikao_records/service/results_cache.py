@@ -119,26 +119,29 @@ class ResultsCache:
         if not wanted:
             return {}
         sittings = sorted({sitting for _, sitting in wanted})
-        times = await self.redis.mget([self._published_key(code) for code in sittings])
+        # One round trip: the sittings' publication times and every entry, the entries used
+        # only for a sitting published by `now` and only when written under that publication.
+        values = await self.redis.mget(
+            [self._published_key(code) for code in sittings]
+            + [self._results_key(*key) for key in wanted]
+        )
+        times, entries = values[: len(sittings)], values[len(sittings) :]
         known = {
             code: datetime.fromisoformat(_text(value))
             for code, value in zip(sittings, times, strict=True)
             if value is not None
         }
-        cached = [
-            (key, known[key[1]].isoformat())
-            for key in wanted
-            if published_by(known.get(key[1]), now) is not None
-        ]
-        entries = await self.redis.mget([self._results_key(*key) for key, _ in cached])
         found: dict[CandidateSitting, Lines] = {}
         misses = [key for key in wanted if key[1] not in known]
-        for (key, stamp), entry in zip(cached, entries, strict=True):
-            rows = _decode(entry, stamp)
-            if rows is None:
+        for key, entry in zip(wanted, entries, strict=True):
+            moment = known.get(key[1])
+            if moment is None or published_by(moment, now) is None:
+                continue  # asked of PostgreSQL (unknown) or not shown yet (not published)
+            lines = _decode(entry, moment.isoformat())
+            if lines is None:
                 misses.append(key)
             else:
-                found[key] = rows
+                found[key] = lines
         if not misses:
             return found
         loaded = await load(session, misses)
