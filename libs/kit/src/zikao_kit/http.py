@@ -82,8 +82,9 @@ class RequestIdMiddleware:
             )
 
 
-def health_routes(checks: dict[str, ReadinessCheck]) -> list[Route]:
-    """`/healthz` (the process is alive), `/readyz` (each dependency answers), `/metrics`."""
+def health_routes(checks: dict[str, ReadinessCheck], *, metrics: bool = True) -> list[Route]:
+    """`/healthz` (the process is alive), `/readyz` (each dependency answers), `/metrics`
+    (left out when the app serves its own, as the gateway does)."""
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -99,14 +100,11 @@ def health_routes(checks: dict[str, ReadinessCheck]) -> list[Route]:
             return JSONResponse({"status": "unavailable", "failed": failed}, status_code=503)
         return JSONResponse({"status": "ready", "checked": sorted(checks)})
 
-    async def metrics(_: Request) -> Response:
+    async def exposition(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    return [
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics),
-    ]
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    return [*routes, Route("/metrics", exposition)] if metrics else routes
 
 
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
