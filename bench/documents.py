@@ -6,10 +6,11 @@
    how the font goes in.
 2. The worker path: a database of its own on the server of DATABASE_URL (dropped at the end)
    with the documents schema; PENDING ticket requests for distinct candidates (as
-   `request_document` leaves them) and their arq jobs queued (`enqueue_render`, as after the
-   commit), on a queue of its own; then `arq zikao_documents.worker.WorkerSettings` processes
-   render and store every ticket (files in a temporary folder). One worker on a smaller batch
-   gives the rate per worker (tickets READY per second between the first and the last); two
+   `request_document` leaves them) and their arq jobs queued as a sitting's batch queues them
+   after its commit (`enqueue_renders`: a job per chunk of requests), on a queue of its own;
+   then `arq zikao_documents.worker.WorkerSettings` processes render and store every ticket
+   (files in a temporary folder). One worker on a smaller batch gives the rate per worker
+   (tickets READY per second from the first attempt's start until the last is READY); two
    workers on a 10,000-candidate sitting give the wall time, from starting the workers (their
    start-up, font parsing included) until PostgreSQL counts every request READY.
 
@@ -45,7 +46,7 @@ from PIL import Image, ImageDraw
 
 from zikao_documents import fonts
 from zikao_documents.content import content_json, parse_content
-from zikao_documents.jobs import enqueue_render
+from zikao_documents.jobs import enqueue_renders
 from zikao_documents.layouts import admission_ticket
 from zikao_documents.models import DocumentKind, DocumentRequest
 from zikao_documents.render import format_code, render_pdf
@@ -249,10 +250,10 @@ async def make_requests(url: str, count: int, photo: str) -> list[uuid.UUID]:
 
 
 async def enqueue_all(redis_url: str, queue: str, ids: list[uuid.UUID]) -> None:
+    """Wakes the renders as a sitting's batch does: `RENDER_CHUNK` requests a job."""
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     try:
-        for document_id in ids:
-            await enqueue_render(redis, document_id, attempts=0, queue_name=queue)
+        await enqueue_renders(redis, [(i, 0) for i in ids], queue_name=queue)
     finally:
         await redis.aclose()
 
@@ -266,11 +267,12 @@ async def forget_queue(redis_url: str, queue: str) -> None:
 
 
 async def readiness(url: str, ids: list[uuid.UUID]) -> tuple[int, float | None]:
-    """How many of `ids` are READY, and the seconds between the first and the last of them."""
+    """How many of `ids` are READY, and the seconds from the first attempt's start to the last
+    READY (a chunk job records its tickets together, so the first READY comes a chunk late)."""
     connection = await asyncpg.connect(url)
     try:
         count, first, last = await connection.fetchrow(
-            "SELECT count(*), min(ready_at), max(ready_at) FROM documents.document_request"
+            "SELECT count(*), min(attempted_at), max(ready_at) FROM documents.document_request"
             " WHERE id = ANY($1::uuid[]) AND status = 'READY'",
             ids,
         )
@@ -290,7 +292,7 @@ async def readiness(url: str, ids: list[uuid.UUID]) -> tuple[int, float | None]:
 @dataclass
 class Run:
     wall: float  # seconds from starting the workers until every request was READY
-    span: float | None  # seconds between the first and the last READY
+    span: float | None  # seconds from the first attempt's start to the last READY
     cpu: float  # CPU seconds the worker processes used (user + system), start-up included
 
 
@@ -385,7 +387,7 @@ def main() -> int:
         storage = Path(folder) / "one"
         one = run_workers(url, redis_url, 1, single, storage, args.limit)
         check_files(url, single, storage, 50)
-        per_worker = (len(single) - 1) / one.span if one.span else float("nan")
+        per_worker = len(single) / one.span if one.span else float("nan")
         sys.stdout.write(
             f"1 worker: {len(single)} tickets in {one.wall:.1f} s from its start "
             f"({per_worker:.0f}/s once started; the worker used {one.cpu:.1f} CPU s, "

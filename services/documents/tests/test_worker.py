@@ -11,7 +11,7 @@ from arq import Retry, Worker
 from arq.connections import ArqRedis, create_pool
 
 from zikao_documents import service
-from zikao_documents.jobs import enqueue_render, render_job_id
+from zikao_documents.jobs import RENDER_CHUNK, enqueue_render, enqueue_renders, render_job_id
 from zikao_documents.models import DocumentRequest, DocumentStatus
 from zikao_documents.rendering import ATTEMPTS_EXHAUSTED
 from zikao_documents.settings import DocumentsSettings
@@ -21,6 +21,7 @@ from zikao_documents.worker import (
     WorkerDeps,
     WorkerSettings,
     render_document,
+    render_documents,
     sweep_unfinished,
 )
 from zikao_kit.db import Sessionmaker, utc_now
@@ -57,8 +58,10 @@ class BrokenDisk(LocalStorage):
         await super().write(key, data)
 
 
-async def _work_off(deps: WorkerDeps, redis_url: str) -> Worker:
-    """Runs a real arq worker on the test's queue until it is empty (deferred retries too)."""
+async def _work_off(deps: WorkerDeps, redis_url: str, max_jobs: int = 10) -> Worker:
+    """Runs a real arq worker on the test's queue until it is empty (deferred retries too);
+    jobs that run side by side share the test's one connection, so give one at a time to
+    jobs of several transactions each."""
     worker = Worker(
         functions=WorkerSettings.functions,
         queue_name=deps.settings.queue_name,
@@ -67,6 +70,7 @@ async def _work_off(deps: WorkerDeps, redis_url: str) -> Worker:
         handle_signals=False,
         poll_delay=0.05,
         keep_result=0,
+        max_jobs=max_jobs,
         ctx={"deps": deps},
     )
     try:
@@ -185,6 +189,43 @@ async def test_a_request_out_of_attempts_fails(
     assert (failed.status, failed.last_error) == (DocumentStatus.FAILED, ATTEMPTS_EXHAUSTED)
 
 
+async def test_a_chunk_job_renders_and_records_each_request_on_its_own(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, storage: LocalStorage
+) -> None:
+    fresh, other, done, broken = [await make_request() for _ in range(4)]
+    assert await render_document({"deps": deps}, str(done.id)) == "ready"
+    await _update(db, broken, content={"broken": True})
+    ids = [str(d.id) for d in (fresh, other, done, broken)] + [str(uuid.uuid4())]
+    assert await render_documents({"deps": deps}, ids) == {"ready": 2, "skipped": 2, "failed": 1}
+    for document in (fresh, other):
+        ready = await _stored(db, document)
+        assert (ready.status, ready.attempts, ready.lease_until) == (DocumentStatus.READY, 1, None)
+        assert ready.storage_key is not None
+        assert hashlib.sha256(await storage.read(ready.storage_key)).hexdigest() == ready.sha256
+    assert (await _stored(db, done)).attempts == 1  # done before: no second attempt
+    failed = await _stored(db, broken)
+    assert (failed.status, failed.last_error) == (DocumentStatus.FAILED, "invalid_content")
+    assert await render_documents({"deps": deps}, ids) == {"skipped": 5}
+
+
+async def test_a_chunk_retries_only_what_a_transient_error_stopped(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker
+) -> None:
+    first, second = await make_request(), await make_request()
+    flaky = WorkerDeps(deps.settings, deps.db, BrokenDisk(deps.settings.storage_dir, failures=1))
+    ids = [str(first.id), str(second.id)]
+    with pytest.raises(Retry) as retry:
+        await render_documents({"deps": flaky}, ids)
+    assert retry.value.defer_score == deps.settings.retry_backoff_seconds * 1000
+    waiting, ready = await _stored(db, first), await _stored(db, second)
+    assert (waiting.status, waiting.last_error) == (DocumentStatus.PENDING, "transient:OSError")
+    assert ready.status is DocumentStatus.READY
+    assert await render_documents({"deps": flaky}, ids) == {"ready": 1, "skipped": 1}
+    again, untouched = await _stored(db, first), await _stored(db, second)
+    assert (again.status, again.attempts, again.last_error) == (DocumentStatus.READY, 2, None)
+    assert (untouched.attempts, untouched.ready_at) == (1, ready.ready_at)
+
+
 async def test_the_sweeper_wakes_requests_whose_wake_up_was_lost(
     make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, arq_pool: ArqRedis
 ) -> None:
@@ -234,6 +275,22 @@ async def test_a_real_worker_renders_an_enqueued_request(
     assert (await _stored(db, document)).status is DocumentStatus.READY
     # The finished job left no key behind, so the request can be woken again.
     assert await enqueue_render(arq_pool, document.id, attempts=0, queue_name=queue)
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+async def test_a_real_worker_renders_many_requests_a_chunk_a_job(
+    make_request: MakeRequest, deps: WorkerDeps, db: Sessionmaker, arq_pool: ArqRedis,
+    redis_url: str,
+) -> None:  # fmt: skip
+    documents = [await make_request() for _ in range(RENDER_CHUNK + 3)]
+    waiting = [(d.id, 0) for d in documents]
+    queue = deps.settings.queue_name
+    assert await enqueue_renders(arq_pool, waiting, queue_name=queue) == 2
+    assert await enqueue_renders(arq_pool, waiting, queue_name=queue) == 0  # already queued
+    worker = await _work_off(deps, redis_url, max_jobs=1)
+    assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)
+    stored = [await _stored(db, d) for d in documents]
+    assert {(s.status, s.attempts) for s in stored} == {(DocumentStatus.READY, 1)}
 
 
 @pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")

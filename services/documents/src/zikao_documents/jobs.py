@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 
 from arq.connections import ArqRedis
 
@@ -26,6 +28,38 @@ async def enqueue_render(
     it has: 0 when new); False when a job for it is already queued or running."""
     job_id = render_job_id(document_id, attempts)
     return await enqueue(redis, RENDER_JOB, document_id, job_id=job_id, queue_name=queue_name)
+
+
+RENDER_MANY_JOB = "render_documents"
+# Requests a render job takes at once when many are woken together (a sitting's tickets): the
+# Redis round trips and transactions of a job are shared by the chunk, and a chunk stays far
+# inside the job timeout even with a few chunks running side by side on a busy core.
+RENDER_CHUNK = 20
+
+
+def render_chunk_job_id(documents: Sequence[tuple[uuid.UUID, int]]) -> str:
+    """One job id per chunk of (request, attempts): the same chunk woken twice is queued once."""
+    names = ",".join(f"{document_id}:{attempts}" for document_id, attempts in documents)
+    return f"render-many:{hashlib.sha256(names.encode()).hexdigest()[:32]}"
+
+
+async def enqueue_renders(
+    redis: ArqRedis, documents: Sequence[tuple[uuid.UUID, int]], *, queue_name: str
+) -> int:
+    """Wakes workers for many requests (id and attempts each), `RENDER_CHUNK` to a job (call
+    after the commit that made them); returns how many jobs were queued."""
+    queued = 0
+    for start in range(0, len(documents), RENDER_CHUNK):
+        chunk = documents[start : start + RENDER_CHUNK]
+        job = await redis.enqueue_job(
+            RENDER_MANY_JOB,
+            [str(document_id) for document_id, _ in chunk],
+            request_id=current_request_id(),
+            _job_id=render_chunk_job_id(chunk),
+            _queue_name=queue_name,
+        )
+        queued += job is not None
+    return queued
 
 
 PREPARE_JOB = "prepare_ticket_batch"

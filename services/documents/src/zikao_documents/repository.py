@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import String, Uuid, column, func, or_, select, text, update, values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -51,6 +51,52 @@ class DocumentRequestRepository:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
+
+    async def lock_many(
+        self, document_ids: Sequence[uuid.UUID], *, skip_locked: bool = False
+    ) -> Sequence[DocumentRequest]:
+        """The requests, row-locked until the transaction ends, in one statement; with
+        `skip_locked`, those another transaction holds are left out."""
+        result = await self.session.execute(
+            select(DocumentRequest)
+            .where(col(DocumentRequest.id).in_(document_ids))
+            .with_for_update(skip_locked=skip_locked)
+            .execution_options(populate_existing=True)
+        )
+        return result.scalars().all()
+
+    async def mark_ready(
+        self, files: Sequence[tuple[uuid.UUID, str, str]], now: datetime
+    ) -> Sequence[uuid.UUID]:
+        """Records each (id, sha256, storage key) READY unless its request is done already
+        (READY or FAILED: another job finished it), in one statement; returns the ids it
+        marked. The UPDATE takes each row's lock and checks the status under it."""
+        if not files:
+            return []
+        stored = values(
+            column("id", Uuid()),
+            column("sha256", String()),
+            column("storage_key", String()),
+            name="stored",
+        ).data(list(files))
+        result = await self.session.execute(
+            update(DocumentRequest)
+            .where(
+                col(DocumentRequest.id) == stored.c.id,
+                col(DocumentRequest.status).in_(UNFINISHED_STATUSES),
+            )
+            .values(
+                sha256=stored.c.sha256,
+                storage_key=stored.c.storage_key,
+                status=DocumentStatus.READY,
+                ready_at=now,
+                last_error=None,
+                lease_until=None,
+            )
+            .returning(col(DocumentRequest.id))
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalars().all()
 
     async def live(
         self, candidate_id: uuid.UUID, kind: DocumentKind, sitting: str | None, content_sha256: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from zikao_documents import batches, fonts, rendering, sources
 from zikao_documents.graph import GraphClient, UpstreamError
-from zikao_documents.jobs import PREPARE_JOB, RENDER_JOB, enqueue_prepare, enqueue_render
+from zikao_documents.jobs import (
+    PREPARE_JOB,
+    RENDER_JOB,
+    RENDER_MANY_JOB,
+    enqueue_prepare,
+    enqueue_render,
+    enqueue_renders,
+)
 from zikao_documents.models import SCHEMA
 from zikao_documents.render import RenderError
 from zikao_documents.settings import DocumentsSettings, get_settings
@@ -35,6 +43,7 @@ logger = logging.getLogger("zikao.documents.worker")
 WorkerContext = dict[str, Any]
 # Worth another attempt: the disk or the database hiccuped, not the document.
 TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
+READY, SKIPPED, FAILED = "ready", "skipped", "failed"
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,26 @@ def deps_of(ctx: WorkerContext) -> WorkerDeps:
 async def render_document(
     ctx: WorkerContext, document_id: str, request_id: str | None = None
 ) -> str:
-    """Renders one request to a stored PDF; safe to run twice. Returns what happened."""
+    """Renders one request to a stored PDF; safe to run twice. Returns what happened: ready,
+    skipped (nothing to do, or another job finished it) or failed."""
     token = set_request_id(request_id or ctx.get("job_id"))
     try:
-        return await _render(deps_of(ctx), uuid.UUID(document_id))
+        outcomes = await _render(deps_of(ctx), [uuid.UUID(document_id)])
+        return outcomes.get(uuid.UUID(document_id), SKIPPED)
+    finally:
+        reset_request_id(token)
+
+
+async def render_documents(
+    ctx: WorkerContext, document_ids: list[str], request_id: str | None = None
+) -> dict[str, int]:
+    """Renders a chunk of requests (a sitting's tickets), each on its own terms as
+    `render_document` would; one job instead of one per request spares the Redis round trips
+    and the transactions per ticket. Returns how many ended in each way."""
+    token = set_request_id(request_id or ctx.get("job_id"))
+    try:
+        outcomes = await _render(deps_of(ctx), [uuid.UUID(i) for i in document_ids])
+        return dict(Counter(outcomes.get(uuid.UUID(i), SKIPPED) for i in document_ids))
     finally:
         reset_request_id(token)
 
@@ -70,45 +95,102 @@ def retry_delay(settings: DocumentsSettings, attempt: int) -> timedelta:
     return timedelta(seconds=settings.retry_backoff_seconds * 2 ** (attempt - 1))
 
 
-async def _render(deps: WorkerDeps, document_id: uuid.UUID) -> str:
+async def _render(deps: WorkerDeps, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Counts the attempts, draws and stores the PDFs, records them; a transient failure puts
+    its requests back for a retry of the job (`Retry`) or, out of attempts, fails them."""
     settings = deps.settings
-    max_attempts = settings.render_max_attempts
     lease = timedelta(seconds=settings.rendering_lease_seconds)
     async with deps.db.begin() as session:
-        attempt = await rendering.begin_attempt(
-            session, document_id, max_attempts=max_attempts, lease=lease
+        drafts = await rendering.begin_attempts(
+            session, document_ids, max_attempts=settings.render_max_attempts, lease=lease
         )
-    if attempt is None:
-        return "skipped"
+    if not drafts:
+        return {}
+    results = await asyncio.to_thread(rendering.render_all, drafts)
+    failed = {
+        draft.document_id: result.code
+        for draft, result in zip(drafts, results, strict=True)
+        if isinstance(result, RenderError)
+    }
+    stored, transient = await _store(deps.storage, results)
+    outcomes = await _record(deps, stored, failed, transient)
+    if transient:
+        retrying = [draft for draft in drafts if draft.document_id in transient]
+        await _retry_or_fail(deps, retrying, transient, outcomes)
+    return outcomes
+
+
+async def _store(
+    storage: Storage, results: list[rendering.Rendered | RenderError]
+) -> tuple[list[rendering.Rendered], dict[uuid.UUID, str]]:
+    """Writes each rendered file; returns those stored and the error codes of those not."""
+    stored, transient = [], {}
+    for result in results:
+        if isinstance(result, RenderError):
+            continue
+        try:
+            await storage.write(result.storage_key, result.pdf)
+            stored.append(result)
+        except TRANSIENT_ERRORS as error:
+            transient[result.document_id] = f"transient:{type(error).__name__}"
+    return stored, transient
+
+
+async def _record(
+    deps: WorkerDeps,
+    stored: list[rendering.Rendered],
+    failed: dict[uuid.UUID, str],
+    transient: dict[uuid.UUID, str],
+) -> dict[uuid.UUID, str]:
+    """One transaction for the chunk's files READY and its permanent failures; what happened
+    to each (a stored file another job recorded first is skipped). A transient database error
+    adds the stored ones to `transient`."""
     try:
         async with deps.db.begin() as session:
-            produced = await rendering.produce(session, document_id, deps.storage)
-    except RenderError as error:
-        await _fail(deps, document_id, error.code)
-        return "failed"
+            ready = await rendering.record_ready(session, stored)
+            for document_id, code in failed.items():
+                await rendering.mark_failed(session, document_id, code)
     except TRANSIENT_ERRORS as error:
-        code = f"transient:{type(error).__name__}"
-        if attempt >= max_attempts:
-            await _fail(deps, document_id, code)
-            return "failed"
-        delay = retry_delay(settings, attempt)
-        await _retry_later(deps, document_id, code, delay + lease)
-        extra = {"document_id": str(document_id), "attempt": attempt, "error": code}
-        logger.warning("render attempt failed; retrying", extra=extra)
-        raise Retry(defer=delay) from error
-    return "ready" if produced else "skipped"
+        transient.update({f.document_id: f"transient:{type(error).__name__}" for f in stored})
+        return {}
+    outcomes = {f.document_id: SKIPPED for f in stored}
+    outcomes.update({document_id: READY for document_id in ready})
+    outcomes.update({document_id: FAILED for document_id in failed})
+    return outcomes
+
+
+async def _retry_or_fail(
+    deps: WorkerDeps,
+    drafts: list[rendering.Draft],
+    codes: dict[uuid.UUID, str],
+    outcomes: dict[uuid.UUID, str],
+) -> None:
+    """After a transient failure: requests out of attempts fail; the others wait for the job's
+    retry after the backoff of the latest attempt (`Retry`), the sweeper's once it is overdue
+    by a lease."""
+    settings = deps.settings
+    retrying = [d for d in drafts if d.attempt < settings.render_max_attempts]
+    for draft in drafts:
+        if draft.attempt >= settings.render_max_attempts:
+            await _fail(deps, draft.document_id, codes[draft.document_id])
+            outcomes[draft.document_id] = FAILED
+    if not retrying:
+        return
+    attempt = max(draft.attempt for draft in retrying)
+    delay = retry_delay(settings, attempt)
+    due_by = utc_now() + delay + timedelta(seconds=settings.rendering_lease_seconds)
+    async with deps.db.begin() as session:
+        for draft in retrying:
+            code = codes[draft.document_id]
+            await rendering.retry_later(session, draft.document_id, code, due_by=due_by)
+    extra = {"documents": len(retrying), "attempt": attempt, "error": code}
+    logger.warning("render attempt failed; retrying", extra=extra)
+    raise Retry(defer=delay)
 
 
 async def _fail(deps: WorkerDeps, document_id: uuid.UUID, code: str) -> None:
     async with deps.db.begin() as session:
         await rendering.mark_failed(session, document_id, code)
-
-
-async def _retry_later(
-    deps: WorkerDeps, document_id: uuid.UUID, code: str, due_in: timedelta
-) -> None:
-    async with deps.db.begin() as session:
-        await rendering.retry_later(session, document_id, code, due_by=utc_now() + due_in)
 
 
 async def prepare_ticket_batch(
@@ -146,10 +228,8 @@ async def _prepare_chunk(deps: WorkerDeps, batch_id: uuid.UUID, redis: ArqRedis)
         requested = await batches.prepare(
             session, members, facts, issuer=deps.settings.issuer, now=utc_now()
         )
-    queue = deps.settings.queue_name
-    for document in requested:
-        if not document.is_done:
-            await enqueue_render(redis, document.id, attempts=document.attempts, queue_name=queue)
+    waiting = [(d.id, d.attempts) for d in requested if not d.is_done]
+    await enqueue_renders(redis, waiting, queue_name=deps.settings.queue_name)
     return len(members)
 
 
@@ -207,6 +287,13 @@ class WorkerSettings:
             name=RENDER_JOB,
             keep_result=0,  # a finished job leaves no key behind
             max_tries=_settings.render_max_attempts + 2,  # PostgreSQL counts attempts first
+            timeout=_settings.render_timeout_seconds,
+        ),
+        func(
+            render_documents,
+            name=RENDER_MANY_JOB,
+            keep_result=0,
+            max_tries=_settings.render_max_attempts + 2,
             timeout=_settings.render_timeout_seconds,
         ),
         func(
