@@ -130,3 +130,9 @@ chromium:
 	else echo "chromium: not installed (needs root or sudo); the browser test will be skipped"; exit 0; fi; \
 	$$as $(APT_INSTALL) || { $$as apt-get update && $$as $(APT_INSTALL); } \
 	  || echo "chromium: apt-get could not install it; the browser test will be skipped"
+
+# The manifest of trusted documents the frontends build with: one entry per operation of
+# clients/candidate.graphql, "sha256:<hex>" → its text (see README, The gateway's edge).
+.PHONY: trusted-documents
+trusted-documents: .venv/.synced
+	$(UV) run --no-sync python -m zikao_gateway.trusted

@@ -38,6 +38,7 @@ async def serve(
     subgraphs: InProcessSubgraphs,
     max_selections: int = MAX_SELECTIONS,
     plan_timeout: float = PLAN_TIMEOUT_SECONDS,
+    **limits: int,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Gateway]]:
     """The app over the in-process subgraphs, its lifespan run (leaving it waits for plans
     still running in their threads)."""
@@ -45,6 +46,7 @@ async def serve(
         supergraph=LIBRARY_SUPERGRAPH,
         max_selections=max_selections,
         plan_timeout_seconds=plan_timeout,
+        **limits,
     )
     app = create_app(settings, transport=subgraphs)
     async with app.router.lifespan_context(app):
@@ -128,7 +130,8 @@ async def test_forty_levels_of_doubling_fragments_are_refused_unplanned(
 
 
 async def test_the_limit_is_a_setting(subgraphs: InProcessSubgraphs) -> None:
-    async with serve(subgraphs, max_selections=2 * 2**4) as (http, _):
+    # 2^4 spreads of F0 select 16 root fields
+    async with serve(subgraphs, max_selections=2 * 2**4, max_root_fields=16) as (http, _):
         assert (await post(http, doubling_fragments(4))).status_code == 200
         assert code(await post(http, doubling_fragments(5))) == "operation_too_large"
 

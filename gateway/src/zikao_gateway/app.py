@@ -17,13 +17,14 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from zikao_gateway.edge import Client
 from zikao_gateway.gateway import Gateway
+from zikao_gateway.hardening import harden
 from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.subgraphs import SubgraphClient, decode, encode
 from zikao_gateway.supergraph import load_supergraph
 from zikao_kit.graphiql import OfflineGraphiQL, graphiql_routes
-from zikao_kit.guard import InputGuardMiddleware
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
 from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_request_id
 from zikao_kit.network import FORWARDED_FOR, TrustedProxies, client_address
@@ -58,8 +59,10 @@ class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
         }
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
-        headers[FORWARDED_FOR] = caller_address(request, self.proxies)
-        return GatewayContext(headers=headers, request_id=request_id)
+        address = headers[FORWARDED_FOR] = caller_address(request, self.proxies)
+        sub_response = response if isinstance(response, Response) else None
+        client = Client(address, staff=False, response=sub_response)  # TODO: verified staff role
+        return GatewayContext(headers=headers, request_id=request_id, client=client)
 
     def encode_json(self, data: object) -> bytes:
         return encode(data)
@@ -89,7 +92,8 @@ class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
         response = super().create_response(response_data, sub_response)
         if sub_response.media_type == GRAPHQL_RESPONSE:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
-            if isinstance(response_data, dict) and "data" not in response_data:
+            refused = isinstance(response_data, dict) and "data" not in response_data
+            if refused and not sub_response.status_code:  # a 429 stays one
                 response.status_code = 400
         return response
 
@@ -108,15 +112,16 @@ def create_app(
         max_connections=settings.max_connections,
         transport=transport,
     )
+    hardening = harden(settings)
     gateway = Gateway(
         supergraph,
         client,
         cache_size=settings.cache_size,
-        max_selections=settings.max_selections,
         plan_timeout=settings.plan_timeout_seconds,
+        limits=settings.limits,
     )
     view = GatewayGraphQL(
-        GatewaySchema(gateway),
+        GatewaySchema(gateway, hardening.edge, hardening.max_batch),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(),
     )
@@ -125,11 +130,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.gateway = gateway
+        hardening.start()
         try:
             yield
         finally:
             await gateway.aclose()
             await client.aclose()
+            await hardening.aclose()
 
     async def supergraph_loaded() -> None:
         """Ready once the supergraph is loaded (it is, if the app exists): a subgraph that is
@@ -143,8 +150,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS),
-            # NUL, lone surrogates, deep JSON and huge bodies: refused before any parsing
-            Middleware(InputGuardMiddleware),
+            *hardening.middleware,
         ],
         lifespan=lifespan,
     )

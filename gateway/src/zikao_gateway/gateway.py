@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from graphql.execution.values import get_variable_values
 from zikao_gateway.api_schema import derive_api_schema
 from zikao_gateway.cache import LruCache
 from zikao_gateway.executor import Execution, Failed, Json, subgraph_error, unavailable_error
+from zikao_gateway.limits import Limits, parse_limited
 from zikao_gateway.operation import condition_variables, select_operation
 from zikao_gateway.plan import Forward, Plan
 from zikao_gateway.planner import Planner
 from zikao_gateway.shaping import Shaper
-from zikao_gateway.sizing import MAX_SELECTIONS, document_size
+from zikao_gateway.sizing import MAX_SELECTIONS, measure
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 from zikao_gateway.supergraph import Supergraph
 
@@ -41,11 +43,13 @@ PLAN_TIMEOUT_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed document, its validation errors and the variables its conditions read."""
+    """A parsed document, its validation errors, the variables its conditions read and each
+    operation's root fields by name (what rate limits count)."""
 
     node: DocumentNode | None
     errors: tuple[Json, ...]
     conditions: tuple[str, ...] = ()
+    roots: Mapping[str | None, Counter[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,10 +73,10 @@ class Request:
 class Gateway:
     """Answers operations over the supergraph's subgraphs.
 
-    A document that holds more than ``max_selections`` field selections once its fragments are
-    expanded is refused before it is validated or planned. Plans missing from the cache are
-    made in a small pool of threads, so that the event loop serves other callers meanwhile; a
-    caller waits ``plan_timeout`` seconds at most. Call `aclose` when done.
+    A document past one of ``limits`` (limits.py; ``max_selections`` alone when not given)
+    is refused before it is validated or planned. Plans missing from the cache are made in a
+    small pool of threads, so that the event loop serves other callers meanwhile; a caller
+    waits ``plan_timeout`` seconds at most. Call `aclose` when done.
     """
 
     def __init__(
@@ -83,12 +87,13 @@ class Gateway:
         cache_size: int = 1000,
         max_selections: int = MAX_SELECTIONS,
         plan_timeout: float = PLAN_TIMEOUT_SECONDS,
+        limits: Limits | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
         self.schema = derive_api_schema(supergraph.document)
         self.planner = Planner(supergraph, self.schema)
-        self.max_selections = max_selections
+        self.limits = limits or Limits(selections=max_selections)
         self.plan_timeout = plan_timeout
         self._documents: LruCache[str, Document] = LruCache(cache_size)
         self.plans: LruCache[PlanKey, Plan] = LruCache(cache_size)
@@ -106,14 +111,19 @@ class Gateway:
 
     def _read(self, query: str) -> Document:
         try:
-            node = parse(query)
+            node = parse_limited(query, self.limits)
         except GraphQLSyntaxError as error:
             return Document(None, (_request_error(error, "PARSE"),))
-        size = document_size(node)
-        if size > self.max_selections:  # before validation, which may cost more
-            return Document(None, (_too_large(size, self.max_selections),))
+        if isinstance(node, dict):
+            return Document(None, (node,))
+        measures = measure(node)
+        refused = self.limits.refusal(measures)  # before validation, which may cost more
+        if refused is not None:
+            return Document(None, (refused,))
         errors = tuple(_request_error(e, "VALIDATION") for e in validate(self.schema, node))
-        return Document(None, errors) if errors else Document(node, (), condition_variables(node))
+        if errors:
+            return Document(None, errors)
+        return Document(node, (), condition_variables(node), measures.roots)
 
     def operation(self, query: str, name: str | None) -> OperationDefinitionNode | None:
         """The operation a request would run; None for a document that does not validate
@@ -213,11 +223,6 @@ class Gateway:
 
 def _request_error(error: GraphQLError, kind: str) -> Json:
     return _with_code(error, f"GRAPHQL_{kind}_FAILED")
-
-
-def _too_large(size: int, limit: int) -> Json:
-    message = f"操作过大：展开片段后有 {size} 个字段选择，上限为 {limit} 个"
-    return {"message": message, "extensions": {"code": "operation_too_large"}}
 
 
 def _plan_timeout(seconds: float) -> Json:

@@ -15,15 +15,17 @@ from typing import Any, NoReturn
 from graphql import GraphQLError, print_schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.base import BaseSchema
-from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.config import BatchingConfig, StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from zikao_gateway.edge import Client, Edge
 from zikao_gateway.executor import Json
 from zikao_gateway.gateway import Gateway, Outcome, Request
 from zikao_gateway.operation import OperationError
+from zikao_kit.network import UNKNOWN
 
 logger = logging.getLogger("zikao.gateway")
 MASKED_MESSAGE = "服务器内部错误"
@@ -44,10 +46,12 @@ class GatewayError(GraphQLError):
 
 @dataclass
 class GatewayContext:
-    """Per request: the headers that go to every subgraph, and the request id."""
+    """Per request: the headers that go to every subgraph, the request id, and the client as
+    the edge sees it."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     request_id: str | None = None
+    client: Client = field(default_factory=lambda: Client(UNKNOWN))
 
 
 class GatewaySchema(BaseSchema):
@@ -59,9 +63,11 @@ class GatewaySchema(BaseSchema):
     subscription = None
     schema_converter = None  # type: ignore[assignment]
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, edge: Edge | None = None, max_batch: int = 0) -> None:
         self.gateway = gateway
-        self.config = StrawberryConfig()
+        self.edge = edge or Edge()
+        batching = BatchingConfig(max_operations=max_batch) if max_batch else None
+        self.config = StrawberryConfig(batching_config=batching)
         self.schema_directives = []
         self.exception_handlers = ()
 
@@ -77,8 +83,11 @@ class GatewaySchema(BaseSchema):
     ) -> ExecutionResult:
         if not query:
             raise MissingQueryError
-        self._check_operation_type(query, operation_name, allowed_operation_types)
         context = context_value if isinstance(context_value, GatewayContext) else GatewayContext()
+        refused = await self.edge.admit(self.gateway, query, operation_name, context.client)
+        if refused is not None:
+            return _result(Outcome(None, refused, request_error=True))
+        self._check_operation_type(query, operation_name, allowed_operation_types)
         request = Request(
             query, variable_values or {}, operation_name, context.headers, context.request_id
         )
@@ -90,6 +99,7 @@ class GatewaySchema(BaseSchema):
             logger.exception("unexpected error in the gateway", extra={"operation": operation_name})
             extensions = {"code": "internal", "requestId": context.request_id}
             outcome = Outcome(None, [{"message": MASKED_MESSAGE, "extensions": extensions}])
+        outcome.errors = self.edge.shown(outcome.errors, context.client)
         return _result(outcome)
 
     def _check_operation_type(

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS
+from zikao_gateway.limits import MAX_ALIASES, MAX_DEPTH, MAX_ROOT_FIELDS, MAX_TOKENS, Limits
+from zikao_gateway.ratelimit import PREFIX, RateLimits
 from zikao_gateway.sizing import MAX_SELECTIONS
+from zikao_gateway.trusted import MANIFEST
 from zikao_kit.network import TrustedProxies
-from zikao_kit.settings import Environment
+from zikao_kit.settings import DEV_REDIS_URL, Environment, UnsafeSettingError, shared
 
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[2] / "supergraph.graphql"
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""Room for identity's largest photo (1,000,000 bytes) base64-encoded in a staff upload."""
+DEFAULT_RATES = RateLimits()
+LIMIT_VARIABLES = {
+    "selections": "GATEWAY_MAX_SELECTIONS",
+    "depth": "GATEWAY_MAX_DEPTH",
+    "aliases": "GATEWAY_MAX_ALIASES",
+    "root_fields": "GATEWAY_MAX_ROOT_FIELDS",
+    "tokens": "GATEWAY_MAX_TOKENS",
+}
 
 
 class GatewaySettings(BaseSettings):
@@ -31,13 +45,61 @@ class GatewaySettings(BaseSettings):
     cache_size: int = Field(default=1000, ge=1, validation_alias="GATEWAY_CACHE_SIZE")
     max_selections: int = Field(
         default=MAX_SELECTIONS,
-        ge=1,
+        ge=0,
         validation_alias="GATEWAY_MAX_SELECTIONS",
         description=(
             "most field selections a document may hold, its operations' fragments expanded "
             "(more is refused as operation_too_large); the largest operation of "
             "clients/candidate.graphql holds 17, graphql-core's introspection query 232"
         ),
+    )
+    max_depth: int = Field(default=MAX_DEPTH, ge=0, validation_alias="GATEWAY_MAX_DEPTH")
+    max_aliases: int = Field(default=MAX_ALIASES, ge=0, validation_alias="GATEWAY_MAX_ALIASES")
+    max_root_fields: int = Field(
+        default=MAX_ROOT_FIELDS, ge=0, validation_alias="GATEWAY_MAX_ROOT_FIELDS"
+    )
+    max_tokens: int = Field(default=MAX_TOKENS, ge=0, validation_alias="GATEWAY_MAX_TOKENS")
+    max_body_bytes: int = Field(
+        default=MAX_BODY_BYTES,
+        ge=0,
+        validation_alias="GATEWAY_MAX_BODY_BYTES",
+        description="largest request body, refused while it is read",
+    )
+    max_batch: int = Field(
+        default=0,
+        ge=0,
+        validation_alias="GATEWAY_MAX_BATCH",
+        description="operations in one batch (a JSON array body); 0: batching off",
+    )
+    redis_url: str = Field(default=DEV_REDIS_URL, validation_alias=shared("REDIS_URL", "GATEWAY_"))
+    redis_prefix: str = Field(default=PREFIX, validation_alias="GATEWAY_REDIS_PREFIX")
+    rate_limits: bool = Field(default=True, validation_alias="GATEWAY_RATE_LIMITS")
+    rate_window_seconds: int = Field(
+        default=DEFAULT_RATES.window_seconds, ge=1, validation_alias="GATEWAY_RATE_WINDOW_SECONDS"
+    )
+    rate_limit_client: int = Field(
+        default=DEFAULT_RATES.client, ge=1, validation_alias="GATEWAY_RATE_LIMIT_CLIENT"
+    )
+    rate_limit_field: int = Field(
+        default=DEFAULT_RATES.field, ge=1, validation_alias="GATEWAY_RATE_LIMIT_FIELD"
+    )
+    rate_limit_sign_in: int = Field(
+        default=DEFAULT_RATES.sign_in, ge=1, validation_alias="GATEWAY_RATE_LIMIT_SIGN_IN"
+    )
+    rate_limit_recovery: int = Field(
+        default=DEFAULT_RATES.recovery, ge=1, validation_alias="GATEWAY_RATE_LIMIT_RECOVERY"
+    )
+    rate_limit_captcha: int = Field(
+        default=DEFAULT_RATES.captcha, ge=1, validation_alias="GATEWAY_RATE_LIMIT_CAPTCHA"
+    )
+    trusted_documents: bool | None = Field(
+        default=None,
+        validation_alias="GATEWAY_TRUSTED_DOCUMENTS",
+        description="only clients/trusted-documents.json's operations for candidates and"
+        " anonymous callers; on in production (where it cannot be switched off)",
+    )
+    trusted_documents_file: Path = Field(
+        default=MANIFEST, validation_alias="GATEWAY_TRUSTED_DOCUMENTS_FILE"
     )
     plan_timeout_seconds: float = Field(
         default=PLAN_TIMEOUT_SECONDS,
@@ -60,6 +122,58 @@ class GatewaySettings(BaseSettings):
     def _proxies_parse(cls, value: str) -> str:
         TrustedProxies.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_in_production(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            problems = self.production_problems()
+            if problems:
+                raise UnsafeSettingError("unsafe settings in production: " + "; ".join(problems))
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What production may not run with: a limit switched off, GraphiQL for anyone who
+        asks, trusted documents or rate limits off."""
+        off = self.limits.unlimited
+        problems = [f"{LIMIT_VARIABLES[name]}=0 switches a limit off" for name in off]
+        if not self.max_body_bytes:
+            problems.append("GATEWAY_MAX_BODY_BYTES=0 switches the body limit off")
+        if self.graphiql:
+            problems.append("ZIKAO_GRAPHIQL=true serves GraphiQL to anonymous callers")
+        if not self.rate_limits:
+            problems.append("GATEWAY_RATE_LIMITS=false switches rate limits off")
+        if self.trusted_documents is False:
+            problems.append("GATEWAY_TRUSTED_DOCUMENTS=false lets candidates send any operation")
+        return problems
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            selections=self.max_selections,
+            depth=self.max_depth,
+            aliases=self.max_aliases,
+            root_fields=self.max_root_fields,
+            tokens=self.max_tokens,
+        )
+
+    @property
+    def rate(self) -> RateLimits:
+        return RateLimits(
+            window_seconds=self.rate_window_seconds,
+            client=self.rate_limit_client,
+            field=self.rate_limit_field,
+            sign_in=self.rate_limit_sign_in,
+            recovery=self.rate_limit_recovery,
+            captcha=self.rate_limit_captcha,
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def trusted_documents_only(self) -> bool:
+        return self.trusted_documents if self.trusted_documents is not None else self.is_production
 
     @property
     def proxies(self) -> TrustedProxies:

@@ -230,6 +230,7 @@ def isolated_env(work: Path, label: str, jwt_key: Path) -> dict[str, str]:
         "RECORDS_QUEUE_NAME": f"zikao:records:{label}",
         "DOCUMENTS_QUEUE_NAME": f"zikao:documents:{label}",
         "DOCUMENTS_STORAGE_DIR": str(work / "documents"),
+        "GATEWAY_REDIS_PREFIX": f"zikao:gateway:{label}",
     }
 
 

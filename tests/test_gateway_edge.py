@@ -1,0 +1,128 @@
+"""The gateway's edge through running gateways over the running services, with the real Redis:
+limits, the body size, CSRF, trusted documents and rate limits, each refused before any
+subgraph is asked."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+from e2e import OPERATIONS, ROOT, RunningSystem, graphql
+
+from zikao_devrun import System, free_port_numbers
+from zikao_devrun.zikao import base_url, gateway_spec
+from zikao_gateway.trusted import MANIFEST, document_id
+
+SIGN_IN_LIMIT = 3
+LOG_IN = {
+    "login": "500103198501010012",
+    "password": "wrong password",
+    "captcha": {"id": "no-such-captcha", "answer": "abcd"},
+}
+
+
+def codes(response: httpx.Response) -> list[str]:
+    body = response.json()
+    answers = body if isinstance(body, list) else [body]
+    return [e["extensions"]["code"] for a in answers for e in a.get("errors", ())]
+
+
+def identity_requests(zikao: RunningSystem) -> int:
+    return zikao.log("identity").count('"path": "/graphql"')
+
+
+@pytest.fixture(scope="module")
+def production(zikao: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A gateway with production's settings (trusted documents, no introspection), batches of
+    five, and a log-in limit of three per window, over the session's services."""
+    (port,) = free_port_numbers(1)
+    spec = gateway_spec(replace(zikao.ports, gateway=port), name="production-gateway")
+    env = {
+        **os.environ,
+        "ZIKAO_ENV": "production",
+        "ZIKAO_JWKS_URL": f"http://localhost:{zikao.ports.identity}/.well-known/jwks.json",
+        "GATEWAY_REDIS_PREFIX": f"test-edge-{uuid.uuid4().hex[:12]}",
+        "GATEWAY_MAX_BATCH": "5",
+        "GATEWAY_RATE_LIMIT_SIGN_IN": str(SIGN_IN_LIMIT),
+    }
+    with System([spec], env=env, cwd=ROOT, log_dir=tmp_path_factory.mktemp("edge")):
+        yield f"{base_url(port)}/graphql"
+
+
+async def test_a_thousand_aliases_are_refused(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    query = "{ " + " ".join(f"r{n}: regions {{ code }}" for n in range(1000)) + " }"
+    before = identity_requests(zikao)
+    response = await graphql(client, zikao.url, query)
+    assert response.status_code == 400
+    assert codes(response) == ["too_many_tokens"]
+    assert identity_requests(zikao) == before
+
+
+async def test_three_hundred_captchas_are_refused(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    query = "mutation { " + " ".join(f"c{n}: newCaptcha {{ id }}" for n in range(300)) + " }"
+    response = await graphql(client, zikao.url, query)
+    assert codes(response) == ["too_many_tokens"]
+    eleven = "mutation { " + " ".join(f"c{n}: newCaptcha {{ id }}" for n in range(11)) + " }"
+    assert codes(await graphql(client, zikao.url, eleven)) == ["too_many_root_fields"]
+
+
+async def test_a_five_megabyte_body_is_refused(
+    zikao: RunningSystem, client: httpx.AsyncClient
+) -> None:
+    body = {"query": OPERATIONS["Regions"], "variables": {"pad": "x" * (5 * 2**20)}}
+    response = await client.post(zikao.url, json=body)
+    assert response.status_code == 413
+    assert codes(response) == ["body_too_large"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"],
+)
+async def test_an_html_form_gets_nothing_done(
+    zikao: RunningSystem, client: httpx.AsyncClient, content_type: str
+) -> None:
+    before = identity_requests(zikao)
+    form = f"query={OPERATIONS['NewCaptcha']}"
+    response = await client.post(zikao.url, content=form, headers={"content-type": content_type})
+    assert response.status_code == 400
+    assert codes(response) == ["csrf_preflight_required"]
+    assert identity_requests(zikao) == before
+
+
+async def test_production_takes_the_contracts_operations_by_id_or_text(
+    production: str, client: httpx.AsyncClient
+) -> None:
+    regions = OPERATIONS["Regions"]
+    assert document_id(regions) in MANIFEST.read_text(encoding="utf-8")
+    by_id = await client.post(production, json={"documentId": document_id(regions)})
+    by_text = await client.post(production, json={"query": regions})
+    assert by_id.json()["data"]["regions"]
+    assert by_text.json() == by_id.json()
+    other = await client.post(production, json={"query": "{ regions { code } }"})
+    assert codes(other) == ["document_not_trusted"]
+    schema = await client.post(production, json={"query": "{ __schema { types { name } } }"})
+    assert codes(schema) == ["document_not_trusted"]
+
+
+async def test_log_in_attempts_hidden_in_a_batch_count_each(
+    production: str, client: httpx.AsyncClient
+) -> None:
+    attempt = {"documentId": document_id(OPERATIONS["LogIn"]), "variables": LOG_IN}
+    batch = await client.post(production, json=[attempt] * (SIGN_IN_LIMIT + 1))
+    refused = [c for c in codes(batch) if c == "rate_limited"]
+    assert len(refused) == 1
+    again = await client.post(production, json=attempt)
+    assert again.status_code == 429
+    assert codes(again) == ["rate_limited"]
+    retry = int(again.headers["retry-after"])
+    assert 1 <= retry <= 60
+    assert again.json()["errors"][0]["extensions"]["retryAfterSeconds"] == retry
