@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
@@ -18,6 +18,7 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 from strawberry.types import ExecutionContext
 
 from zikao_kit import clock
+from zikao_kit.answer_cache import Keepable, answer_cache_extension
 from zikao_kit.auth import TokenVerifier, bearer_token
 from zikao_kit.context import Context
 from zikao_kit.errors import DomainError, UnauthenticatedError
@@ -103,21 +104,27 @@ def build_schema(
     query: type,
     mutation: type | None = None,
     types: Iterable[type] = (),
+    keepable: Keepable | None = None,
 ) -> SubgraphSchema:
-    """A federation-2.9 subgraph schema with parse/validation caches, metrics and error codes."""
+    """A federation-2.9 subgraph schema with parse/validation caches, metrics and error codes;
+    with `keepable`, answers of those fields only that the resolvers vouched for are marked for
+    the gateway to keep (`zikao_kit.answer_cache`)."""
     metrics = type(f"{service.title()}Metrics", (OperationMetrics,), {"service": service})
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        ErrorCodes,
+        metrics,
+    ]
+    if keepable is not None:
+        extensions.append(answer_cache_extension(keepable))
     return SubgraphSchema(
         query=query,
         mutation=mutation,
         types=list(types),
         federation_version=FEDERATION_VERSION,
         scalar_overrides={datetime: clock.DATETIME},
-        extensions=[
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-            ErrorCodes,
-            metrics,
-        ],
+        extensions=extensions,
     )
 
 

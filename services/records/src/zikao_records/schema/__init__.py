@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import strawberry
 
+from zikao_kit.answer_cache import Keepable
 from zikao_kit.graphql import build_schema
 from zikao_records.schema.calendar import CalendarMutation, CalendarQuery
 from zikao_records.schema.candidate import Candidate, CandidateQuery
@@ -63,6 +64,26 @@ class Mutation(
     pass
 
 
-schema = build_schema("records", query=Query, mutation=Mutation, types=[Candidate, Course, Sitting])
+# What the gateway may keep of an answer (when the results resolver vouches for it, see
+# zikao_kit.answer_cache): a candidate's results of a published sitting, and nothing else.
+KEEPABLE_RESULTS: Keepable = {
+    "results": {
+        "course": {"code": {}, "name": {}, "kind": {}, "credits": {}},
+        "score": {},
+        "grade": {},
+        "passed": {},
+        "status": {},
+    },
+    "id": {},
+}
+KEEPABLE: Keepable = {"me": KEEPABLE_RESULTS, "_entities": KEEPABLE_RESULTS}
+
+schema = build_schema(
+    "records",
+    query=Query,
+    mutation=Mutation,
+    types=[Candidate, Course, Sitting],
+    keepable=KEEPABLE,
+)
 
 __all__ = ["schema"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from zikao_kit import access
+from zikao_kit import access, answer_cache
 from zikao_kit.auth import Role
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
@@ -172,8 +173,36 @@ async def _exams(
 async def _results(
     context: Context, session: AsyncSession, keys: list[CandidateSitting]
 ) -> Mapping[CandidateSitting, list[ExamResult]]:
-    found = await results_cache.published_results(context, session, keys, now=utc_now())
+    now = utc_now()
+    found = await results_cache.published_results(context, session, keys, now=now)
+    _vouch_for_results(context, keys, found, now)
     return {key: [ExamResult.from_line(line) for line in lines] for key, lines in found.items()}
+
+
+def _vouch_for_results(
+    context: Context,
+    keys: list[CandidateSitting],
+    found: Mapping[CandidateSitting, object],
+    now: datetime,
+) -> None:
+    """Tells the gateway it may keep the answer (`zikao_kit.answer_cache`) while nothing
+    changes: results of published sittings only (until a correction, which invalidates their
+    tag), and never past the caller's token."""
+    hints = answer_cache.hints(context.extras)
+    principal = context.principal
+    if principal is None or any(key not in found for key in keys):
+        hints.never()  # a sitting not published yet: its empty answer must not be kept
+        return
+    seconds = min(
+        records_settings(context.settings).answer_keep_seconds,
+        int(principal.expires_at - now.timestamp()),
+    )
+    if seconds <= 0:
+        hints.never()
+        return
+    tags = [results_cache.results_tag(c, s) for c, s in keys]
+    tags += [results_cache.sitting_tag(s) for s in {s for _, s in keys}]
+    hints.keep(tags, seconds)
 
 
 async def _passes(

@@ -23,7 +23,7 @@ from zikao_records.schema.common import (
     parse_sitting,
     staff_principal,
 )
-from zikao_records.service import sittings
+from zikao_records.service import results_cache, sittings
 from zikao_records.service.sittings import published_by
 from zikao_records.settings import records_settings
 
@@ -153,6 +153,8 @@ class SittingsMutation:
             settings = records_settings(info.context.settings)
             async with info.context.db.begin() as session:
                 saved = await sittings.save_sitting(session, staff_principal(info), input, settings)
+            # its score publication time may have been set or moved: readers read it again
+            await results_cache.sitting_saved(info.context, saved.code)
             return SittingSaved(sitting=Sitting.from_model(saved, utc_now()))
 
         return await answer(run)

@@ -32,6 +32,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zikao_kit import answer_cache
 from zikao_kit.context import Context
 from zikao_records.import_settings import ImportSettings, import_settings
 from zikao_records.models import CourseKind, ResultStatus
@@ -162,8 +163,28 @@ class ResultsCache:
 
 
 async def invalidate(context: Context, candidate_id: uuid.UUID, sitting_code: str) -> None:
-    """After a correction's commit: the candidate's cached results of the sitting go."""
+    """After a correction's commit: the candidate's cached results of the sitting go, here
+    and in every gateway that keeps answers read from them."""
     await ResultsCache.of(context).invalidate(candidate_id, sitting_code)
+    await answer_cache.invalidate(context.redis, [results_tag(candidate_id, sitting_code)])
+
+
+async def sitting_saved(context: Context, sitting_code: str) -> None:
+    """After the commit of a change to a sitting (its publication time may have moved): the
+    publication time is read again from PostgreSQL, and gateways drop the answers read under
+    the old one."""
+    await ResultsCache.of(context).forget_sitting(sitting_code)
+    await answer_cache.invalidate(context.redis, [sitting_tag(sitting_code)])
+
+
+def results_tag(candidate_id: uuid.UUID, sitting_code: str) -> str:
+    """The tag of answers read from a candidate's results of a sitting."""
+    return f"results:{sitting_code}:{candidate_id}"
+
+
+def sitting_tag(sitting_code: str) -> str:
+    """The tag of answers read from a sitting's publication."""
+    return f"sitting:{sitting_code}"
 
 
 def _encode(lines: Lines, stamp: str) -> str:
@@ -223,7 +244,8 @@ async def cached_results(
     now: datetime,
 ) -> dict[CandidateSitting, list[ResultLine]]:
     """Results per (candidate, sitting), all of them once the sitting is published, else
-    none; from the cache, else PostgreSQL."""
+    none; from the cache, else PostgreSQL. Every key of a published sitting is there, with
+    no lines where the candidate has none; a key of a sitting not published is not."""
 
     async def load(session: AsyncSession, missing: list[CandidateSitting]) -> Loaded:
         found: Loaded = {}
@@ -234,5 +256,4 @@ async def cached_results(
                 lines.append(ResultLine.of(result, course))
         return found
 
-    lines = await cache.results(session, keys, now=now, load=load)
-    return {key: value for key, value in lines.items() if value}
+    return await cache.results(session, keys, now=now, load=load)
