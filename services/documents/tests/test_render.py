@@ -1,9 +1,13 @@
+import base64
+import io
 import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pypdf
 import pytest
+from PIL import Image
 
 from zikao_documents.content import AdmissionTicketContent, ResultsContent
 from zikao_documents.layouts import admission_ticket, exam_row, results_sheet
@@ -43,6 +47,42 @@ def test_a_ticket_without_a_photo_still_renders() -> None:
     pdf = _render(DocumentKind.ADMISSION_TICKET, ticket_content(photo=False))
     assert pdf.startswith(b"%PDF")
     assert b"/Subtype /Image" not in pdf
+
+
+def test_a_jpeg_photo_goes_into_the_pdf_as_it_is() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (150, 200), (67, 142, 219)).save(buffer, "JPEG", quality=80)
+    jpeg = buffer.getvalue()
+    content = ticket_content()
+    content["candidate"]["photo"] = {
+        "media_type": "image/jpeg",
+        "data_base64": base64.b64encode(jpeg).decode(),
+    }
+    pdf = _render(DocumentKind.ADMISSION_TICKET, content)
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    (image,) = [x.get_object() for x in page["/Resources"]["/XObject"].values()]
+    assert "/DCTDecode" in image["/Filter"]
+    assert image.get_data() == jpeg  # not decoded and encoded again
+    assert (image["/Width"], image["/Height"]) == (150, 200)
+
+
+def _font_programs(pdf: bytes) -> dict[str, bytes]:
+    """Each embedded font subset's program by its name."""
+    fonts = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    programs = {}
+    for reference in fonts.values():
+        font = reference.get_object()
+        program = font["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+        programs[str(font["/BaseFont"])] = program
+    return programs
+
+
+def test_tickets_share_the_subsets_of_what_every_ticket_shows() -> None:
+    one = _font_programs(_render(DocumentKind.ADMISSION_TICKET, ticket_content(name="张三")))
+    two = _font_programs(_render(DocumentKind.ADMISSION_TICKET, ticket_content(name="欧阳娜娜")))
+    shared = {name for name, program in one.items() if two.get(name) == program}
+    assert len(shared) == 2  # one a face: its labels, headings, rules and footer
+    assert one != two  # what only this ticket shows (the name) is in a subset of its own
 
 
 def test_a_long_transcript_flows_over_pages() -> None:

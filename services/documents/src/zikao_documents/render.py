@@ -53,6 +53,8 @@ GRID = colors.HexColor("#333333")
 SHADE = colors.HexColor("#ececec")
 MUTED = colors.HexColor("#555555")
 PADDING = 1.6 * mm
+CODE_LABEL, CODE_HINT = "验证码", "扫码或输入验证码核验真伪"
+PHOTO_LABEL, PHOTO_HINT = "照片", "（一寸免冠）"
 
 
 class RenderError(Exception):
@@ -231,8 +233,8 @@ def draw_photo(pen: Pen, left: float, top: float, photo: Photo | None) -> None:
         )
     else:
         centre = left + PHOTO_WIDTH / 2
-        pen.text(centre, bottom + PHOTO_HEIGHT / 2 + 2, "照片", 11, SANS, align="centre")
-        pen.text(centre, bottom + PHOTO_HEIGHT / 2 - 12, "（一寸免冠）", 8, SERIF, align="centre")
+        pen.text(centre, bottom + PHOTO_HEIGHT / 2 + 2, PHOTO_LABEL, 11, SANS, align="centre")
+        pen.text(centre, bottom + PHOTO_HEIGHT / 2 - 12, PHOTO_HINT, 8, SERIF, align="centre")
     canvas.setStrokeColor(GRID)
     canvas.setLineWidth(0.6)
     canvas.rect(left, bottom, PHOTO_WIDTH, PHOTO_HEIGHT, stroke=1, fill=0)
@@ -411,7 +413,7 @@ def draw_qr_block(pen: Pen, verification_code: str, *, issuer: str, page: int) -
         bottom + FOOTER_HEIGHT - 2 * mm,
     )
     right = qr_x - 2 * mm
-    pen.text(right, bottom + 17 * mm, "验证码", 9, SANS, align="right", color=MUTED)
+    pen.text(right, bottom + 17 * mm, CODE_LABEL, 9, SANS, align="right", color=MUTED)
     pen.text(
         right,
         bottom + 10 * mm,
@@ -421,11 +423,13 @@ def draw_qr_block(pen: Pen, verification_code: str, *, issuer: str, page: int) -
         align="right",
         spacing=0.6,
     )
-    pen.text(
-        right, bottom + 4 * mm, "扫码或输入验证码核验真伪", 8.5, SERIF, align="right", color=MUTED
-    )
+    pen.text(right, bottom + 4 * mm, CODE_HINT, 8.5, SERIF, align="right", color=MUTED)
     pen.text(MARGIN, bottom + 10 * mm, issuer, 10.5, SANS)
-    pen.text(MARGIN, bottom + 4 * mm, f"第 {page} 页", 9, SERIF, color=MUTED)
+    pen.text(MARGIN, bottom + 4 * mm, page_label(page), 9, SERIF, color=MUTED)
+
+
+def page_label(page: int) -> str:
+    return f"第 {page} 页"
 
 
 # --- a sheet -------------------------------------------------------------------------------
@@ -450,6 +454,12 @@ def _measure(pen: Pen, sheet: Sheet) -> float:
 
 
 FLATE_LEVEL = 1
+KEEP_COMPRESSED_FROM = 4096  # bytes
+
+
+@lru_cache(maxsize=64)
+def _compressed(text: str | bytes) -> bytes:
+    return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, FLATE_LEVEL)
 
 
 @cache
@@ -459,9 +469,36 @@ def _fast_flate() -> None:
     a ticket's render on the development machine) for 4 % more bytes."""
 
     def encode(text: str | bytes) -> bytes:
+        if len(text) >= KEEP_COMPRESSED_FROM:
+            # A font program or its character map: the same subset recurs (`fonts.reserve`).
+            return _compressed(text)
         return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, FLATE_LEVEL)
 
     pdfdoc.PDFZCompress.encode = encode  # the one filter object every stream refers to
+
+
+def stock(sheet: Sheet) -> dict[Face, str]:
+    """What every document of the sheet's layout draws in each face, in a fixed order: the
+    heading, labels, column headers, notes and footer (`fonts.reserve`)."""
+    photo_box = sheet.photo_box and sheet.photo is None
+    sans = [
+        sheet.issuer,
+        sheet.title,
+        *(label for label, _ in sheet.fields),
+        sheet.table.title,
+        *(column.header for column in sheet.table.columns),
+        sheet.notes_title,
+        CODE_LABEL,
+        PHOTO_LABEL if photo_box else "",
+    ]
+    serif = [
+        sheet.subtitle,
+        *sheet.notes,
+        CODE_HINT,
+        page_label(1),
+        PHOTO_HINT if photo_box else "",
+    ]
+    return {SANS: "".join(sans), SERIF: "".join(serif)}
 
 
 def draw_sheet(sheet: Sheet, verification_code: str) -> bytes:
@@ -469,6 +506,8 @@ def draw_sheet(sheet: Sheet, verification_code: str) -> bytes:
     fonts.register()
     _fast_flate()
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=SERIF.name)
+    for face, characters in stock(sheet).items():
+        fonts.reserve(canvas._doc, face, characters)  # reportlab's document of the canvas
     canvas.setTitle(sheet.title)
     canvas.setAuthor(sheet.issuer)
     canvas.setCreator("Zikao")

@@ -21,16 +21,18 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pylopdf_fonts_zh_cn
 from fontTools.pens.cu2quPen import Cu2QuPen  # type: ignore[import-untyped]
 from fontTools.pens.ttGlyphPen import TTGlyphPen  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, newTable  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont as PdfTTFont  # type: ignore[import-untyped]
 
 logger = logging.getLogger("zikao.documents.fonts")
@@ -40,6 +42,8 @@ MAX_ERROR = 1.0  # font units (of 1000 per em) between a cubic curve and its qua
 # Tables a PDF never reads from an embedded font, left out of the converted file.
 DROPPED_TABLES = ("CFF ", "VORG", "GSUB", "GPOS", "BASE", "vhea", "vmtx", "DSIG")
 FONT_DIR_VARIABLE = "ZIKAO_FONT_DIR"
+SUBSETS_KEPT = 64  # font programs of subsets made before, per face (30-60 KB each)
+SUBSET_SIZE = 256  # codes of one reportlab subset
 
 
 @dataclass(frozen=True, eq=False)  # two faces only: hashed by identity, cheaply, in caches
@@ -155,8 +159,13 @@ def _utf16_hex(code: int) -> str:
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ToUnicode CMap, with each character as UTF-16BE as PDF requires: reportlab
     writes a character beyond the BMP (𬌗 U+2C317, in 通用规范汉字表) as `<2C317>`, so copying
-    or searching the text lost it though the glyph was drawn."""
-    text: str = _reportlab_to_unicode_cmap(fontname, subset)
+    or searching the text lost it though the glyph was drawn. Kept for subsets made before."""
+    return _kept_cmap(fontname, tuple(subset))
+
+
+@lru_cache(maxsize=SUBSETS_KEPT)
+def _kept_cmap(fontname: str, subset: tuple[int, ...]) -> str:
+    text: str = _reportlab_to_unicode_cmap(fontname, list(subset))
     for index, code in enumerate(subset):
         if code > 0xFFFF:
             text = text.replace(
@@ -168,19 +177,69 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 _reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
 
 
+class KeptWidths(pdfdoc.PDFArray):  # type: ignore[misc]
+    """A subset's glyph widths, written once per distinct subset: 256 numbers each, the
+    largest part of writing a ticket's file before its first subset was the same each time."""
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 (reportlab's)
+        return _formatted_widths(tuple(self.sequence))
+
+
+@lru_cache(maxsize=SUBSETS_KEPT)
+def _formatted_widths(widths: tuple[float, ...]) -> bytes:
+    formatted: bytes = pdfdoc.PDFArray(widths).format(None)  # plain numbers need no document
+    return formatted
+
+
+class SubsetFont(PdfTTFont):  # type: ignore[misc]
+    """reportlab's TrueType font, its subsets' widths written by `KeptWidths`."""
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 (reportlab's name)
+        subsets = len(self._assignState(doc).subsets)
+        names = [self.getSubsetInternalName(n, doc)[1:] for n in range(subsets)]
+        super().addObjects(doc)
+        written = doc.idToObject[pdfdoc.BasicFonts].dict
+        for name in names:
+            written[name].Widths = KeptWidths(written[name].Widths.sequence)
+
+
 @cache
 def register() -> tuple[str, ...]:
     """Registers both faces with reportlab, once per process (parsing a 10 MB font takes a
     moment; each document then only subsets it). Returns their names."""
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     for face in FACES:
-        font = PdfTTFont(face.name, str(truetype_path(face)))
+        font = SubsetFont(face.name, str(truetype_path(face)))
         # reportlab's subsetter copies a table out of the font file each time it reads one:
         # the 10 MB `glyf` table once per subset of every document. Tables never change, so
         # each is copied once per process instead.
         font.face.get_table = cache(font.face.get_table)
+        font.face.makeSubset = _kept_subsets(font.face.makeSubset)
         pdfmetrics.registerFont(font)
     return tuple(face.name for face in FACES)
+
+
+def _kept_subsets(make: Callable[[list[int]], bytes]) -> Callable[[list[int]], bytes]:
+    """reportlab builds each subset's font program anew for every document; one made before
+    (the first subset of every document of a layout, see `reserve`) is kept instead."""
+
+    @lru_cache(maxsize=SUBSETS_KEPT)
+    def kept(subset: tuple[int, ...]) -> bytes:
+        return make(list(subset))
+
+    return lambda subset: kept(tuple(subset))
+
+
+def reserve(document: Any, face: Face, characters: str) -> None:
+    """Gives `characters` the face's first codes in a PDF being made (reportlab's `PDFDocument`)
+    and starts every other character in a subset after theirs. reportlab numbers characters in
+    the order a document first draws them and embeds them 256 to a subset: reserving the
+    characters a layout always draws (labels, headings, rules) makes its first subset the
+    same in each of its documents, so its font program is made once per process."""
+    font = pdfmetrics.getFont(face.name)
+    font.splitString(characters, document)
+    state = font.state[document]
+    state.nextCode = -(-state.nextCode // SUBSET_SIZE) * SUBSET_SIZE
 
 
 @cache
