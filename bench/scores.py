@@ -357,7 +357,8 @@ async def measure(
     gateway_rate, records_rate = rates["gateway"]["rate"], rates["records"]["rate"]
     failed = {label: r["failed"] for label, r in rates.items() if r["failed"]}
     if failed:
-        say(f"failed reads: {failed}")
+        examples = {label: r["example_failure"][:300] for label, r in rates.items() if r["failed"]}
+        say(f"failed reads: {failed}; for example {examples}")
     for label, rate in rates.items():
         spent = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(rate["cpu_ms_by"].items()))
         say(f"CPU ms per read, {label}: {spent}")
