@@ -1,10 +1,12 @@
-"""Score reviews end to end: a candidate asks for a review of a published score through the
-gateway with the contract's own operation text, a second request is refused, staff of another
-district are refused, the candidate's district staff correct the score, and the candidate sees
-the answer in MyScoreReviews and the corrected result in MyResults."""
+"""Score reviews end to end: a candidate reads a published score through the gateway (kept by
+the gateway after the first read), asks for a review with the contract's own operation text, a
+second request is refused, staff of another district are refused, the candidate's district
+staff correct the score, and the candidate sees the answer in MyScoreReviews and the corrected
+result in MyResults at once."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 
@@ -40,6 +42,10 @@ async def a_published_result(database_url: str, candidate_id: uuid.UUID) -> None
         await engine.dispose()
 
 
+def records_graphql_calls(zikao: RunningSystem) -> int:
+    return zikao.log("records").count('"path": "/graphql"')
+
+
 async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_score(
     zikao: RunningSystem, client: httpx.AsyncClient
 ) -> None:
@@ -47,6 +53,15 @@ async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_scor
     candidate_id = await register_candidate(zikao.database_url, number)
     await a_published_result(zikao.database_url, uuid.UUID(candidate_id))
     token = zikao.token(candidate_id, region="0103")
+
+    # Release day: the first read is answered by records, the next ones by the gateway alone
+    # (kept answers), until the correction below.
+    before = records_graphql_calls(zikao)
+    for _read in range(3):
+        results = await ask(client, zikao, OPERATIONS["MyResults"], token, sitting=SITTING)
+        assert [r["score"] for r in results["me"]["results"]] == [58]
+    await asyncio.sleep(0.5)  # records writes its access line after answering
+    assert records_graphql_calls(zikao) == before + 1  # records answered the first read only
 
     request = OPERATIONS["RequestScoreReview"]
     asked = await ask(client, zikao, request, token, sitting=SITTING, courseCode="03706")
@@ -74,6 +89,7 @@ async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_scor
     assert (seen["id"], seen["sitting"], seen["course"]["code"]) == (review["id"], SITTING, "03706")
     assert (seen["status"], seen["originalScore"], seen["correctedScore"]) == ("CORRECTED", 58, 61)
     assert seen["answeredAt"] is not None
+    # the correction's tag reached the gateway: the kept 58 is gone at once
     results = await ask(client, zikao, OPERATIONS["MyResults"], token, sitting=SITTING)
     [result] = results["me"]["results"]
     assert (result["score"], result["passed"]) == (61, True)
