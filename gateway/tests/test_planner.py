@@ -172,10 +172,10 @@ async def test_plans_are_cached_per_document_and_bounded(gateway: Gateway, ask: 
     assert len(gateway.plans) == 8
     query = "{ books(first: 2) { isbn } }"
     await ask(query)
-    first = gateway.plans.get((query, None, ()))
+    first = gateway.plans.get((query, None, (), ()))
     assert first is not None
     await ask(query)
-    assert gateway.plans.get((query, None, ())) is first
+    assert gateway.plans.get((query, None, (), ())) is first
 
 
 def test_a_shareable_root_field_is_taken_where_the_whole_selection_is() -> None:

@@ -17,6 +17,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from zikao_gateway.auth import Authenticator
 from zikao_gateway.edge import Client
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.hardening import harden
@@ -24,6 +25,7 @@ from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.subgraphs import SubgraphClient, decode, encode
 from zikao_gateway.supergraph import load_supergraph
+from zikao_kit.errors import UnauthenticatedError
 from zikao_kit.graphiql import OfflineGraphiQL, graphiql_routes
 from zikao_kit.http import QUIET_PATHS, RequestIdMiddleware, health_routes
 from zikao_kit.logging import REQUEST_ID_HEADER, configure_logging, current_request_id
@@ -38,6 +40,13 @@ def caller_address(request: Request | WebSocket, proxies: TrustedProxies) -> str
     load balancer (then what it appended to `X-Forwarded-For`)."""
     peer = request.client.host if request.client else None
     return client_address(peer, request.headers.get(FORWARDED_FOR), proxies)
+
+
+def refusal_status(response_data: object) -> int:
+    """A refused request's status: 401 where the gateway refused the caller's token, else 400."""
+    errors = response_data.get("errors") if isinstance(response_data, dict) else None
+    codes = {(e.get("extensions") or {}).get("code") for e in errors or () if isinstance(e, dict)}
+    return 401 if UnauthenticatedError.code in codes else 400
 
 
 class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
@@ -94,7 +103,7 @@ class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             refused = isinstance(response_data, dict) and "data" not in response_data
             if refused and not sub_response.status_code:  # a 429 stays one
-                response.status_code = 400
+                response.status_code = refusal_status(response_data)
         return response
 
 
@@ -102,7 +111,7 @@ def create_app(
     settings: GatewaySettings | None = None, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
     """The gateway over the supergraph named in ``settings`` (``transport`` is for tests that
-    serve subgraphs in-process)."""
+    serve subgraphs, and identity's keys, in-process)."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
     supergraph = load_supergraph(settings.supergraph).with_urls(settings.subgraph_urls())
@@ -113,11 +122,18 @@ def create_app(
         transport=transport,
     )
     hardening = harden(settings)
+    authenticator = Authenticator.over_jwks(
+        settings.keys_url(supergraph),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        transport=transport,
+    )
     gateway = Gateway(
         supergraph,
         client,
         cache_size=settings.cache_size,
         plan_timeout=settings.plan_timeout_seconds,
+        authenticator=authenticator,
         limits=settings.limits,
     )
     view = GatewayGraphQL(
@@ -136,6 +152,7 @@ def create_app(
         finally:
             await gateway.aclose()
             await client.aclose()
+            await authenticator.aclose()
             await hardening.aclose()
 
     async def supergraph_loaded() -> None:

@@ -25,6 +25,7 @@ from zikao_gateway.plan import (
     RootFetch,
 )
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
+from zikao_kit.auth import Principal
 
 Json = dict[str, Any]
 ResponsePath = list[str | int]
@@ -67,11 +68,14 @@ class Execution:
         client: SubgraphClient,
         variables: Mapping[str, Any],
         headers: Mapping[str, str],
+        principal: Principal | None = None,
     ) -> None:
         self.plan = plan
         self.client = client
         self.variables = variables
         self.headers = headers
+        # The verified caller (None: anonymous); the subgraphs verify the token for themselves.
+        self.principal = principal
         self.data: Json = {}
         self._errors: dict[int, list[Json]] = {}
 

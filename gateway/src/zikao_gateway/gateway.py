@@ -1,4 +1,5 @@
-"""The gateway's engine: parse and validate (cached), plan (cached), execute, shape."""
+"""The gateway's engine: the caller (a verified token), parse and validate (cached), plan (cached,
+per the selections the caller may not see where the document has guarded ones), execute, shape."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from graphql import execute as execute_locally
 from graphql.execution.values import get_variable_values
 
 from zikao_gateway.api_schema import derive_api_schema
+from zikao_gateway.auth import Authenticator, Caller, unauthenticated_error
+from zikao_gateway.authorization import Denied, Guards, Rules
 from zikao_gateway.cache import LruCache
 from zikao_gateway.executor import Execution, Failed, Json, subgraph_error, unavailable_error
 from zikao_gateway.limits import Limits, parse_limited
@@ -34,9 +37,12 @@ from zikao_gateway.shaping import Shaper
 from zikao_gateway.sizing import MAX_SELECTIONS, measure
 from zikao_gateway.subgraphs import SubgraphClient, SubgraphUnavailableError
 from zikao_gateway.supergraph import Supergraph
+from zikao_kit.errors import UnauthenticatedError
 
-PlanKey = tuple[str, str | None, tuple[bool, ...]]
-"""A plan's cache key: the query text, the operation's name and the values of its conditions."""
+PlanKey = tuple[str, str | None, tuple[bool, ...], Denied]
+"""A plan's cache key: the query text, the operation's name, the values of its conditions and
+which of its guarded selections the caller may not see."""
+NO_GUARDS = Guards(())
 PLANNING_THREADS = 4
 PLAN_TIMEOUT_SECONDS = 2.0
 
@@ -50,6 +56,8 @@ class Document:
     errors: tuple[Json, ...]
     conditions: tuple[str, ...] = ()
     roots: Mapping[str | None, Counter[str]] = field(default_factory=dict)
+    # The field selections that carry an auth requirement (`authorization`).
+    guards: Guards = NO_GUARDS
 
 
 @dataclass
@@ -68,10 +76,13 @@ class Request:
     operation_name: str | None
     headers: Mapping[str, str]
     request_id: str | None = None
+    # Who sends it, where already known; else the gateway verifies `authorization`.
+    caller: Caller | None = None
 
 
 class Gateway:
-    """Answers operations over the supergraph's subgraphs.
+    """Answers operations over the supergraph's subgraphs, for the callers ``authenticator``
+    verifies (none given: every caller is anonymous).
 
     A document past one of ``limits`` (limits.py; ``max_selections`` alone when not given)
     is refused before it is validated or planned. Plans missing from the cache are made in a
@@ -87,11 +98,14 @@ class Gateway:
         cache_size: int = 1000,
         max_selections: int = MAX_SELECTIONS,
         plan_timeout: float = PLAN_TIMEOUT_SECONDS,
+        authenticator: Authenticator | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
+        self.authenticator = authenticator or Authenticator(None)
         self.schema = derive_api_schema(supergraph.document)
+        self.rules = Rules.read(supergraph.document)
         self.planner = Planner(supergraph, self.schema)
         self.limits = limits or Limits(selections=max_selections)
         self.plan_timeout = plan_timeout
@@ -123,7 +137,8 @@ class Gateway:
         errors = tuple(_request_error(e, "VALIDATION") for e in validate(self.schema, node))
         if errors:
             return Document(None, errors)
-        return Document(node, (), condition_variables(node), measures.roots)
+        guards = self.rules.guards(self.schema, node) if self.rules else NO_GUARDS
+        return Document(node, (), condition_variables(node), measures.roots, guards=guards)
 
     def operation(self, query: str, name: str | None) -> OperationDefinitionNode | None:
         """The operation a request would run; None for a document that does not validate
@@ -132,6 +147,13 @@ class Gateway:
         return None if document.node is None else select_operation(document.node, name)[0]
 
     async def execute(self, request: Request) -> Outcome:
+        try:
+            caller = request.caller or await self.authenticator.caller(
+                request.headers.get("authorization")
+            )
+        except UnauthenticatedError as error:
+            refused = unauthenticated_error(error, request.request_id)
+            return Outcome(None, [refused], request_error=True)
         document = self.document(request.query)
         if document.node is None:
             return Outcome(None, list(document.errors), request_error=True)
@@ -142,15 +164,17 @@ class Gateway:
         if isinstance(coerced, list):
             return Outcome(None, [_bad_variables(e) for e in coerced], request_error=True)
         conditions = tuple(bool(coerced.coerced.get(name)) for name in document.conditions)
-        key = (request.query, request.operation_name, conditions)
+        denied = document.guards.denied(caller.access) if document.guards else ()
+        key = (request.query, request.operation_name, conditions, denied)
         plan = self.plans.get(key)
         if plan is None:
             values = dict(zip(document.conditions, conditions, strict=True))
+            nodes = document.guards.nodes(denied)
             try:
-                plan = await self._plan(key, operation, fragments, values)
+                plan = await self._plan(key, operation, fragments, values, nodes)
             except TimeoutError:
                 return Outcome(None, [_plan_timeout(self.plan_timeout)], request_error=True)
-        return await self._run(plan, request)
+        return await self._run(plan, request, caller)
 
     async def _plan(
         self,
@@ -158,6 +182,7 @@ class Gateway:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         conditions: Mapping[str, bool],
+        denied: frozenset[int],
     ) -> Plan:
         """The plan, made in a worker thread and cached there; concurrent misses of one key
         wait for the same planning. A thread cannot be stopped: past the timeout the caller
@@ -167,7 +192,7 @@ class Gateway:
         pending = self._pending.get(key)
         if pending is None:
             pending = asyncio.get_running_loop().run_in_executor(
-                self._planning, self._plan_and_cache, key, operation, fragments, conditions
+                self._planning, self._plan_and_cache, key, operation, fragments, conditions, denied
             )
             self._pending[key] = pending
             pending.add_done_callback(lambda _: self._pending.pop(key, None))
@@ -179,11 +204,14 @@ class Gateway:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         conditions: Mapping[str, bool],
+        denied: frozenset[int],
     ) -> Plan:
-        return self.plans.put(key, self.planner.plan(operation, fragments, conditions))
+        return self.plans.put(key, self.planner.plan(operation, fragments, conditions, denied))
 
-    async def _run(self, plan: Plan, request: Request) -> Outcome:
-        execution = Execution(plan, self.client, request.variables, request.headers)
+    async def _run(self, plan: Plan, request: Request, caller: Caller) -> Outcome:
+        execution = Execution(
+            plan, self.client, request.variables, request.headers, caller.principal
+        )
         if plan.forward is not None:
             try:
                 return await self._forward(plan.forward, request)
@@ -200,11 +228,12 @@ class Gateway:
             self.schema,
             lambda subgraph, path: unavailable_error(subgraph, path, request.request_id),
             (error.get("path") for error in execution.errors),
+            denials=bool(plan.unauthorized),
         )
         root = self.schema.get_root_type(OperationType(plan.operation_type))
         assert isinstance(root, GraphQLObjectType)
         data = shaper.shape_root(root, plan.selections, execution.data)
-        return Outcome(data, shaper.response_errors(execution.errors))
+        return Outcome(data, shaper.response_errors(execution.errors, plan.unauthorized))
 
     async def _forward(self, forward: Forward, request: Request) -> Outcome:
         """The subgraph's answer to the whole operation, its errors decorated."""

@@ -2,13 +2,15 @@
 
 Fragment spreads become inline fragments, `@skip`/`@include` are decided with the request's
 variables (so a plan is cached per document, operation and the values of those conditions),
-and fields keep their arguments as written (variables stay variables).
+and fields keep their arguments as written (variables stay variables). A field selection the
+caller may not see (`authorization`) stays, marked ``denied`` and without its sub-selections:
+the shaper answers it null, and the planner plans `permitted` selections only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -35,7 +37,8 @@ CONDITIONS = ("skip", "include")
 
 @dataclass(frozen=True)
 class Field:
-    """A field as selected: response key, name, printed arguments and sub-selections."""
+    """A field as selected: response key, name, printed arguments and sub-selections;
+    ``denied`` where the caller may not see it."""
 
     key: str
     name: str
@@ -43,6 +46,7 @@ class Field:
     variables: frozenset[str] = frozenset()
     selections: tuple[Selection, ...] = ()
     node: FieldNode | None = field(default=None, compare=False)
+    denied: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,30 +114,41 @@ def normalize(
     selection_set: SelectionSetNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
+    denied: Collection[int] = frozenset(),
 ) -> tuple[Selection, ...]:
-    """The selections with fragments inlined and `@skip`/`@include` applied."""
+    """The selections with fragments inlined and `@skip`/`@include` applied; the field nodes
+    whose `id` is in ``denied`` are marked so."""
     result: list[Selection] = []
     for node in selection_set.selections:
         if not _included(node.directives or (), variables):
             continue
         if isinstance(node, FieldNode):
-            result.append(_field(node, fragments, variables))
+            result.append(_field(node, fragments, variables, denied))
         elif isinstance(node, InlineFragmentNode):
             condition = node.type_condition.name.value if node.type_condition else None
-            result.append(Fragment(condition, normalize(node.selection_set, fragments, variables)))
+            selections = normalize(node.selection_set, fragments, variables, denied)
+            result.append(Fragment(condition, selections))
         elif isinstance(node, FragmentSpreadNode):
             definition = fragments[node.name.value]
-            selections = normalize(definition.selection_set, fragments, variables)
+            selections = normalize(definition.selection_set, fragments, variables, denied)
             result.append(Fragment(definition.type_condition.name.value, selections))
     return tuple(result)
 
 
 def _field(
-    node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+    node: FieldNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    denied: Collection[int],
 ) -> Field:
     arguments = node.arguments or ()
     printed = "(" + ", ".join(print_ast(a) for a in arguments) + ")" if arguments else ""
-    selections = normalize(node.selection_set, fragments, variables) if node.selection_set else ()
+    refused = id(node) in denied
+    selections = (
+        normalize(node.selection_set, fragments, variables, denied)
+        if node.selection_set and not refused
+        else ()
+    )
     return Field(
         key=node.alias.value if node.alias else node.name.value,
         name=node.name.value,
@@ -141,7 +156,41 @@ def _field(
         variables=frozenset(_variables(arguments)),
         selections=selections,
         node=node,
+        denied=refused,
     )
+
+
+def permitted(selections: tuple[Selection, ...]) -> tuple[Selection, ...]:
+    """``selections`` without the denied fields (a field all of whose sub-selections are
+    denied stays, with none: the planner selects its `__typename`)."""
+    result: list[Selection] = []
+    for selection in selections:
+        if isinstance(selection, Fragment):
+            result.append(Fragment(selection.type_condition, permitted(selection.selections)))
+        elif not selection.denied:
+            below = permitted(selection.selections) if selection.selections else ()
+            result.append(replace(selection, selections=below))
+    return tuple(result)
+
+
+def denied_fields(
+    selections: tuple[Selection, ...], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Field]]:
+    """Each denied field with its path of response keys (no list positions), in the order of
+    the operation; a field selected twice at one path (a fragment spread twice) once."""
+    seen: set[tuple[tuple[str, ...], int]] = set()
+    stack = [(path, s) for s in reversed(selections)]
+    while stack:
+        where, selection = stack.pop()
+        if isinstance(selection, Fragment):
+            stack.extend((where, s) for s in reversed(selection.selections))
+        elif selection.denied:
+            if (where, id(selection.node)) not in seen:
+                seen.add((where, id(selection.node)))
+                yield (*where, selection.key), selection
+        else:
+            below = (*where, selection.key)
+            stack.extend((below, s) for s in reversed(selection.selections))
 
 
 def _variables(arguments: tuple[ArgumentNode, ...]) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from zikao_gateway.operation import Selection
 
@@ -149,10 +150,13 @@ class Forward:
 @dataclass
 class Plan:
     """How to answer one operation: the fetches, or one forwarded document, plus what the
-    gateway answers itself (introspection, `__typename`)."""
+    gateway answers itself (introspection, `__typename`, the selections the caller may not
+    see)."""
 
     operation_type: str
     selections: tuple[Selection, ...]
     fetches: list[Fetch]
     forward: Forward | None = None
     introspection: str | None = None
+    # An error for each selection the caller may not see (`authorization`), after the rest.
+    unauthorized: tuple[dict[str, Any], ...] = ()

@@ -14,7 +14,7 @@ from there, and the shaper, which keeps only the client's keys, drops it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from itertools import chain, count
 from typing import Any
@@ -34,12 +34,15 @@ from graphql import (
     print_ast,
 )
 
+from zikao_gateway.authorization import unauthorized_error
 from zikao_gateway.operation import (
     INTROSPECTION_ROOT_FIELDS,
     Field,
     Selection,
     collect_fields,
+    denied_fields,
     normalize,
+    permitted,
     sub_selections,
 )
 from zikao_gateway.plan import (
@@ -83,19 +86,25 @@ class Planner:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         conditions: Mapping[str, Any],
+        denied: Collection[int] = frozenset(),
     ) -> Plan:
-        selections = normalize(operation.selection_set, fragments, conditions)
+        """The plan of ``operation``; the field nodes whose `id` is in ``denied`` (those the
+        caller may not see) are answered null with an error each, and planned for no one."""
+        selections = normalize(operation.selection_set, fragments, conditions, denied)
+        unauthorized = tuple(
+            unauthorized_error(path, field.node) for path, field in denied_fields(selections)
+        )
         kind = operation.operation.value
         builder = _PlanBuilder(self, kind)
-        builder.plan_root(selections)
-        plan = Plan(kind, selections, builder.fetches)
+        builder.plan_root(permitted(selections) if unauthorized else selections)
+        plan = Plan(kind, selections, builder.fetches, unauthorized=unauthorized)
         return finish_plan(
             self.supergraph,
             plan,
             operation,
             fragments,
             builder.introspection,
-            forwardable=builder.forwardable,
+            forwardable=builder.forwardable and not unauthorized,
         )
 
     def field_set(self, text: str) -> tuple[Selection, ...]:

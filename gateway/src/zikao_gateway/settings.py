@@ -1,22 +1,26 @@
-"""The gateway's settings: where the supergraph is, the subgraph URLs, timeouts, caches."""
+"""The gateway's settings: where the supergraph is, the subgraph URLs, timeouts, caches, where
+identity's public keys are."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS
 from zikao_gateway.limits import MAX_ALIASES, MAX_DEPTH, MAX_ROOT_FIELDS, MAX_TOKENS, Limits
 from zikao_gateway.ratelimit import PREFIX, RateLimits
 from zikao_gateway.sizing import MAX_SELECTIONS
+from zikao_gateway.supergraph import Supergraph
 from zikao_gateway.trusted import MANIFEST
 from zikao_kit.network import TrustedProxies
 from zikao_kit.settings import DEV_REDIS_URL, Environment, UnsafeSettingError, shared
 
 DEFAULT_SUPERGRAPH = Path(__file__).resolve().parents[2] / "supergraph.graphql"
+JWKS_PATH = "/.well-known/jwks.json"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """Room for identity's largest photo (1,000,000 bytes) base64-encoded in a staff upload."""
 DEFAULT_RATES = RateLimits()
@@ -116,6 +120,14 @@ class GatewaySettings(BaseSettings):
     identity_url: str | None = Field(default=None, validation_alias="IDENTITY_URL")
     records_url: str | None = Field(default=None, validation_alias="RECORDS_URL")
     documents_url: str | None = Field(default=None, validation_alias="DOCUMENTS_URL")
+    jwks_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GATEWAY_JWKS_URL", "ZIKAO_JWKS_URL"),
+        description="identity's public keys (JWKS), with which the gateway verifies tokens;"
+        " unset: /.well-known/jwks.json beside the identity subgraph's URL",
+    )
+    jwt_issuer: str = Field(default="zikao-identity", validation_alias="ZIKAO_JWT_ISSUER")
+    jwt_audience: str = Field(default="zikao", validation_alias="ZIKAO_JWT_AUDIENCE")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -188,8 +200,25 @@ class GatewaySettings(BaseSettings):
         }
         return {name: url for name, url in urls.items() if url}
 
+    def keys_url(self, supergraph: Supergraph) -> str | None:
+        """Where identity's JWKS is: the setting, else beside the identity subgraph's URL (the
+        supergraph's, or IDENTITY_URL); None when neither is known."""
+        if self.jwks_url:
+            return self.jwks_url
+        identity = self.identity_url or next(
+            (s.url for s in supergraph.subgraphs.values() if s.name == "identity"), None
+        )
+        return jwks_beside(identity) if identity else None
+
     @property
     def graphiql_enabled(self) -> bool:
         """GraphiQL: on outside production unless switched off (staff reach it there through
         their own route, where ZIKAO_GRAPHIQL=true)."""
         return self.graphiql if self.graphiql is not None else self.env != Environment.PRODUCTION
+
+
+def jwks_beside(graphql_url: str) -> str:
+    """``http://identity:8001/graphql`` → ``http://identity:8001/.well-known/jwks.json``."""
+    parts = urlsplit(graphql_url)
+    base = parts.path.rstrip("/").removesuffix("/graphql")
+    return urlunsplit((parts.scheme, parts.netloc, base + JWKS_PATH, "", ""))

@@ -9,6 +9,8 @@ the client gets one error at that path. One null makes one error: a null that co
 already reported below it (or by the subgraph at or below its path) adds none. When the null
 reaches the root, the walk stops there, and so do the errors: those of root fields after the one
 that nulled the response go, subgraphs' errors included (Hive Gateway's answer, field by field).
+A field the caller may not see (``denied``) is null, and that null propagates nowhere (Hive
+Gateway's answer; its error comes with the plan).
 """
 
 from __future__ import annotations
@@ -53,9 +55,12 @@ class Shaper:
         schema: GraphQLSchema,
         failure_error: ErrorFactory,
         reported: Iterable[ResponsePath | None] = (),
+        denials: bool = False,
     ) -> None:
         self.schema = schema
         self.failure_error = failure_error
+        # Whether the selections hold fields the caller may not see (answered null).
+        self.denials = denials
         self.errors: list[Json] = []
         # The paths of the subgraphs' errors: a null they explain needs no error of its own.
         self._reported = {tuple(path) for path in reported if path}
@@ -71,10 +76,11 @@ class Shaper:
         fields = collect_fields(self.schema, selections, root.name)
         return self._object(root, fields, data, [], local=INTROSPECTION_ROOT_FIELDS)
 
-    def response_errors(self, earlier: list[Json]) -> list[Json]:
-        """``earlier`` (the subgraphs' errors) and the shaper's, but none of the root fields
-        the walk did not reach (after a non-null root field that nulled the response)."""
-        errors = [*earlier, *self.errors]
+    def response_errors(self, earlier: list[Json], later: Iterable[Json] = ()) -> list[Json]:
+        """``earlier`` (the subgraphs' errors), the shaper's and ``later``, but none of the
+        root fields the walk did not reach (after a non-null root field that nulled the
+        response)."""
+        errors = [*earlier, *self.errors, *later]
         return [e for e in errors if (e.get("path") or [None])[0] not in self._unwalked]
 
     def _object(
@@ -93,6 +99,9 @@ class Shaper:
                 continue
             if name in local:
                 result[key] = data.get(key)
+                continue
+            if self.denials and any(f.denied for f in fields):
+                result[key] = None  # not propagated, even where non-null (Hive's answer)
                 continue
             definition = object_type.fields[name]
             where = f"{object_type.name}.{name}"

@@ -4,14 +4,18 @@ an httpx transport that serves them in-process and counts the requests each one 
 `Book` takes fields from all three: catalog (title, year, author), reviews (reviews, rating)
 and inventory (stock, and shelfLabel, which `@requires` the catalog's title). Reviews'
 `Review.author` `@provides` the author's name; `search` answers a union, `Problem` is an
-interface of `@shareable` types in two subgraphs.
+interface of `@shareable` types in two subgraphs. `SigningKey` signs access tokens as identity
+does, and the transport serves its JWKS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
+import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +23,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
+import jwt
 import strawberry
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +35,8 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
 
+from zikao_gateway.settings import JWKS_PATH
+from zikao_kit.auth import ALGORITHM
 from zikao_kit.graphql import FEDERATION_VERSION
 
 Ask = Callable[..., Awaitable[Any]]
@@ -276,7 +286,8 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
 
     ``down`` names subgraphs that refuse connections; ``delay`` makes one answer late;
     ``tamper`` edits one's answers (in place) before they are sent, as a subgraph that breaks
-    its own schema would answer.
+    its own schema would answer. ``jwks`` is answered to a GET of `/.well-known/jwks.json` on
+    any host (``down`` by the host's name, each fetch counted in ``jwks_fetches``).
     """
 
     schemas: dict[str, Schema]
@@ -285,11 +296,16 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
     tamper: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    jwks: dict[str, Any] | None = None
+    jwks_fetches: int = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         name = request.url.host.split(".")[0]
         if name in self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if request.method == "GET" and request.url.path.endswith(JWKS_PATH):
+            self.jwks_fetches += 1
+            return httpx.Response(404) if self.jwks is None else httpx.Response(200, json=self.jwks)
         await asyncio.sleep(self.delay.get(name, 0))
         body = json.loads(await request.aread())
         self.requests.append((name, body))
@@ -317,10 +333,18 @@ class InProcessSubgraphs(httpx.AsyncBaseTransport):
 
 def served_over_http(subgraphs: InProcessSubgraphs) -> ASGIApp:
     """An ASGI app that answers ``POST /<subgraph>/graphql`` through ``subgraphs`` (its
-    ``tamper`` included), for a gateway in another process."""
+    ``tamper`` included), and ``GET /.well-known/jwks.json`` with its ``jwks``, for a gateway
+    in another process."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        if request.method == "GET" and request.url.path == JWKS_PATH:
+            keys = httpx.Request("GET", f"http://keys.library.test{JWKS_PATH}")
+            answer = await subgraphs.handle_async_request(keys)
+            status = answer.status_code
+            body = await answer.aread()
+            await Response(body, status, media_type="application/json")(scope, receive, send)
+            return
         name = request.url.path.strip("/").split("/")[0]
         inner = httpx.Request("POST", library_url(name), content=await request.body())
         answer = await subgraphs.handle_async_request(inner)
@@ -380,3 +404,51 @@ def reviews_app() -> GraphQL[None, None]:
 
 def inventory_app() -> GraphQL[None, None]:
     return _app("inventory")
+
+
+@dataclass
+class SigningKey:
+    """An Ed25519 key that signs access tokens as identity does (`kid` header, EdDSA), for
+    tests of the gateway's verification; `jwks` is what identity would publish."""
+
+    issuer: str = "zikao-identity"
+    audience: str = "zikao"
+    private: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def kid(self) -> str:
+        raw = self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+    def jwks(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(self.private.public_key()))
+        jwk.update({"kid": self.kid, "alg": ALGORITHM, "use": "sig"})
+        return {"keys": [jwk]}
+
+    def token(
+        self,
+        role: str = "candidate",
+        subject: str | None = None,
+        *,
+        minutes: float = 5,
+        headers: dict[str, Any] | None = None,
+        **claims: Any,
+    ) -> str:
+        """A token of ``role`` (``claims`` add to or replace the usual ones, e.g. ``scope``,
+        ``region``, ``aud``; ``headers`` to the `kid`)."""
+        now = int(time.time())
+        body = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or str(uuid.uuid4()),
+            "role": role,
+            "iat": now,
+            "exp": now + int(minutes * 60),
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
+        return jwt.encode(
+            body, self.private, algorithm=ALGORITHM, headers={"kid": self.kid, **(headers or {})}
+        )
