@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zikao_gateway.gateway import PLAN_TIMEOUT_SECONDS
 from zikao_gateway.limits import MAX_ALIASES, MAX_DEPTH, MAX_ROOT_FIELDS, MAX_TOKENS, Limits
+from zikao_gateway.metrics import MAX_OPERATIONS
 from zikao_gateway.ratelimit import PREFIX, RateLimits
 from zikao_gateway.sizing import MAX_SELECTIONS
 from zikao_gateway.supergraph import Supergraph
@@ -117,6 +118,19 @@ class GatewaySettings(BaseSettings):
         description="addresses or networks of the load balancers in front, whose"
         " X-Forwarded-For is believed (comma separated; none by default)",
     )
+    metrics_networks: str = Field(
+        default="127.0.0.1,::1",
+        validation_alias="GATEWAY_METRICS_NETWORKS",
+        description="addresses or networks (comma separated) that may read /metrics, the"
+        " caller's address taken as for the limits; empty: nobody",
+    )
+    metrics_max_operations: int = Field(
+        default=MAX_OPERATIONS,
+        ge=1,
+        validation_alias="GATEWAY_METRICS_MAX_OPERATIONS",
+        description="distinct operation names given series of their own in /metrics (the"
+        " first seen); any other name is counted as `other`",
+    )
     identity_url: str | None = Field(default=None, validation_alias="IDENTITY_URL")
     records_url: str | None = Field(default=None, validation_alias="RECORDS_URL")
     documents_url: str | None = Field(default=None, validation_alias="DOCUMENTS_URL")
@@ -190,6 +204,16 @@ class GatewaySettings(BaseSettings):
     @property
     def proxies(self) -> TrustedProxies:
         return TrustedProxies.parse(self.trusted_proxies)
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _metrics_networks_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
+
+    @property
+    def metrics_allowed(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.metrics_networks)
 
     def subgraph_urls(self) -> dict[str, str]:
         """Subgraph name → URL, for those that override the supergraph's `@join__graph(url:)`."""
