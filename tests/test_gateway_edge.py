@@ -16,6 +16,7 @@ from e2e import OPERATIONS, ROOT, RunningSystem, graphql
 from zikao_devrun import System, free_port_numbers
 from zikao_devrun.zikao import base_url, gateway_spec
 from zikao_gateway.trusted import MANIFEST, document_id
+from zikao_kit.auth import Role
 
 SIGN_IN_LIMIT = 3
 LOG_IN = {
@@ -126,3 +127,19 @@ async def test_log_in_attempts_hidden_in_a_batch_count_each(
     retry = int(again.headers["retry-after"])
     assert 1 <= retry <= 60
     assert again.json()["errors"][0]["extensions"]["retryAfterSeconds"] == retry
+
+
+async def test_staff_may_send_any_operation_in_production(
+    zikao: RunningSystem, production: str, client: httpx.AsyncClient
+) -> None:
+    query = "{ regions { code } }"  # not the contract's text
+    staff = zikao.token("edge-staff", Role.STAFF, region="01")
+    candidate = zikao.token(str(uuid.uuid4()), Role.CANDIDATE, region="0103")
+    as_staff = await graphql(client, production, query, token=staff)
+    as_candidate = await graphql(client, production, query, token=candidate)
+    forged = await graphql(client, production, query, token=staff[:-4] + "AAAA")
+    assert as_staff.json()["data"]["regions"]
+    assert codes(as_candidate) == ["document_not_trusted"]
+    assert codes(forged) == ["document_not_trusted"]
+    schema = await graphql(client, production, "{ __schema { queryType { name } } }", token=staff)
+    assert schema.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -20,11 +21,9 @@ from zikao_gateway.auth import Authenticator
 from zikao_gateway.edge import Client
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.hardening import harden
-from zikao_gateway.metrics import GatewayMetrics, metrics_route
-from zikao_gateway.observe import ObservedGraphQL, ObservedSubgraphClient, ObserveMiddleware
 from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
-from zikao_gateway.subgraphs import decode, encode
+from zikao_gateway.subgraphs import SubgraphClient, decode, encode
 from zikao_gateway.supergraph import load_supergraph
 from zikao_kit.errors import UnauthenticatedError
 from zikao_kit.graphiql import OfflineGraphiQL, graphiql_routes
@@ -34,7 +33,6 @@ from zikao_kit.network import FORWARDED_FOR, TrustedProxies, client_address
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 FORWARDED_HEADERS = ("authorization",)
-QUIET = QUIET_PATHS | {"/graphql"}
 
 
 def caller_address(request: Request | WebSocket, proxies: TrustedProxies) -> str:
@@ -51,7 +49,7 @@ def refusal_status(response_data: object) -> int:
     return 401 if UnauthenticatedError.code in codes else 400
 
 
-class GatewayGraphQL(OfflineGraphiQL, ObservedGraphQL):
+class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
     parse or validate or is too large, bad variables, a plan past its timeout) then answers
@@ -72,7 +70,7 @@ class GatewayGraphQL(OfflineGraphiQL, ObservedGraphQL):
             headers[REQUEST_ID_HEADER] = request_id
         address = headers[FORWARDED_FOR] = caller_address(request, self.proxies)
         sub_response = response if isinstance(response, Response) else None
-        client = Client(address, staff=False, response=sub_response)  # TODO: verified staff role
+        client = Client(address, request.headers.get("authorization"), sub_response)
         return GatewayContext(headers=headers, request_id=request_id, client=client)
 
     def encode_json(self, data: object) -> bytes:
@@ -117,22 +115,20 @@ def create_app(
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
     supergraph = load_supergraph(settings.supergraph).with_urls(settings.subgraph_urls())
-    names = (subgraph.name for subgraph in supergraph.subgraphs.values())
-    metrics = GatewayMetrics(names, settings.metrics_max_operations)
-    client = ObservedSubgraphClient(
-        metrics,
+    client = SubgraphClient(
         supergraph.subgraphs,
         timeout=settings.subgraph_timeout_seconds,
         max_connections=settings.max_connections,
         transport=transport,
     )
-    hardening = harden(settings)
     authenticator = Authenticator.over_jwks(
         settings.keys_url(supergraph),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         transport=transport,
     )
+    hardening = harden(settings)
+    hardening.recognise_staff(authenticator)
     gateway = Gateway(
         supergraph,
         client,
@@ -147,7 +143,6 @@ def create_app(
         subscription_protocols=(),
     )
     view.proxies = settings.proxies
-    view.metrics = metrics
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -168,14 +163,11 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
-            *health_routes({"supergraph": supergraph_loaded}, metrics=False),
-            metrics_route(metrics, settings.metrics_allowed, settings.proxies),
+            *health_routes({"supergraph": supergraph_loaded}),
             *graphiql_routes(settings.graphiql_enabled),
         ],
         middleware=[
-            # the GraphQL endpoint's access line is ObserveMiddleware's, with the operation
-            Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET),
-            Middleware(ObserveMiddleware),
+            Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS),
             *hardening.middleware,
         ],
         lifespan=lifespan,

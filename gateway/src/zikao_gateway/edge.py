@@ -25,7 +25,7 @@ Mutations over GET are refused by Strawberry's view (400), never executed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,14 +52,20 @@ class EdgeRefusedError(Exception):
         self.status = status
 
 
+StaffCheck = Callable[[str | None], Awaitable[bool]]
+"""Whether an `Authorization` header holds a verified token of staff (any role but candidate)."""
+
+
 @dataclass
 class Client:
     """Who sends the request, as far as the edge needs to know: the address rate limits count,
-    whether a verified token says staff, and the response (for `Retry-After` and 429)."""
+    the `Authorization` header, whether its verified token says staff (decided when first
+    needed), and the response (for `Retry-After` and 429)."""
 
     address: str
-    staff: bool = False
+    authorization: str | None = None
     response: Response | None = None
+    staff: bool | None = None
 
 
 @dataclass
@@ -69,27 +75,39 @@ class Edge:
     trusted: TrustedDocuments | None = None
     limiter: RateLimiter | None = None
     production: bool = False
+    staff_check: StaffCheck | None = None
 
     async def admit(
         self, gateway: Gateway, query: str, operation_name: str | None, client: Client
     ) -> list[Json] | None:
         """The errors refusing this operation, or None when it may run."""
-        if self.trusted is not None and not client.staff and not self.trusted.trusts(query):
-            message = "只接受客户端登记过的操作"
-            return [refusal("document_not_trusted", message)]
+        if self.trusted is not None and not self.trusted.trusts(query):
+            if not await self.is_staff(client):
+                return [refusal("document_not_trusted", "只接受客户端登记过的操作")]
         roots = _roots(gateway, query, operation_name)
-        if self.production and not client.staff and INTROSPECTION.intersection(roots):
-            return [refusal("introspection_disabled", "不提供内省查询")]
+        if self.production and INTROSPECTION.intersection(roots):
+            if not await self.is_staff(client):
+                return [refusal("introspection_disabled", "不提供内省查询")]
         if self.limiter is not None:
             refused = await self.limiter.hit(client.address, roots)
             if refused is not None:
                 return [_rate_limited(refused, client)]
         return None
 
-    def shown(self, errors: Sequence[Json], client: Client) -> list[Json]:
+    async def is_staff(self, client: Client) -> bool:
+        """Whether the client's token verifies as staff's; asked once a request, and only
+        where it matters (a candidate sending the manifest's operations costs no check)."""
+        if client.staff is None:
+            check = self.staff_check
+            client.staff = check is not None and await check(client.authorization)
+        return client.staff
+
+    async def shown(self, errors: Sequence[Json], client: Client) -> list[Json]:
         """``errors`` as ``client`` may see them: no field suggestions ("Did you mean …")
         for candidates and anonymous callers in production."""
-        if not self.production or client.staff:
+        if not self.production or not any(_suggests(e) for e in errors):
+            return list(errors)
+        if await self.is_staff(client):
             return list(errors)
         return [_without_suggestion(error) for error in errors]
 
@@ -111,10 +129,14 @@ def _rate_limited(refused: Refusal, client: Client) -> Json:
     return error
 
 
-def _without_suggestion(error: Json) -> Json:
+def _suggests(error: Json) -> bool:
     message = error.get("message")
-    if isinstance(message, str) and "Did you mean" in message:
-        return {**error, "message": _SUGGESTION.sub("", message)}
+    return isinstance(message, str) and "Did you mean" in message
+
+
+def _without_suggestion(error: Json) -> Json:
+    if _suggests(error):
+        return {**error, "message": _SUGGESTION.sub("", str(error["message"]))}
     return error
 
 

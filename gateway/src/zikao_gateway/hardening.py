@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from starlette.middleware import Middleware
 
-from zikao_gateway.edge import Edge, EdgeMiddleware
+from zikao_gateway.auth import Authenticator
+from zikao_gateway.edge import Edge, EdgeMiddleware, StaffCheck
 from zikao_gateway.ratelimit import RateLimiter
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.trusted import TrustedDocuments
+from zikao_kit.auth import Role
+from zikao_kit.errors import UnauthenticatedError
 from zikao_kit.guard import InputGuardMiddleware
 
 REDIS_TIMEOUT_SECONDS = 0.5
@@ -40,6 +43,11 @@ class Hardening:
             rates = self.settings.rate
             self.edge.limiter = RateLimiter(redis, rates, self.settings.redis_prefix)
 
+    def recognise_staff(self, authenticator: Authenticator) -> None:
+        """Staff (any verified role but candidate) may send any operation and see the schema:
+        the edge asks ``authenticator`` when that matters."""
+        self.edge.staff_check = staff_check(authenticator)
+
     async def aclose(self) -> None:
         if self.edge.limiter is not None:
             await self.edge.limiter.aclose()
@@ -63,3 +71,16 @@ def harden(settings: GatewaySettings) -> Hardening:
         Middleware(EdgeMiddleware, trusted=manifest, max_batch=settings.max_batch),
     ]
     return Hardening(edge, middleware, settings.max_batch, settings)
+
+
+def staff_check(authenticator: Authenticator) -> StaffCheck:
+    async def is_staff(authorization: str | None) -> bool:
+        if not authorization:
+            return False
+        try:
+            principal = (await authenticator.caller(authorization)).principal
+        except UnauthenticatedError:
+            return False  # the gateway refuses the token itself, if the edge lets it by
+        return principal is not None and principal.role is not Role.CANDIDATE
+
+    return is_staff

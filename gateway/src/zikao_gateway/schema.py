@@ -99,7 +99,7 @@ class GatewaySchema(BaseSchema):
             logger.exception("unexpected error in the gateway", extra={"operation": operation_name})
             extensions = {"code": "internal", "requestId": context.request_id}
             outcome = Outcome(None, [{"message": MASKED_MESSAGE, "extensions": extensions}])
-        outcome.errors = self.edge.shown(outcome.errors, context.client)
+        outcome.errors = await self.edge.shown(outcome.errors, context.client)
         return _result(outcome)
 
     def _check_operation_type(
