@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -21,9 +20,11 @@ from zikao_gateway.auth import Authenticator
 from zikao_gateway.edge import Client
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.hardening import harden
+from zikao_gateway.metrics import GatewayMetrics, metrics_route
+from zikao_gateway.observe import ObservedGraphQL, ObservedSubgraphClient, ObserveMiddleware
 from zikao_gateway.schema import GatewayContext, GatewaySchema
 from zikao_gateway.settings import GatewaySettings
-from zikao_gateway.subgraphs import SubgraphClient, decode, encode
+from zikao_gateway.subgraphs import decode, encode
 from zikao_gateway.supergraph import load_supergraph
 from zikao_kit.errors import UnauthenticatedError
 from zikao_kit.graphiql import OfflineGraphiQL, graphiql_routes
@@ -33,6 +34,7 @@ from zikao_kit.network import FORWARDED_FOR, TrustedProxies, client_address
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 FORWARDED_HEADERS = ("authorization",)
+QUIET = QUIET_PATHS | {"/graphql"}
 
 
 def caller_address(request: Request | WebSocket, proxies: TrustedProxies) -> str:
@@ -49,7 +51,7 @@ def refusal_status(response_data: object) -> int:
     return 401 if UnauthenticatedError.code in codes else 400
 
 
-class GatewayGraphQL(OfflineGraphiQL, GraphQL[GatewayContext, None]):
+class GatewayGraphQL(OfflineGraphiQL, ObservedGraphQL):
     """Strawberry's ASGI view with GraphQL-over-HTTP media types: a client that accepts
     `application/graphql-response+json` gets it, and a request error (a document that does not
     parse or validate or is too large, bad variables, a plan past its timeout) then answers
@@ -115,7 +117,10 @@ def create_app(
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
     supergraph = load_supergraph(settings.supergraph).with_urls(settings.subgraph_urls())
-    client = SubgraphClient(
+    names = (subgraph.name for subgraph in supergraph.subgraphs.values())
+    metrics = GatewayMetrics(names, settings.metrics_max_operations)
+    client = ObservedSubgraphClient(
+        metrics,
         supergraph.subgraphs,
         timeout=settings.subgraph_timeout_seconds,
         max_connections=settings.max_connections,
@@ -143,6 +148,7 @@ def create_app(
         subscription_protocols=(),
     )
     view.proxies = settings.proxies
+    view.metrics = metrics
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -163,11 +169,14 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
-            *health_routes({"supergraph": supergraph_loaded}),
+            *health_routes({"supergraph": supergraph_loaded}, metrics=False),
+            metrics_route(metrics, settings.metrics_allowed, settings.proxies),
             *graphiql_routes(settings.graphiql_enabled),
         ],
         middleware=[
-            Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET_PATHS),
+            # the GraphQL endpoint's access line is ObserveMiddleware's, with the operation
+            Middleware(RequestIdMiddleware, service="gateway", quiet_paths=QUIET),
+            Middleware(ObserveMiddleware),
             *hardening.middleware,
         ],
         lifespan=lifespan,
