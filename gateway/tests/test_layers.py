@@ -16,6 +16,7 @@ ORDER = [
     "api_schema",
     "authorization",
     "cache",
+    "kept",
     "sizing",
     "limits",
     "subgraphs",
