@@ -322,6 +322,10 @@ class WorkerSettings:
     # that held a worker to 20 renders a second whatever the machine. Polling every 50 ms lifts
     # the cap to 200 a second (an idle worker's poll is one ZRANGEBYSCORE).
     poll_delay = 0.05
+    # A chunk job renders `RENDER_CHUNK` tickets; arq's default of 10 jobs side by side put 200
+    # renders on one core at once, and on a busy machine a chunk then outran its timeout. Four
+    # keep a core busy while others wait on PostgreSQL.
+    max_jobs = 4
     keep_result = 0
     on_startup = startup
     on_shutdown = close_database
