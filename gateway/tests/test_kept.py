@@ -11,7 +11,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from zikao_gateway.kept import Key, KeptAnswers
+from zikao_gateway.kept import KeptAnswers, Key
 from zikao_kit.answer_cache import CHANNEL
 
 DATA = {"me": {"results": [{"score": 58}]}}

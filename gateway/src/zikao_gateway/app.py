@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,6 +22,7 @@ from zikao_gateway.auth import Authenticator
 from zikao_gateway.edge import Client
 from zikao_gateway.gateway import Gateway
 from zikao_gateway.hardening import harden
+from zikao_gateway.kept import KeptAnswers
 from zikao_gateway.metrics import GatewayMetrics, metrics_route
 from zikao_gateway.observe import ObservedGraphQL, ObservedSubgraphClient, ObserveMiddleware
 from zikao_gateway.schema import GatewayContext, GatewaySchema
@@ -126,6 +129,11 @@ def create_app(
         max_connections=settings.max_connections,
         transport=transport,
     )
+    kept = (
+        KeptAnswers(settings.kept_answers, settings.kept_answer_seconds)
+        if settings.kept_answers
+        else None
+    )
     authenticator = Authenticator.over_jwks(
         settings.keys_url(supergraph),
         issuer=settings.jwt_issuer,
@@ -141,6 +149,7 @@ def create_app(
         plan_timeout=settings.plan_timeout_seconds,
         authenticator=authenticator,
         limits=settings.limits,
+        kept=kept,
     )
     view = GatewayGraphQL(
         GatewaySchema(gateway, hardening.edge, hardening.max_batch),
@@ -154,9 +163,17 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.gateway = gateway
         hardening.start()
+        listening = None
+        if kept is not None:
+            redis = Redis.from_url(settings.redis_url)
+            listening = asyncio.create_task(kept.listen(redis), name="kept-answers")
         try:
             yield
         finally:
+            if listening is not None:
+                listening.cancel()
+                await asyncio.gather(listening, return_exceptions=True)
+                await redis.aclose()
             await gateway.aclose()
             await client.aclose()
             await authenticator.aclose()

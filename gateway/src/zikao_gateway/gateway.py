@@ -4,6 +4,7 @@ per the selections the caller may not see where the document has guarded ones), 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from zikao_gateway.auth import Authenticator, Caller, unauthenticated_error
 from zikao_gateway.authorization import Denied, Guards, Rules
 from zikao_gateway.cache import LruCache
 from zikao_gateway.executor import Execution, Failed, Json, subgraph_error, unavailable_error
+from zikao_gateway.kept import KEEP, KeptAnswers
 from zikao_gateway.limits import Limits, parse_limited
 from zikao_gateway.operation import condition_variables, select_operation
 from zikao_gateway.plan import Forward, Plan
@@ -98,6 +100,7 @@ class Gateway:
         cache_size: int = 1000,
         max_selections: int = MAX_SELECTIONS,
         plan_timeout: float = PLAN_TIMEOUT_SECONDS,
+        kept: KeptAnswers | None = None,
         authenticator: Authenticator | None = None,
         limits: Limits | None = None,
     ) -> None:
@@ -109,6 +112,7 @@ class Gateway:
         self.planner = Planner(supergraph, self.schema)
         self.limits = limits or Limits(selections=max_selections)
         self.plan_timeout = plan_timeout
+        self.kept = kept
         self._documents: LruCache[str, Document] = LruCache(cache_size)
         self.plans: LruCache[PlanKey, Plan] = LruCache(cache_size)
         self._planning = ThreadPoolExecutor(PLANNING_THREADS, thread_name_prefix="gateway-plan")
@@ -214,7 +218,8 @@ class Gateway:
         )
         if plan.forward is not None:
             try:
-                return await self._forward(plan.forward, request)
+                keepable = plan.operation_type == "query"
+                return await self._forward(plan.forward, request, keepable=keepable)
             except SubgraphUnavailableError as error:
                 execution.data = {key: Failed(error.subgraph) for key in plan.forward.keys}
         else:
@@ -235,18 +240,32 @@ class Gateway:
         data = shaper.shape_root(root, plan.selections, execution.data)
         return Outcome(data, shaper.response_errors(execution.errors, plan.unauthorized))
 
-    async def _forward(self, forward: Forward, request: Request) -> Outcome:
-        """The subgraph's answer to the whole operation, its errors decorated."""
+    async def _forward(self, forward: Forward, request: Request, *, keepable: bool) -> Outcome:
+        """The subgraph's answer to the whole operation, its errors decorated; a query's
+        answer kept for the same caller where the subgraph vouches for it (kept.py)."""
         variables = {v: request.variables[v] for v in forward.variables if v in request.variables}
+        authorization = request.headers.get("authorization")
+        key = None
+        if self.kept is not None and keepable and authorization:
+            key = self.kept.key(
+                forward.graph, forward.document, variables, request.operation_name, authorization
+            )
+            kept = self.kept.get(key)
+            if kept is not None:
+                return Outcome(kept)
         body = {
             "query": forward.document,
             "variables": variables,
             "operationName": request.operation_name,
         }
+        asked_at = time.monotonic()
         answer = await self.client.post(forward.graph, body, request.headers)
         name = self.client.subgraphs[forward.graph].name
         errors = [subgraph_error(e, name, e.get("path")) for e in answer.get("errors") or ()]
         data = answer.get("data")
+        if key is not None and self.kept is not None and not errors and isinstance(data, dict):
+            said = (answer.get("extensions") or {}).get(KEEP)
+            self.kept.keep(key, data, said, asked_at)
         return Outcome(data if isinstance(data, dict) else None, errors)
 
 

@@ -131,6 +131,19 @@ class GatewaySettings(BaseSettings):
         description="distinct operation names given series of their own in /metrics (the"
         " first seen); any other name is counted as `other`",
     )
+    kept_answers: int = Field(
+        default=50_000,
+        ge=0,
+        validation_alias="GATEWAY_KEPT_ANSWERS",
+        description="answers kept for the same caller where the subgraph vouches for them"
+        " (a candidate's published results; a correction drops them at once); 0: none",
+    )
+    kept_answer_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias="GATEWAY_KEPT_ANSWER_SECONDS",
+        description="longest an answer is kept (the subgraph may say less)",
+    )
     identity_url: str | None = Field(default=None, validation_alias="IDENTITY_URL")
     records_url: str | None = Field(default=None, validation_alias="RECORDS_URL")
     documents_url: str | None = Field(default=None, validation_alias="DOCUMENTS_URL")
