@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Uuid, column, func, or_, select, text, update, values
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, Uuid, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -73,13 +73,18 @@ class DocumentRequestRepository:
         marked. The UPDATE takes each row's lock and checks the status under it."""
         if not files:
             return []
-        stored = values(
-            column("id", Uuid()),
-            column("sha256", String()),
-            column("storage_key", String()),
-            name="stored",
-        ).data(list(files))
-        result = await self.session.execute(
+        # Three arrays unnested, not a VALUES list: one statement text whatever the number of
+        # files, so SQLAlchemy compiles it and asyncpg prepares it once per process.
+        stored = (
+            func.unnest(
+                bindparam("ids", type_=ARRAY(Uuid())),
+                bindparam("sha256s", type_=ARRAY(String())),
+                bindparam("keys", type_=ARRAY(String())),
+            )
+            .table_valued("id", "sha256", "storage_key")
+            .render_derived(name="stored")
+        )
+        statement = (
             update(DocumentRequest)
             .where(
                 col(DocumentRequest.id) == stored.c.id,
@@ -95,6 +100,10 @@ class DocumentRequestRepository:
             )
             .returning(col(DocumentRequest.id))
             .execution_options(synchronize_session=False)
+        )
+        ids, sha256s, keys = (list(column) for column in zip(*files, strict=True))
+        result = await self.session.execute(
+            statement, {"ids": ids, "sha256s": sha256s, "keys": keys}
         )
         return result.scalars().all()
 

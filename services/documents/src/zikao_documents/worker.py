@@ -123,16 +123,21 @@ async def _render(deps: WorkerDeps, document_ids: list[uuid.UUID]) -> dict[uuid.
 async def _store(
     storage: Storage, results: list[rendering.Rendered | RenderError]
 ) -> tuple[list[rendering.Rendered], dict[uuid.UUID, str]]:
-    """Writes each rendered file; returns those stored and the error codes of those not."""
+    """Writes the rendered files side by side (each write waits on the disk's sync); returns
+    those stored and the error codes of those not."""
+    rendered = [result for result in results if not isinstance(result, RenderError)]
+    written = await asyncio.gather(
+        *(storage.write(result.storage_key, result.pdf) for result in rendered),
+        return_exceptions=True,
+    )
     stored, transient = [], {}
-    for result in results:
-        if isinstance(result, RenderError):
-            continue
-        try:
-            await storage.write(result.storage_key, result.pdf)
+    for result, error in zip(rendered, written, strict=True):
+        if error is None:
             stored.append(result)
-        except TRANSIENT_ERRORS as error:
+        elif isinstance(error, TRANSIENT_ERRORS):
             transient[result.document_id] = f"transient:{type(error).__name__}"
+        else:
+            raise error
     return stored, transient
 
 
