@@ -146,6 +146,21 @@ async def test_a_document_id_is_read_from_the_manifest(
     assert code(unknown) == "persisted_document_not_found"
 
 
+async def test_a_get_may_name_a_query_by_its_id_and_no_mutation(
+    subgraphs: InProcessSubgraphs, library_manifest: Path
+) -> None:
+    books = document_id(split_operations(BOOKS)["Books"])
+    add = document_id(split_operations(ADD)["Add"])
+    async with serve(subgraphs, trusted_documents_file=library_manifest) as http:
+        known = await http.get("/graphql", params={"documentId": books})
+        mutation = await http.get("/graphql", params={"documentId": add})
+        unknown = await http.get("/graphql", params={"documentId": "sha256:00"})
+    assert known.json() == {"data": {"books": [{"title": "Book 1"}]}}
+    assert mutation.status_code == 400
+    assert code(unknown) == "persisted_document_not_found"
+    assert len(subgraphs.requests) == 1
+
+
 async def test_trusted_documents_only_take_the_manifests_operations(
     subgraphs: InProcessSubgraphs, library_manifest: Path
 ) -> None:
@@ -205,3 +220,24 @@ async def test_rate_limits_answer_429_and_when_to_retry(subgraphs: InProcessSubg
     # each operation of a batch counts: one `book` of three is refused
     codes = [r["errors"][0]["extensions"]["code"] for r in batch.json() if "errors" in r]
     assert codes == ["rate_limited"]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "first", "second", "shared"),
+    [
+        ("", "6.6.6.6", "7.7.7.7", True),  # no proxy in front: a client's own header is ignored
+        ("127.0.0.1", "6.6.6.6", "7.7.7.7", False),  # what the load balancer appended counts
+        ("127.0.0.1", "6.6.6.6, 8.8.8.8", "7.7.7.7, 8.8.8.8", True),  # the nearest untrusted hop
+    ],
+)
+async def test_rate_limits_count_the_address_kit_believes(
+    subgraphs: InProcessSubgraphs, trusted: str, first: str, second: str, shared: bool
+) -> None:
+    limits = {"rate_limits": True, "rate_limit_field": 1, "trusted_proxies": trusted}
+    async with serve(subgraphs, redis_prefix=f"test-{uuid.uuid4().hex}", **limits) as http:
+        one = await http.post("/graphql", json={"query": BOOKS}, headers={"x-forwarded-for": first})
+        two = await http.post(
+            "/graphql", json={"query": BOOKS}, headers={"x-forwarded-for": second}
+        )
+    assert one.status_code == 200
+    assert two.status_code == (429 if shared else 200)

@@ -7,7 +7,8 @@ Over HTTP (`EdgeMiddleware`, after kit's input guard has read the body within it
 - `unsupported_media_type` (415): a POST with such a header that is still not JSON;
 - `batching_disabled` (400): a JSON array body while `GATEWAY_MAX_BATCH` is 0;
 - `too_many_operations` (400): a batch of more than `GATEWAY_MAX_BATCH` operations;
-- `persisted_document_not_found` (400): a `documentId` the manifest does not hold.
+- `persisted_document_not_found` (400): a `documentId` (a POST's, or a GET's parameter) that
+  the manifest does not hold.
 
 Per operation (`Edge.admit`, on the document parsed once and cached):
 - `document_not_trusted`: trusted documents are on, the caller is not staff, and the text is
@@ -28,6 +29,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.datastructures import Headers
@@ -162,6 +164,8 @@ class EdgeMiddleware:
             if scope["method"] == "POST":
                 check_preflight(Headers(scope=scope))
                 receive = await self._resolved(receive)
+            elif b"documentId" in scope.get("query_string", b""):
+                scope = {**scope, "query_string": self._resolved_query_string(scope)}
         except EdgeRefusedError as refused:
             await answer_refusal(refused, scope, receive, send)
             return
@@ -189,6 +193,12 @@ class EdgeMiddleware:
         resolved = [self._resolve(item) for item in items]
         body = orjson.dumps(resolved if isinstance(data, list) else resolved[0])
         return _replay({**message, "body": body}, receive)
+
+    def _resolved_query_string(self, scope: Scope) -> bytes:
+        """A GET's `documentId` parameter, as the `query` it stands for."""
+        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        params = self._resolve(dict(pairs))
+        return urlencode(params).encode("latin-1")
 
     def _resolve(self, item: Any) -> Any:
         if not isinstance(item, dict) or "documentId" not in item or "query" in item:
