@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import subprocess
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,34 @@ class EmbeddedPostgres:
         server, self._server = self._server, None
         if server is not None:
             server.cleanup()
+
+    def restart(self) -> None:
+        """Restart the running server (``pg_ctl restart -m fast``: every connection is cut,
+        the data stays); returns once it accepts connections again on the same socket."""
+        if self._server is None:
+            raise RuntimeError("embedded PostgreSQL not started")
+        commands = _pgserver()._commands
+        args = ["-w", "-m", "fast", "restart"]
+        try:
+            commands.pg_ctl(args, pgdata=self.data_dir, user=self._server.system_user, timeout=60)
+        except (subprocess.SubprocessError, OSError) as error:
+            log = self.data_dir / "log"
+            raise DevrunError(f"zikao: embedded PostgreSQL did not restart; see {log}") from error
+        self._follow_new_postmaster(_pgserver())
+
+    def _follow_new_postmaster(self, pgserver_module: Any, timeout: float = 30.0) -> None:
+        """Point pgserver at the restarted postmaster: it stops the one it knows of when the
+        last user leaves, and the old one is gone."""
+        info_type = pgserver_module.utils.PostmasterInfo
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = info_type.read_from_pgdata(self.data_dir)
+            if info is not None and info.is_running() and info.status == "ready":
+                self._server._postmaster_info = info
+                return
+            time.sleep(0.1)
+        log = self.data_dir / "log"
+        raise DevrunError(f"zikao: embedded PostgreSQL not ready after restart; see {log}")
 
     def _psql(self, sql: str) -> str:
         psql = Path(_pgserver().postgres_server.POSTGRES_BIN_PATH) / "psql"

@@ -90,6 +90,26 @@ class EmbeddedRedis:
             if not users:
                 self._shutdown(timeout)
 
+    def restart(self, *, flush: bool = False, timeout: float = 10.0) -> None:
+        """Shut the server down without saving (after FLUSHALL when ``flush``: every key is
+        lost, as when a Redis without persistence dies) and start it again on the same socket."""
+        if not self._started:
+            raise RuntimeError("embedded Redis not started")
+        with self._locked():
+            if flush:
+                redis_command(self.socket_path, b"FLUSHALL", timeout=timeout)
+            with contextlib.suppress(OSError):
+                redis_command(self.socket_path, b"SHUTDOWN NOSAVE", timeout=timeout)
+            deadline = time.monotonic() + timeout
+            while redis_pings(self.socket_path) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if redis_pings(self.socket_path):
+                self._kill_from_pidfile()
+            if self._popen is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._popen.wait(timeout)
+            self._spawn(timeout)
+
     def _spawn(self, timeout: float) -> None:
         executable = _redis_server()
         args = [executable, "--port", "0", "--unixsocket", str(self.socket_path)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -94,6 +95,28 @@ class System:
         if self._output is not None:
             self._output.close()
             self._output = None
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process group of ``name`` and wait until it is gone (a fault test's
+        crash: no shutdown runs, requests in flight are cut off)."""
+        process = self._process(name)
+        process.signal_group(signal.SIGKILL)
+        stop_processes([process], self._stop_timeout)
+
+    def restart(self, name: str, *, kill: bool = False) -> None:
+        """Stop ``name`` (SIGTERM, or SIGKILL when ``kill``) unless it has exited, start it
+        again from its spec and wait until it is ready."""
+        process = self._process(name)
+        if kill:
+            self.kill(name)
+        elif process.returncode() is None:
+            stop_processes([process], self._stop_timeout)
+        index = self._processes.index(process)
+        self._processes.remove(process)
+        fresh = self._spawn(process.spec)
+        self._processes.remove(fresh)
+        self._processes.insert(index, fresh)
+        self._wait_ready([fresh])
 
     def check(self) -> None:
         """Raise :class:`ProcessExitedError` if a started process has exited."""
