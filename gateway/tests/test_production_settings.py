@@ -40,3 +40,11 @@ def test_unsafe_settings_are_refused(setting: dict[str, Any], named: str) -> Non
     with pytest.raises(ValidationError, match=named):
         production(**setting)
     GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, env="development", **setting)  # allowed
+
+
+def test_production_names_its_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("REDIS_URL", "GATEWAY_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError, match="REDIS_URL is not set"):
+        production()
+    assert production(redis_url="redis://redis:6379/0").rate_limits

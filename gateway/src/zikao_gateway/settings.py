@@ -181,6 +181,8 @@ class GatewaySettings(BaseSettings):
             problems.append("ZIKAO_GRAPHIQL=true serves GraphiQL to anonymous callers")
         if not self.rate_limits:
             problems.append("GATEWAY_RATE_LIMITS=false switches rate limits off")
+        elif "redis_url" not in self.model_fields_set:
+            problems.append("REDIS_URL is not set (the rate limits' Redis)")
         if self.trusted_documents is False:
             problems.append("GATEWAY_TRUSTED_DOCUMENTS=false lets candidates send any operation")
         return problems
