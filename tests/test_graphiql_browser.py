@@ -5,6 +5,8 @@ as the Authorization header, and the answer shows on the page."""
 
 from __future__ import annotations
 
+import re
+import secrets
 import shutil
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -14,10 +16,14 @@ import pytest
 from e2e import RunningSystem, graphql
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
+from zikao_devrun.zikao import DEMO_CAPTCHA_ANSWER
 from zikao_kit.auth import Role
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOOPBACK = "127.0.0.1"
+CREATE_STAFF = """mutation($input: CreateStaffInput!) {
+  createStaff(input: $input) { __typename }
+}"""
 COURSES = """query StaffCourses {
   courses(first: 2) { __typename ... on CoursePage { items { code name } } }
 }"""
@@ -100,3 +106,42 @@ async def test_graphiql_runs_a_staff_query_with_a_pasted_token_offline(
     assert elsewhere == []
     assert problems == []
     assert token not in page.url
+
+
+async def test_graphiql_logs_staff_in_with_identitys_staff_log_in(
+    zikao: RunningSystem, client: httpx.AsyncClient, browser: Browser
+) -> None:
+    admin = zikao.token("graphiql-admin", Role.ADMIN)
+    staff = {
+        "username": f"graphiql.{secrets.token_hex(4)}",
+        "name": "吴图形",
+        "role": "ADMIN",
+        "password": "graphiql log-in secret",
+    }
+    created = await graphql(client, zikao.url, CREATE_STAFF, {"input": staff}, admin)
+    assert created.json()["data"]["createStaff"]["__typename"] == "StaffCreated"
+    expected = (await graphql(client, zikao.url, COURSES, token=admin)).json()
+    page = await browser.new_page()
+    elsewhere = await loopback_only(page)
+    await page.goto(zikao.url)
+
+    await page.click("#zikao-login-open")
+    await expect(page.locator("#zikao-login-captcha")).to_have_attribute(
+        "src", re.compile("^data:")
+    )
+    await page.fill("#zikao-login-username", staff["username"])
+    await page.fill("#zikao-login-password", staff["password"])
+    await page.fill("#zikao-login-answer", "wrong")
+    await page.click("#zikao-login button[type=submit]")
+    await expect(page.locator("#zikao-login-state")).not_to_be_empty()
+    await expect(page.locator("#zikao-token-state")).to_have_text("未使用令牌")
+
+    await page.fill("#zikao-login-password", staff["password"])
+    await page.fill("#zikao-login-answer", DEMO_CAPTCHA_ANSWER)
+    await page.click("#zikao-login button[type=submit]")
+    await expect(page.locator("#zikao-token-state")).to_have_text("已使用令牌")
+    await expect(page.locator("#zikao-login")).to_be_hidden()
+    await run_in_graphiql(page, COURSES)
+    for item in expected["data"]["courses"]["items"]:
+        await expect(page.locator(".graphiql-response")).to_contain_text(item["name"])
+    assert elsewhere == []

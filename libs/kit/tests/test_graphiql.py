@@ -73,7 +73,7 @@ def test_the_page_names_no_other_host() -> None:
         if reference != "data:,":
             assert (STATIC_DIR / reference.removeprefix("graphiql/")).is_file(), reference
     for own in (PACKAGE_DIR / "page.html", *STATIC_DIR.glob("zikao-graphiql.*")):
-        assert "//" not in re.sub(r"^\s*//.*$", "", own.read_text(encoding="utf-8"), flags=re.M)
+        assert "://" not in own.read_text(encoding="utf-8"), own.name
 
 
 @strawberry.type

@@ -50,11 +50,72 @@
     );
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    token = input.value.trim().replace(/^Bearer\s+/i, "");
+  function useToken(value) {
+    token = value.trim().replace(/^Bearer\s+/i, "");
     status.textContent = token ? "已使用令牌" : "未使用令牌";
     render();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    useToken(input.value);
+  });
+
+  // Staff log-in: a captcha from identity, then staffLogIn; the access token it issues is
+  // used as if pasted.
+  const login = document.getElementById("zikao-login");
+  const loginStatus = document.getElementById("zikao-login-state");
+  const captchaImage = document.getElementById("zikao-login-captcha");
+  const CAPTCHA = "mutation GraphiQLCaptcha { newCaptcha { id image } }";
+  const STAFF_LOG_IN = `mutation GraphiQLStaffLogIn($u: String!, $p: String!, $c: CaptchaInput!) {
+    staffLogIn(username: $u, password: $p, captcha: $c) {
+      __typename ... on LoggedIn { accessToken } ... on Problem { code message }
+    }
+  }`;
+  let captchaId = null;
+
+  async function post(query, variables) {
+    const body = await fetcherWith("")({ query: query, variables: variables });
+    const failed = body.errors && body.errors[0];
+    return { data: body.data || {}, error: failed ? failed.message : null };
+  }
+
+  async function newCaptcha() {
+    const answer = await post(CAPTCHA, {});
+    const captcha = answer.data.newCaptcha;
+    captchaId = captcha ? captcha.id : null;
+    captchaImage.src = captcha ? captcha.image : "";
+    loginStatus.textContent = answer.error || "";
+  }
+
+  document.getElementById("zikao-login-open").addEventListener("click", function () {
+    login.hidden = false;
+    newCaptcha();
+  });
+
+  login.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const field = function (name) {
+      return document.getElementById("zikao-login-" + name);
+    };
+    const variables = {
+      u: field("username").value,
+      p: field("password").value,
+      c: { id: captchaId, answer: field("answer").value },
+    };
+    field("password").value = "";
+    field("answer").value = "";
+    const answer = await post(STAFF_LOG_IN, variables);
+    const result = answer.data.staffLogIn;
+    if (result && result.__typename === "LoggedIn") {
+      input.value = result.accessToken;
+      login.hidden = true;
+      loginStatus.textContent = "";
+      useToken(result.accessToken);
+      return;
+    }
+    await newCaptcha(); // a captcha serves one try
+    loginStatus.textContent = (result && result.message) || answer.error || "登录失败";
   });
 
   render();
