@@ -10,6 +10,8 @@ Each stage imports only the stages and the data before it, never one after it:
 - ``planner`` → ``printing``: build a plan, then print each fetch's subgraph document.
 - ``executor``: run a plan's fetches over ``subgraphs`` and merge their answers.
 - ``shaping``: cut the merged answers to the client's selection, with null propagation.
-- ``gateway`` ties the stages together (with ``cache`` and ``sizing``); ``schema``, ``app`` and
-  ``settings`` serve it over HTTP.
+- ``gateway`` ties the stages together (with ``cache``, and ``limits`` over ``sizing``'s one
+  counting walk); ``schema``, ``app`` and ``settings`` serve it over HTTP.
+- the edge, before any subgraph is asked: ``trusted`` (the manifest), ``ratelimit`` (Redis),
+  ``edge`` (the checks and their codes), put together by ``hardening`` from the settings.
 """
