@@ -8,7 +8,9 @@ gateway as Hive Gateway's generic-auth plugin enforces them (``mode: protect-gra
   of its groups (OR) whose scopes (AND) the caller all has; `@policy(policies:)` the same over
   the policies the caller meets. Composition refuses them on interfaces and copies an
   implementation's onto the interface's field, so a field selected on an interface is checked
-  against the interface's. Introspection and `__typename` are never checked.
+  against the interface's. On a scalar or an enum they are not read (nor by Hive: a field is
+  checked against the type it is selected on, not the type it answers). Introspection and
+  `__typename` are never checked.
 - A denied selection is not planned (no subgraph sees it, a denied mutation field does not
   run); the client gets null at its key in each object it applies to, and one error per
   selection, `Unauthorized field or type` coded `UNAUTHORIZED_FIELD_OR_TYPE`, whose path is the
