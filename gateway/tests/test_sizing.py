@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 import pytest
 from contract import client_operations
@@ -109,6 +110,22 @@ def chains(draw: st.DrawFn) -> str:
     return f"query($s: Boolean!) {draw(selection_sets(count))}\n" + "\n".join(fragments)
 
 
+def expanded(selections: tuple[Selection, ...]) -> tuple[int, int, Counter[str]]:
+    """Aliased fields, depth and top-level field names of a normalised operation."""
+    aliases, depth, roots = 0, 0, Counter[str]()
+    for s in selections:
+        inner_aliases, inner_depth, inner_roots = expanded(s.selections)
+        aliases += inner_aliases
+        if isinstance(s, Field):
+            aliases += s.node is not None and s.node.alias is not None
+            depth = max(depth, inner_depth + 1)
+            roots[s.name] += 1
+        else:
+            depth = max(depth, inner_depth)
+            roots += inner_roots
+    return aliases, depth, roots
+
+
 @given(chains())
 def test_the_count_is_the_size_of_the_expansion(query: str) -> None:
     operation, fragments = select_operation(parse(query), None)
@@ -117,3 +134,6 @@ def test_the_count_is_the_size_of_the_expansion(query: str) -> None:
     assert count == expanded_fields(everything)
     skipped = normalize(operation.selection_set, fragments, {"s": True})
     assert count >= expanded_fields(skipped)
+    # the limits' other sizes, from the same walk: aliases, depth, root fields by name
+    totals = FragmentSizer(fragments).totals(operation.selection_set)
+    assert (totals.aliases, totals.depth, totals.roots) == expanded(everything)
