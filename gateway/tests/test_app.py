@@ -108,7 +108,8 @@ async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
 
 async def test_graphiql_outside_production_only(subgraphs: InProcessSubgraphs) -> None:
     for env, expected in (("development", 200), ("production", 404)):
-        settings = GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, env=env)
+        keys = "http://identity:8001/.well-known/jwks.json"  # production refuses none
+        settings = GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, env=env, jwks_url=keys)
         transport = httpx.ASGITransport(app=create_app(settings, transport=subgraphs))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
             response = await client.get("/graphql", headers={"accept": "text/html"})

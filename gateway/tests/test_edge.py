@@ -179,7 +179,11 @@ async def test_trusted_documents_only_take_the_manifests_operations(
 async def test_production_takes_no_introspection_from_anonymous_callers(
     subgraphs: InProcessSubgraphs, library_manifest: Path
 ) -> None:
-    production = {"env": "production", "trusted_documents_file": library_manifest}
+    production = {
+        "env": "production",
+        "trusted_documents_file": library_manifest,
+        "jwks_url": "http://identity:8001/.well-known/jwks.json",
+    }
     async with serve(subgraphs, rate_limits=True, **production) as http:
         response = await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})
     assert code(response) == "document_not_trusted"

@@ -10,8 +10,11 @@ from pydantic import ValidationError
 from zikao_gateway.settings import GatewaySettings
 from zikao_gateway.testing import LIBRARY_SUPERGRAPH
 
+IDENTITY = "http://identity:8001/graphql"
+
 
 def production(**settings: Any) -> GatewaySettings:
+    settings.setdefault("identity_url", IDENTITY)
     return GatewaySettings(supergraph=LIBRARY_SUPERGRAPH, env="production", **settings)
 
 
@@ -48,3 +51,20 @@ def test_production_names_its_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="REDIS_URL is not set"):
         production()
     assert production(redis_url="redis://redis:6379/0").rate_limits
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [
+        ({"identity_url": None, "jwks_url": None}, "neither ZIKAO_JWKS_URL nor IDENTITY_URL"),
+        ({"jwks_url": "http://127.0.0.1:8001/.well-known/jwks.json"}, "development default"),
+        ({"identity_url": "http://127.0.0.1:8001/graphql"}, "development default"),
+    ],
+)
+def test_production_finds_identitys_keys_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, keys: dict[str, Any], named: str
+) -> None:
+    for name in ("ZIKAO_JWKS_URL", "GATEWAY_JWKS_URL", "IDENTITY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError, match=named):
+        production(**keys)

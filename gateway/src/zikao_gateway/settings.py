@@ -185,7 +185,16 @@ class GatewaySettings(BaseSettings):
             problems.append("REDIS_URL is not set (the rate limits' Redis)")
         if self.trusted_documents is False:
             problems.append("GATEWAY_TRUSTED_DOCUMENTS=false lets candidates send any operation")
-        return problems
+        return problems + self._key_problems()
+
+    def _key_problems(self) -> list[str]:
+        """Identity's keys looked for where a development run has them (as kit refuses for the
+        services): the gateway would verify no token, or none at all."""
+        if self.jwks_url is None and self.identity_url is None:
+            return ["neither ZIKAO_JWKS_URL nor IDENTITY_URL is set (identity's keys)"]
+        if (self.jwks_url or self.identity_url or "").startswith("http://127.0.0.1"):
+            return ["ZIKAO_JWKS_URL (or IDENTITY_URL) is the development default"]
+        return []
 
     @property
     def limits(self) -> Limits:
