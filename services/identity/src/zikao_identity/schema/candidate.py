@@ -179,8 +179,12 @@ class CandidateQuery:
             raise NotFoundError("考生信息不存在")
         return candidate
 
-    @strawberry.field(description="The districts and counties a candidate registers in.")
-    async def regions(self, info: Info[Context, None]) -> list[Region]:
+    @strawberry.field(
+        description="The districts and counties a candidate registers in. Nullable so that a "
+        "page asking for it beside other services' fields still gets those while identity "
+        "cannot answer."
+    )
+    async def regions(self, info: Info[Context, None]) -> list[Region] | None:
         async with info.context.db() as session:
             return [Region.from_model(r) for r in await RegionRepository(session).all()]
 

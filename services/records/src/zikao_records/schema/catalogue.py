@@ -129,10 +129,14 @@ async def _majors(_context: Context, session: AsyncSession, codes: list[str]) ->
 
 @strawberry.type
 class CatalogueQuery:
-    @strawberry.field(description="The majors a candidate may choose, of one level if given.")
+    @strawberry.field(
+        description="The majors a candidate may choose, of one level if given. Nullable so "
+        "that a page asking for it beside other services' fields still gets those while "
+        "records cannot answer."
+    )
     async def majors(
         self, info: Info[Context, None], level: MajorLevel | None = None
-    ) -> list[Major]:
+    ) -> list[Major] | None:
         wanted = models.MajorLevel[level.name] if level is not None else None
         async with info.context.db() as session:
             majors = await MajorRepository(session).all(wanted)

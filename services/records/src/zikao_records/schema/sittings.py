@@ -135,8 +135,11 @@ async def _slots(
 
 @strawberry.type
 class SittingsQuery:
-    @strawberry.field(description="Exam sittings, newest first. Public.")
-    async def sittings(self, info: Info[Context, None]) -> list[Sitting]:
+    @strawberry.field(
+        description="Exam sittings, newest first. Public. Nullable so that a page asking for "
+        "it beside other services' fields still gets those while records cannot answer."
+    )
+    async def sittings(self, info: Info[Context, None]) -> list[Sitting] | None:
         async with info.context.db() as session:
             sittings = await SittingRepository(session).all()
         now = utc_now()
