@@ -110,7 +110,15 @@ AS_CANDIDATE = {
     "applyForGraduation",
 }
 # No string argument of records' own.
-SKIPPED = {"_service", "_entities", "sittings", "majors", "calendarYear", "completeCalendarYear"}
+SKIPPED = {
+    "_service",
+    "_entities",
+    "sittings",
+    "majors",
+    "calendarYear",
+    "completeCalendarYear",
+    "me",
+}
 
 
 def base_arguments(venue_id: str) -> dict[str, dict[str, Any]]:
