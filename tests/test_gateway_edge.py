@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,22 +48,37 @@ async def identity_log(zikao: RunningSystem, client: httpx.AsyncClient) -> str:
     raise AssertionError("identity's log does not show the control request")
 
 
-@pytest.fixture(scope="module")
-def production(zikao: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A gateway with production's settings (trusted documents, no introspection), batches of
-    five, and a log-in limit of three per window, over the session's services."""
+def a_gateway(
+    zikao: RunningSystem, work: Path, name: str, settings: dict[str, str]
+) -> Iterator[str]:
+    """A gateway of its own over the session's services: a log-in limit of three per window,
+    rate limits in Redis keys of its own, and ``settings``."""
     (port,) = free_port_numbers(1)
-    spec = gateway_spec(replace(zikao.ports, gateway=port), name="production-gateway")
+    spec = gateway_spec(replace(zikao.ports, gateway=port), name=name)
     env = {
         **os.environ,
-        "ZIKAO_ENV": "production",
-        "ZIKAO_JWKS_URL": f"http://localhost:{zikao.ports.identity}/.well-known/jwks.json",
         "GATEWAY_REDIS_PREFIX": f"test-edge-{uuid.uuid4().hex[:12]}",
-        "GATEWAY_MAX_BATCH": "5",
         "GATEWAY_RATE_LIMIT_SIGN_IN": str(SIGN_IN_LIMIT),
+        **settings,
     }
-    with System([spec], env=env, cwd=ROOT, log_dir=tmp_path_factory.mktemp("edge")):
+    with System([spec], env=env, cwd=ROOT, log_dir=work):
         yield f"{base_url(port)}/graphql"
+
+
+@pytest.fixture(scope="module")
+def production(zikao: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Production's settings (trusted documents, no introspection) and batches of five."""
+    keys = f"http://localhost:{zikao.ports.identity}/.well-known/jwks.json"
+    settings = {"ZIKAO_ENV": "production", "ZIKAO_JWKS_URL": keys, "GATEWAY_MAX_BATCH": "5"}
+    work = tmp_path_factory.mktemp("production")
+    yield from a_gateway(zikao, work, "production-gateway", settings)
+
+
+@pytest.fixture(scope="module")
+def limited(zikao: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A test run's settings (any document) with the low log-in limit."""
+    work = tmp_path_factory.mktemp("limited")
+    yield from a_gateway(zikao, work, "limited-gateway", {"ZIKAO_ENV": "test"})
 
 
 async def test_a_thousand_aliases_are_refused(
@@ -155,3 +171,22 @@ async def test_staff_may_send_any_operation_in_production(
     assert codes(forged) == ["document_not_trusted"]
     schema = await graphql(client, production, "{ __schema { queryType { name } } }", token=staff)
     assert schema.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+async def test_log_in_attempts_hidden_in_aliases_count_each(
+    zikao: RunningSystem, limited: str, client: httpx.AsyncClient
+) -> None:
+    attempts = " ".join(
+        f"a{n}: logIn(login: $login, password: $password, captcha: $captcha) {{ __typename }}"
+        for n in range(2)
+    )
+    query = (
+        f"mutation($login: String!, $password: String!, $captcha: CaptchaInput!) {{ {attempts} }}"
+    )
+    first = await graphql(client, limited, query, LOG_IN)
+    assert set(first.json()["data"]) == {"a0", "a1"}  # two attempts: identity answered both
+    request_id = f"edge-{uuid.uuid4().hex}"
+    second = await graphql(client, limited, query, LOG_IN, request_id=request_id)
+    assert second.status_code == 429  # two more would make four, past three
+    assert codes(second) == ["rate_limited"]
+    assert request_id not in await identity_log(zikao, client)
