@@ -96,6 +96,10 @@ bench-identity: install
 bench-scores: install
 	$(UV) run --no-sync zikao-run exec -- python bench/scores.py
 
+.PHONY: bench-release-day
+bench-release-day: install
+	$(UV) run --no-sync zikao-run exec -- python bench/release_day.py
+
 .PHONY: bench-graduation
 bench-graduation: install
 	$(UV) run --no-sync zikao-run exec -- python bench/graduation.py
