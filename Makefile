@@ -140,3 +140,9 @@ chromium:
 .PHONY: trusted-documents
 trusted-documents: .venv/.synced
 	$(UV) run --no-sync python -m zikao_gateway.trusted
+
+# Faults injected into a whole system on its own embedded PostgreSQL and Redis (bench/faults):
+# one line per fault, last `faults survived: S/N (lost L)`.
+.PHONY: faults
+faults: install
+	$(UV) run --no-sync python -m bench.faults
