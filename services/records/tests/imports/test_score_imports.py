@@ -107,6 +107,31 @@ async def test_a_clean_file_is_applied_whole(db: Sessionmaker, encoding: str) ->
     assert await staged_lines(db) == 0  # the staging table is emptied
 
 
+async def test_new_results_get_time_ordered_ids_in_the_order_of_their_key(
+    db: Sessionmaker,
+) -> None:
+    """Applied results are UUIDv7 (their time, then a counter in (candidate, course) order), so
+    a million new results append to the primary key's index; a re-import keeps the ids."""
+    people = await a_sitting_with(db, 3)
+    lines = [f"{t},{course},70," for _, t in reversed(people) for course in (THEORY_2, THEORY)]
+    before = datetime.now(UTC)
+    await run(db, await imports.stage_upload(db, PROVINCE, SITTING, csv_file(lines)))
+    ids = await result_ids(db)
+    assert [key for key, _ in ids] == sorted(key for key, _ in ids)
+    assert [i for _, i in ids] == sorted(i for _, i in ids)
+    assert {(i.version, i.variant) for _, i in ids} == {(7, uuid.RFC_4122)}
+    assert abs((ids[0][1].int >> 80) - before.timestamp() * 1000) < 60_000  # Unix milliseconds
+    await run(db, await imports.stage_upload(db, PROVINCE, SITTING, csv_file(lines)))
+    assert await result_ids(db) == ids
+
+
+async def result_ids(db: Sessionmaker) -> list[tuple[tuple[uuid.UUID, str], uuid.UUID]]:
+    async with db() as session:
+        rows = await session.execute(select(models.ExamResult))
+        found = [((r.candidate_id, r.course_code), r.id) for r in rows.scalars()]
+    return sorted(found)
+
+
 async def test_an_xlsx_file_reads_as_the_csv_and_a_formula_cell_is_a_rejected_line(
     db: Sessionmaker,
 ) -> None:

@@ -120,12 +120,7 @@ async def stage_upload(
     async with db.begin() as session:
         repository = ImportRepository(session)
         await repository.add(score_import)
-        total = 0
-        while True:
-            batch = await asyncio.to_thread(_take, score_file.lines, score_import.id, COPY_BATCH)
-            if not batch:
-                break
-            total += await repository.copy_lines(batch)
+        total = await _stage_lines(repository, score_file.lines, score_import.id)
         score_import.rows_total = total
         session.add(score_import)
         audit.record(
@@ -143,8 +138,25 @@ async def stage_upload(
     return score_import
 
 
-def _take(lines: Iterator[FileLine], import_id: uuid.UUID, size: int) -> list[Line]:
-    return [(import_id, *line) for line in itertools.islice(lines, size)]
+async def _stage_lines(
+    repository: ImportRepository, lines: Iterator[FileLine], import_id: uuid.UUID
+) -> int:
+    """COPYs the lines batch by batch, reading the next batch (in a thread) while PostgreSQL
+    takes the last; how many."""
+    key = (str(import_id),)  # a tuple of str, int and None only: the GC soon stops tracking it
+    reading = asyncio.ensure_future(asyncio.to_thread(_take, lines, key, COPY_BATCH))
+    total = 0
+    try:
+        while batch := await reading:
+            reading = asyncio.ensure_future(asyncio.to_thread(_take, lines, key, COPY_BATCH))
+            total += await repository.copy_lines(batch)
+    finally:
+        await asyncio.gather(reading, return_exceptions=True)  # no thread left reading the file
+    return total
+
+
+def _take(lines: Iterator[FileLine], key: tuple[str], size: int) -> list[Line]:
+    return [key + line for line in itertools.islice(lines, size)]
 
 
 async def run_import(
@@ -193,6 +205,7 @@ async def _check(db: Sessionmaker, score_import: ScoreImport, *, step: int) -> i
         repository = ImportRepository(session)
         await repository.forget_checks(import_id)
         await repository.set_status(import_id, ScoreImportStatus.CHECKING, rows_checked=0)
+        await repository.analyze_lines()
         low, high = await repository.line_bounds(import_id)
     if score_import.rows_total == 0:
         async with db.begin() as session:
