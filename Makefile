@@ -146,3 +146,9 @@ trusted-documents: .venv/.synced
 .PHONY: faults
 faults: install
 	$(UV) run --no-sync python -m bench.faults
+
+# The abuse suite (bench/abuse, issue 16): a whole system of its own, every attack through
+# the gateway, one line per case and, last, `abuse cases refused: R/N`.
+.PHONY: abuse
+abuse: install
+	$(UV) run --no-sync zikao-run exec -- python -m bench.abuse
