@@ -14,6 +14,7 @@ else is let through (fail open) and logged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import Counter
@@ -39,35 +40,50 @@ CAPTCHA = frozenset({"newCaptcha"})
 FAIL_CLOSED = frozenset({"sign-in", "recovery"})
 UNAVAILABLE_RETRY_SECONDS = 5
 PREFIX = "zikao:gateway"
+BATCH = 100
+"""Most requests one script call decides (a call holds Redis for its length)."""
 
-# KEYS: the buckets; ARGV: window (ms), a unique id, then each bucket's limit and weight.
-# Answers {0, 0} when the request was recorded, else {index of the bucket, wait in ms}.
+# KEYS: every request's buckets, one request after another; ARGV: the window (ms), a unique id,
+# then per request its number of buckets and each bucket's limit and weight. Each request is
+# decided in turn, as if it came alone: recorded in all its buckets when all have room. Answers
+# per request 0 and 0, or the (1-based) bucket that refused it and the wait in ms.
 _HIT = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local window = tonumber(ARGV[1])
-local refused, wait = 0, 0
-for i, key in ipairs(KEYS) do
-  local limit, weight = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local over = redis.call('ZCARD', key) + weight - limit
-  if over > 0 then
-    local until_free = window
-    if weight <= limit then
-      local entry = redis.call('ZRANGE', key, over - 1, over - 1, 'WITHSCORES')
-      until_free = tonumber(entry[2]) + window - now
+local answer, k, a, r = {}, 1, 3, 0
+while a <= #ARGV do
+  r = r + 1
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local refused, wait = 0, 0
+  for i = 0, n - 1 do
+    local key, limit = KEYS[k + i], tonumber(ARGV[a + 2 * i])
+    local weight = tonumber(ARGV[a + 2 * i + 1])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    local over = redis.call('ZCARD', key) + weight - limit
+    if over > 0 then
+      local until_free = window
+      if weight <= limit then
+        local entry = redis.call('ZRANGE', key, over - 1, over - 1, 'WITHSCORES')
+        until_free = tonumber(entry[2]) + window - now
+      end
+      if until_free > wait then refused, wait = i + 1, until_free end
     end
-    if until_free > wait then refused, wait = i, until_free end
   end
-end
-if refused > 0 then return {refused, wait} end
-for i, key in ipairs(KEYS) do
-  for n = 1, tonumber(ARGV[2 + 2 * i]) do
-    redis.call('ZADD', key, now, ARGV[2] .. ':' .. n)
+  if refused == 0 then
+    for i = 0, n - 1 do
+      for m = 1, tonumber(ARGV[a + 2 * i + 1]) do
+        redis.call('ZADD', KEYS[k + i], now, ARGV[2] .. ':' .. r .. ':' .. m)
+      end
+      redis.call('PEXPIRE', KEYS[k + i], window)
+    end
   end
-  redis.call('PEXPIRE', key, window)
+  answer[#answer + 1] = refused
+  answer[#answer + 1] = wait
+  k, a = k + n, a + 2 * n
 end
-return {0, 0}
+return answer
 """
 
 
@@ -101,31 +117,72 @@ class Refusal:
     retry_after: int
 
 
+@dataclass
+class _Hit:
+    keys: list[str]
+    arguments: list[int]
+    answer: asyncio.Future[tuple[int, int]]
+
+
 class RateLimiter:
+    """Counts requests in Redis. The requests that arrive while the event loop is busy go in
+    one script call (at most `BATCH` of them), decided one after another as if each came
+    alone: a Redis round trip costs the gateway far more CPU than the script costs Redis."""
+
     def __init__(self, redis: Redis, limits: RateLimits, prefix: str = PREFIX) -> None:
         self.redis = redis
         self.limits = limits
         self.prefix = f"{prefix}:rate:"
         self._hit = redis.register_script(_HIT)
+        self._waiting: list[_Hit] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def hit(self, address: str, roots: Mapping[str, int]) -> Refusal | None:
         """Counts one request of ``address`` selecting ``roots``; the refusal when a bucket is
         full (nothing is counted then)."""
         buckets = self.limits.buckets(roots)
         keys = [f"{self.prefix}{bucket}:{address}" for bucket in buckets]
-        arguments: list[int | str] = [self.limits.window_seconds * 1000, uuid.uuid4().hex]
+        arguments = [len(buckets)]
         for limit, weight in buckets.values():
             arguments += [limit, weight]
+        hit = _Hit(keys, arguments, asyncio.get_running_loop().create_future())
+        self._waiting.append(hit)
+        if len(self._waiting) == 1:
+            task = asyncio.create_task(self._send())  # runs once this turn's requests are in
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
         try:
-            refused, wait = await self._hit(keys=keys, args=arguments)
+            refused, wait = await hit.answer
         except (RedisError, OSError) as error:
             return _unavailable(buckets, error)
         if not refused:
             return None
-        bucket = list(buckets)[int(refused) - 1]
-        return Refusal("rate_limited", bucket, max(1, -(-int(wait) // 1000)))
+        bucket = list(buckets)[refused - 1]
+        return Refusal("rate_limited", bucket, max(1, -(-wait // 1000)))
+
+    async def _send(self) -> None:
+        while self._waiting:
+            hits, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+            keys = [key for hit in hits for key in hit.keys]
+            arguments: list[int | str] = [self.limits.window_seconds * 1000, uuid.uuid4().hex]
+            for hit in hits:
+                arguments += hit.arguments
+            try:
+                answer = await self._hit(keys=keys, args=arguments)
+            except BaseException as error:  # no request is left waiting, whatever happened
+                failure = error if isinstance(error, Exception) else RedisError("cancelled")
+                for hit in hits:
+                    if not hit.answer.done():
+                        hit.answer.set_exception(failure)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for n, hit in enumerate(hits):
+                if not hit.answer.done():
+                    hit.answer.set_result((int(answer[2 * n]), int(answer[2 * n + 1])))
 
     async def aclose(self) -> None:
+        await asyncio.gather(*self._sending, return_exceptions=True)
         await self.redis.aclose()
 
 
