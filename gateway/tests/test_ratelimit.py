@@ -79,3 +79,14 @@ async def test_unreachable_redis_closes_log_in_and_opens_the_rest() -> None:
         assert await limiter.hit("10.0.0.7", {"newCaptcha": 1}) is None
     finally:
         await limiter.aclose()
+
+
+async def test_requests_sent_together_are_decided_in_turn(limiter: RateLimiter) -> None:
+    """One script call for all three: the second (two attempts past the first two) is refused
+    and not counted, so the third (one) still fits."""
+    hits = await asyncio.gather(
+        limiter.hit("10.0.0.8", {"logIn": 2}),
+        limiter.hit("10.0.0.8", {"logIn": 2}),
+        limiter.hit("10.0.0.8", {"logIn": 1}),
+    )
+    assert [h is None for h in hits] == [True, False, True]
