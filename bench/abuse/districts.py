@@ -9,8 +9,9 @@ from typing import Any
 from zikao_kit.auth import Role
 
 from .case import Case, check, codes, data, problem, refusal, short
+from .payments import record_payment
 from .target import Target
-from .victims import WANZHOU, YUZHONG, Candidate, candidate, document, sitting
+from .victims import NAME, WANZHOU, YUZHONG, Candidate, candidate, document, sitting
 
 BY_TICKET = """query Read($t: String!) { candidateByTicketNumber(ticketNumber: $t) {
   name maskedIdNumber documents { id } } }"""
@@ -35,6 +36,12 @@ async def wanzhou(target: Target) -> Candidate:
     return await candidate(target, "districts-wanzhou", WANZHOU)
 
 
+async def payment_for_another_district(target: Target) -> str:
+    """Staff record a manual payment for another district's candidate: refused, none kept."""
+    victim = await wanzhou(target)
+    return await record_payment(target, victim, staff(target), "forbidden")
+
+
 async def by_ticket_number(target: Target) -> str:
     victim = await wanzhou(target)
     response = await target.post(BY_TICKET, {"t": victim.ticket_number}, token=staff(target))
@@ -43,16 +50,20 @@ async def by_ticket_number(target: Target) -> str:
 
 
 async def search(target: Target) -> str:
-    victim = await wanzhou(target)
-    for query in (victim.ticket_number, victim.id_number):
+    """By ticket number, ID number and name: only 渝中区's candidates come back (one of them
+    is, so the search works)."""
+    victim, own = await wanzhou(target), await candidate(target, "districts-yuzhong")
+    found: list[str] = []
+    for query in (victim.ticket_number, victim.id_number, NAME):
         response = await target.post(SEARCH, {"q": query}, token=staff(target))
         check(victim.ticket_number not in response.text, f"found: {short(response)}")
-    answer = (data(response) or {}).get("searchCandidates") or {}
-    found = answer.get("items") or []
-    check(not found, f"found {len(found)}")
-    return f"{response.status_code} {answer.get('__typename')} with no one in it" + (
-        f" {codes(response)}" if codes(response) else ""
-    )
+        answer = (data(response) or {}).get("searchCandidates") or {}
+        check(answer.get("__typename") == "CandidateSearchPage", short(response))
+        found += [c["ticketNumber"] for c in answer["items"]]
+    others = [t for t in found if not t.startswith(YUZHONG)]
+    check(not others, f"{len(others)} of another district")
+    check(own.ticket_number in found, "the search found nobody, not even 渝中区's candidate")
+    return f"200 CandidateSearchPage: {len(found)} found, all of 渝中区"
 
 
 async def document_by_id(target: Target) -> str:
@@ -127,6 +138,7 @@ async def graduation_applications(target: Target) -> str:
 CASES = [
     Case("districts", "another district's candidate by ticket", by_ticket_number),
     Case("districts", "another district's candidate by search", search),
+    Case("districts", "a payment for another district's candidate", payment_for_another_district),
     Case("districts", "another district's Document(id)", document_by_id),
     Case("districts", "another district's download", download),
     Case("districts", "another district's seat list CSV export", seat_list_csv),

@@ -270,6 +270,21 @@ async def recovery_limit_over_aliases(target: Target) -> str:
     return await _refused_at(target, [response], RECOVERY_LIMIT, f"{RECOVERY_LIMIT + 1} aliases")
 
 
+async def log_in_limit_over_fragments(target: Target) -> str:
+    """Each guess in a fragment of its own, spread into one operation."""
+    await target.fresh_limits(target.limited)
+    count = SIGN_IN_LIMIT + 1
+    fragments = " ".join(
+        f'fragment G{n} on Mutation {{ g{n}: logIn(login: "{a_fresh_id_number()}", '
+        f'password: "guess {n}", captcha: $c) {{ __typename }} }}'
+        for n in range(count)
+    )
+    spreads = " ".join(f"...G{n}" for n in range(count))
+    query = f"mutation Guess($c: CaptchaInput!) {{ {spreads} }} {fragments}"
+    response = await target.post(query, {"c": {"id": "x", "answer": "x"}}, url=target.limited.url)
+    return await _refused_at(target, [response], SIGN_IN_LIMIT, f"{count} fragments")
+
+
 async def log_in_limit_over_a_batch(target: Target) -> str:
     await target.fresh_limits(target.limited)
     attempt = {
@@ -302,7 +317,11 @@ async def _rotating(target: Target, query: str, variables: dict[str, Any], count
     responses = []
     for n in range(count):
         forwarded = f"203.0.113.{n + 1}, 198.51.100.{random.randrange(1, 250)}"
-        headers = {"x-forwarded-for": forwarded, "x-real-ip": f"203.0.113.{n + 1}"}
+        headers = {
+            "x-forwarded-for": forwarded,
+            "x-real-ip": f"203.0.113.{n + 1}",
+            "forwarded": f"for=203.0.113.{n + 1}",
+        }
         responses.append(
             await target.post(query, variables, url=target.limited.url, headers=headers)
         )
@@ -336,6 +355,7 @@ CASES = [
     Case("enumeration", "registration limit per ID number", registration_limit_per_id_number),
     Case("enumeration", "log-in limit over aliases", log_in_limit_over_aliases),
     Case("enumeration", "recovery limit over aliases", recovery_limit_over_aliases),
+    Case("enumeration", "log-in limit over fragments", log_in_limit_over_fragments),
     Case("enumeration", "log-in limit over a batch", log_in_limit_over_a_batch),
     Case("enumeration", "reset limit over a batch", reset_limit_over_a_batch),
     Case("enumeration", "log-in limit over X-Forwarded-For", log_in_limit_over_forwarded_for),

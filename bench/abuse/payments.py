@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from .case import Case, check, refusal
+from .case import Case, check, problem, refusal, short
 from .target import Target
-from .victims import candidate, signed_up
+from .victims import Candidate, candidate, signed_up
 
 PAYMENTS = "records.payment"
 PAID = "query MyExams($sitting: String!) { me { exams(sitting: $sitting) { paid } } }"
@@ -80,7 +80,35 @@ async def replayed(target: Target) -> str:
     return f"{again.status_code} repeated, payments {before} -> {before}"
 
 
+RECORD = """mutation Pay($i: ManualPaymentInput!) { recordPayment(input: $i) { __typename
+  ... on Problem { code } } }"""
+
+
+async def record_payment(target: Target, who: Candidate, token: str, code: str) -> str:
+    """`recordPayment` (staff's, for money paid at a counter) for `who`'s sign-ups with
+    `token`: refused as `code`, no payment kept, nothing paid."""
+    held, fees = await signed_up(target, who)
+    payment = {
+        "candidateId": who.id,
+        "sitting": held.code,
+        "courseCodes": ["03708", "00037"],
+        "amountYuan": fees,
+        "reference": f"ABUSE-{uuid.uuid4().hex[:8]}",
+    }
+    before = await target.rows(PAYMENTS)
+    response = await target.post(RECORD, {"i": payment}, token=token)
+    check(await target.rows(PAYMENTS) == before, f"a payment was kept: {short(response)}")
+    check(not any(await _paid(target, who.token, held.code)), "a sign-up was paid")
+    return problem(response, "recordPayment", "Forbidden", code)
+
+
+async def candidate_records_own_payment(target: Target) -> str:
+    who = await candidate(target, "payments-self")
+    return await record_payment(target, who, who.token, "forbidden")
+
+
 CASES = [
     Case("payments", "a forged notification (bad HMAC)", forged_signature),
     Case("payments", "a valid notification replayed", replayed),
+    Case("payments", "a candidate records their own payment", candidate_records_own_payment),
 ]

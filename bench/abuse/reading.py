@@ -144,6 +144,14 @@ async def search_by_id_number(target: Target) -> str:
     return await _staff_field(target, "searchCandidates", {"q": victim.id_number})
 
 
+async def audit_trail(target: Target) -> str:
+    victim, attacker = await pair(target)
+    query = """query Trail($c: ID!) { auditTrail(candidateId: $c) { entries { action } } }"""
+    response = await target.post(query, {"c": victim.id}, token=attacker.token)
+    check(not data(response), f"data: {short(response)}")
+    return refusal(response, 200, "forbidden")
+
+
 CASES = [
     Case("reading", "another's record by ticket number", by_ticket_number),
     Case("reading", "another's Document(id)", document_by_id),
@@ -155,4 +163,5 @@ CASES = [
     Case("reading", "a room's seats", seats_of_a_room),
     Case("reading", "refunds due (payments)", payments_due),
     Case("reading", "search by ID number", search_by_id_number),
+    Case("reading", "another's audit trail", audit_trail),
 ]

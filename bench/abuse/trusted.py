@@ -73,10 +73,19 @@ async def candidate_re_signed_as_staff(target: Target) -> str:
     return refusal(response, 400, "document_not_trusted")
 
 
+async def introspection_over_get(target: Target) -> str:
+    response = await target.client.get(
+        target.production.url, params={"query": SCHEMA}, headers={"accept": ACCEPT}
+    )
+    check("__schema" not in response.text or "errors" in response.text, "the schema came back")
+    return refusal(response, 400, "document_not_trusted")
+
+
 CASES = [
     Case("trusted documents", "anonymous, an operation off the contract", anonymous_off_contract),
     Case("trusted documents", "candidate, an operation off the contract", candidate_off_contract),
     Case("trusted documents", "candidate, introspection", candidate_introspection),
+    Case("trusted documents", "anonymous, introspection over GET", introspection_over_get),
     Case("trusted documents", "a documentId not in the manifest", unknown_document_id),
     Case("trusted documents", "a trusted id beside another text", trusted_id_with_another_text),
     Case("trusted documents", "candidate re-signed as staff", candidate_re_signed_as_staff),
