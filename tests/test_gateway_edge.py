@@ -5,6 +5,7 @@ subgraph is asked."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -69,7 +70,13 @@ def a_gateway(
 def production(zikao: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Production's settings (trusted documents, no introspection) and batches of five."""
     keys = f"http://localhost:{zikao.ports.identity}/.well-known/jwks.json"
-    settings = {"ZIKAO_ENV": "production", "ZIKAO_JWKS_URL": keys, "GATEWAY_MAX_BATCH": "5"}
+    settings = {
+        "ZIKAO_ENV": "production",
+        "ZIKAO_JWKS_URL": keys,
+        "GATEWAY_MAX_BATCH": "5",
+        # as behind a load balancer: each test is a client of its own (X-Forwarded-For)
+        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
+    }
     work = tmp_path_factory.mktemp("production")
     yield from a_gateway(zikao, work, "production-gateway", settings)
 
@@ -142,14 +149,34 @@ async def test_production_takes_the_contracts_operations_by_id_or_text(
     assert codes(schema) == ["document_not_trusted"]
 
 
+EDGE_CODES = {
+    "too_many_tokens", "operation_too_large", "operation_too_deep", "too_many_aliases",
+    "too_many_root_fields", "document_not_trusted", "introspection_disabled", "rate_limited",
+    "rate_limit_unavailable", "persisted_document_not_found", "csrf_preflight_required",
+}  # fmt: skip
+
+
+async def test_every_operation_of_the_contract_passes_the_edge_in_production(
+    production: str, client: httpx.AsyncClient
+) -> None:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    behind = {"x-forwarded-for": "203.0.113.10"}
+    for document_id_ in manifest:
+        body = {"documentId": document_id_}
+        response = await client.post(production, json=body, headers=behind)
+        assert response.status_code < 500, manifest[document_id_]
+        assert not EDGE_CODES.intersection(codes(response)), manifest[document_id_]
+
+
 async def test_log_in_attempts_hidden_in_a_batch_count_each(
     production: str, client: httpx.AsyncClient
 ) -> None:
     attempt = {"documentId": document_id(OPERATIONS["LogIn"]), "variables": LOG_IN}
-    batch = await client.post(production, json=[attempt] * (SIGN_IN_LIMIT + 1))
+    behind = {"x-forwarded-for": "203.0.113.11"}
+    batch = await client.post(production, json=[attempt] * (SIGN_IN_LIMIT + 1), headers=behind)
     refused = [c for c in codes(batch) if c == "rate_limited"]
     assert len(refused) == 1
-    again = await client.post(production, json=attempt)
+    again = await client.post(production, json=attempt, headers=behind)
     assert again.status_code == 429
     assert codes(again) == ["rate_limited"]
     retry = int(again.headers["retry-after"])
