@@ -12,6 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from zikao_kit.auth import Role
+
 from .case import Case, check, codes, short
 from .system import RECOVERY_LIMIT, SIGN_IN_LIMIT
 from .target import Target
@@ -108,6 +110,29 @@ async def log_in_by_id_number_alike(target: Target) -> str:
 
     unknown = a_fresh_id_number()
     return await alike(target, LOG_IN, lambda: attempt(victim.id_number), lambda: attempt(unknown))
+
+
+STAFF_LOG_IN = """mutation StaffLogIn($u: String!, $p: String!, $c: CaptchaInput!) {
+  staffLogIn(username: $u, password: $p, captcha: $c) { __typename
+    ... on LoggedIn { accessToken } ... on Problem { code message } } }"""
+CREATE_STAFF = """mutation Create($i: CreateStaffInput!) { createStaff(input: $i) { __typename
+  ... on Problem { code message } } }"""
+
+
+async def staff_log_in_alike(target: Target) -> str:
+    """Staff usernames: an existing account with a wrong password and an unknown name."""
+    username = f"abuse{random.randrange(10**6)}"
+    form = {"username": username, "name": "钱员工", "role": "STAFF",
+            "password": "staff password 7 long", "regionCode": YUZHONG}  # fmt: skip
+    admin = target.token("admin-abuse", Role.ADMIN)
+    created = (await target.post(CREATE_STAFF, {"i": form}, token=admin)).json()
+    check(created["data"]["createStaff"]["__typename"] == "StaffCreated", f"setup: {created}")
+
+    async def attempt(name: str) -> dict[str, Any]:
+        return {"u": name, "p": "not the password 1", "c": await target.captcha()}
+
+    unknown = f"abuse{random.randrange(10**6, 10**7)}"
+    return await alike(target, STAFF_LOG_IN, lambda: attempt(username), lambda: attempt(unknown))
 
 
 async def recovery_alike(target: Target) -> str:
@@ -347,6 +372,7 @@ async def recovery_limit_over_forwarded_for(target: Target) -> str:
 CASES = [
     Case("enumeration", "log-in by ticket number answers alike", log_in_by_ticket_alike),
     Case("enumeration", "log-in by ID number answers alike", log_in_by_id_number_alike),
+    Case("enumeration", "staff log-in answers alike", staff_log_in_alike),
     Case("enumeration", "ticket recovery answers alike", recovery_alike),
     Case("enumeration", "password reset answers alike", reset_alike),
     Case("enumeration", "registration probe answers alike", registration_probe_alike),

@@ -13,8 +13,9 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
 
-from zikao_identity.tokens import TokenSigner
+from zikao_identity.tokens import TokenSigner, key_id
 from zikao_kit.auth import ALGORITHM, Role
 
 from .case import Case, check, refusal
@@ -85,6 +86,17 @@ async def hmac_with_the_public_key(target: Target) -> str:
     return await _refused(target, f"{signed}.{_segment(mac)}")
 
 
+async def embedded_key(target: Target) -> str:
+    """The attacker's own public key in the header (`jwk`), and a `jku` naming their JWKS."""
+    victim = await candidate(target, "tokens")
+    key = Ed25519PrivateKey.generate()
+    jwk = json.loads(OKPAlgorithm.to_jwk(key.public_key()))
+    headers = {"kid": key_id(key.public_key()), "jwk": jwk,
+               "jku": "https://attacker.example/jwks.json"}  # fmt: skip
+    token = jwt.encode(_claims(target, victim.id), key, ALGORITHM, headers=headers)
+    return await _refused(target, token)
+
+
 async def expired(target: Target) -> str:
     victim = await candidate(target, "tokens")
     token = target.signer.issue(subject=victim.id, role=Role.CANDIDATE, minutes=-10)
@@ -139,6 +151,7 @@ CASES = [
     Case("tokens", "a wrong key", wrong_key),
     Case("tokens", "a wrong key under the real kid", wrong_key_with_the_real_kid),
     Case("tokens", "HS256 keyed with the public key", hmac_with_the_public_key),
+    Case("tokens", "a key embedded in the header", embedded_key),
     Case("tokens", "expired", expired),
     Case("tokens", "wrong audience", wrong_audience),
     Case("tokens", "wrong issuer", wrong_issuer),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from zikao_gateway.trusted import MANIFEST, document_id
 from zikao_kit.auth import ALGORITHM, Role
 
-from .case import Case, check, refusal
+from .case import Case, check, refusal, short
 from .target import ACCEPT, Target
 from .victims import candidate
 
@@ -81,12 +82,49 @@ async def introspection_over_get(target: Target) -> str:
     return refusal(response, 400, "document_not_trusted")
 
 
+def _manifest(name: str) -> str:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return next(i for i, text in manifest.items() if text.split("(")[0].split()[1] == name)
+
+
+async def _no_suggestion(target: Target, name: str, variables: dict[str, Any]) -> str:
+    """Outside production the same mistake is answered with a suggestion (so this one would
+    show it); in production it is not."""
+    body = {"documentId": _manifest(name), "variables": variables}
+    text = json.loads(MANIFEST.read_text(encoding="utf-8"))[body["documentId"]]
+    shown = await target.post(text, variables)
+    check("Did you mean" in shown.text, "control: no suggestion outside production either")
+    response = await target.client.post(
+        target.production.url, json=body, headers={"accept": ACCEPT}
+    )
+    messages = [e.get("message", "") for e in response.json().get("errors") or ()]
+    check(bool(messages), f"no error: {short(response)}")
+    leaked = [m for m in messages if "Did you mean" in m]
+    check(not leaked, f"{response.status_code} suggests: {leaked[0][-60:] if leaked else ''}")
+    return short(response)
+
+
+async def suggestion_in_an_enum(target: Target) -> str:
+    """A manifest operation with a misspelt enum value: no list of the values comes back."""
+    return await _no_suggestion(target, "Majors", {"level": "BENKEE"})
+
+
+async def suggestion_in_an_input(target: Target) -> str:
+    """A misspelt input field: no field names come back."""
+    fields = ("nam", "idNumbe", "phon", "passwor", "regionCod", "securityQuestio", "securityAnswe")
+    form: dict[str, Any] = dict.fromkeys(fields, "x")
+    form["captch"] = {"id": "x", "answer": "x"}
+    return await _no_suggestion(target, "RegisterCandidate", {"input": form})
+
+
 CASES = [
     Case("trusted documents", "anonymous, an operation off the contract", anonymous_off_contract),
     Case("trusted documents", "candidate, an operation off the contract", candidate_off_contract),
     Case("trusted documents", "candidate, introspection", candidate_introspection),
     Case("trusted documents", "anonymous, introspection over GET", introspection_over_get),
     Case("trusted documents", "a documentId not in the manifest", unknown_document_id),
+    Case("trusted documents", "a misspelt enum value, no suggestion", suggestion_in_an_enum),
+    Case("trusted documents", "misspelt input fields, no suggestion", suggestion_in_an_input),
     Case("trusted documents", "a trusted id beside another text", trusted_id_with_another_text),
     Case("trusted documents", "candidate re-signed as staff", candidate_re_signed_as_staff),
 ]
