@@ -90,9 +90,12 @@ class EmbeddedRedis:
             if not users:
                 self._shutdown(timeout)
 
-    def restart(self, *, flush: bool = False, timeout: float = 10.0) -> None:
+    def restart(
+        self, *, flush: bool = False, down_seconds: float = 0.0, timeout: float = 10.0
+    ) -> None:
         """Shut the server down without saving (after FLUSHALL when ``flush``: every key is
-        lost, as when a Redis without persistence dies) and start it again on the same socket."""
+        lost, as when a Redis without persistence dies), leave it down ``down_seconds``, and
+        start it again on the same socket."""
         if not self._started:
             raise RuntimeError("embedded Redis not started")
         with self._locked():
@@ -108,6 +111,7 @@ class EmbeddedRedis:
             if self._popen is not None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._popen.wait(timeout)
+            time.sleep(down_seconds)
             self._spawn(timeout)
 
     def _spawn(self, timeout: float) -> None:

@@ -7,24 +7,41 @@ running.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob
 from arq.typing import WorkerCoroutine
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
 from zikao_kit.logging import configure_logging, current_request_id
 from zikao_kit.settings import ServiceSettings
 
+REDIS_RETRIES = 60
+"""Tries of a Redis command or connection, backing off up to a second: a worker outlasts
+about a minute of Redis away (a restart) instead of exiting with the first refused one."""
+
 
 def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded)."""
+    """arq's settings for `redis://…` or `unix:///path/redis.sock?db=0` (path %-decoded),
+    retrying through a Redis restart (:data:`REDIS_RETRIES`)."""
     settings = RedisSettings.from_dsn(url)
     if settings.unix_socket_path:
         settings.unix_socket_path = unquote(settings.unix_socket_path)
+    # OSError too: a unix socket that is not there yet is a FileNotFoundError on connect.
+    outage = (RedisConnectionError, RedisTimeoutError, OSError)
+    settings.retry_on_error = list(outage)
+    backoff = ExponentialBackoff(cap=1.0, base=0.05)
+    # redis-py types the errors as its own, but retries whatever exceptions it is given.
+    errors = cast("tuple[type[RedisError], ...]", outage)
+    settings.retry = Retry(backoff, REDIS_RETRIES, supported_errors=errors)
     return settings
 
 
