@@ -10,7 +10,7 @@ journeys through the gateway, and each fault injected while they run:
 One line per fault, and last ``faults survived: S/N (lost L)``, L counting acknowledged or
 earlier writes missing or doubled. ``--cheap`` runs the first three only (``make test``).
 
-    python -m bench.faults [--cheap] [--only NAME] [--logs DIR]
+    python -m bench.faults [--cheap] [--only NAME] [--journeys N] [--logs DIR]
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench.faults.faults import CHEAP, EXPENSIVE, Outcome, run_fault
+from bench.faults.faults import CHEAP, EXPENSIVE, JOURNEYS, Outcome, run_fault
 from bench.faults.setup import set_up_sittings
 from bench.faults.stack import Stack, running_stack
 
 
-async def run_all(stack: Stack, cheap: bool, only: str | None) -> list[Outcome]:
+async def run_all(stack: Stack, cheap: bool, only: str | None, journeys: int) -> list[Outcome]:
     """Each fault in turn on the one system, its line printed as it ends."""
     await set_up_sittings(stack)
     outcomes = []
     chosen = CHEAP if cheap else [*CHEAP, *EXPENSIVE]
     for name, inject, bound in [fault for fault in chosen if only in (None, fault[0])]:
-        outcome = await run_fault(stack, name, inject, bound)
+        outcome = await run_fault(stack, name, inject, bound, journeys)
         sys.stdout.write(outcome.line() + "\n")
         sys.stdout.flush()
         outcomes.append(outcome)
@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cheap", action="store_true", help="the three cheap faults only")
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this directory")
     parser.add_argument("--only", help="one fault, by the name its line starts with")
+    parser.add_argument("--journeys", type=int, default=JOURNEYS, help="candidates per fault")
     args = parser.parse_args(argv)
     with running_stack(args.logs) as stack:
-        outcomes = asyncio.run(run_all(stack, args.cheap, args.only))
+        outcomes = asyncio.run(run_all(stack, args.cheap, args.only, args.journeys))
     survived = sum(1 for outcome in outcomes if not outcome.problems)
     lost = sum(outcome.verdict.lost + outcome.verdict.doubled for outcome in outcomes)
     sys.stdout.write(f"faults survived: {survived}/{len(outcomes)} (lost {lost})\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 import httpx
@@ -25,6 +25,8 @@ from zikao_devrun import ProcessExitedError
 JOURNEYS = 4
 STAGGER = 0.7
 """Seconds between journeys' starts, so that a fault finds them at different steps."""
+REDIS_DOWN = 2.0
+"""Seconds Redis stays away between its shutdown and its start (every client sees it gone)."""
 RECOVERY_BOUND = 60.0
 """Seconds after a fault ends within which the system answers normally again."""
 RENDER_BOUND = 90.0
@@ -38,13 +40,17 @@ class Outcome:
     """What one fault did to the system."""
 
     name: str
+    did: str
+    """What the injection did and how long the fault lasted."""
     recovered_in: float | None
     bound: float
     verdict: Verdict
     ledger: Ledger
-    partial: list[str] = field(default_factory=list)
+    partial: list[str]
     """What went wrong with the regions-and-sittings query while records was down, and
     any process of the system that exited."""
+    journeys: int
+    seconds: float = 0.0
 
     @property
     def problems(self) -> list[str]:
@@ -67,8 +73,9 @@ class Outcome:
         recovered = "never" if self.recovered_in is None else f"{self.recovered_in:.1f} s"
         head = f"{self.name}: {'survived' if not self.problems else 'NOT survived'}"
         facts = (
-            f"recovered in {recovered} (bound {self.bound:g} s); "
-            f"{self.ledger.journeys_done}/{JOURNEYS} journeys, {self.ledger.reads} reads beside; "
+            f"{self.did}; recovered in {recovered} (bound {self.bound:g} s); "
+            f"{self.ledger.journeys_done}/{self.journeys} journeys in {self.seconds:.0f} s, "
+            f"{self.ledger.reads} reads beside; "
             f"failed answers: "
             f"{failures or 'none'}; {self.verdict.summary}"
         )
@@ -76,23 +83,29 @@ class Outcome:
         return f"{head} -- {facts}{why}"
 
 
-Inject = Callable[[Stack, httpx.AsyncClient, list[str]], Awaitable[None]]
+Inject = Callable[[Stack, httpx.AsyncClient, list[str]], Awaitable[str]]
+"""Injects a fault (problems seen meanwhile into the list); says what it did."""
 
 
-async def run_fault(stack: Stack, name: str, inject: Inject, bound: float) -> Outcome:
-    """Journeys start, the fault is injected among them; then the probe and the checks."""
+async def run_fault(
+    stack: Stack, name: str, inject: Inject, bound: float, count: int = JOURNEYS
+) -> Outcome:
+    """``count`` journeys start, the fault is injected among them; then the probe and the
+    checks."""
+    started = time.monotonic()
     before = await snapshot(stack.database_url)
     ledger = Ledger()
     partial: list[str] = []
     async with httpx.AsyncClient(timeout=30) as client:
         deadline = time.monotonic() + 240
-        journeys = [Journey(stack, client, ledger, deadline) for _ in range(JOURNEYS)]
+        journeys = [Journey(stack, client, ledger, deadline) for _ in range(count)]
         running = [
             asyncio.create_task(_after(i * STAGGER, j.run())) for i, j in enumerate(journeys)
         ]
         reading = asyncio.create_task(_read_while(stack, client, ledger, running))
         await _signed_in(ledger, time.monotonic() + 60)
-        await inject(stack, client, partial)
+        began = time.monotonic()
+        did = await inject(stack, client, partial)
         ended = time.monotonic()
         recovered = await _answers_normally(stack, client, ended + bound + 30)
         await asyncio.gather(*running, reading)
@@ -103,7 +116,11 @@ async def run_fault(stack: Stack, name: str, inject: Inject, bound: float) -> Ou
         stack.system.check()
     except ProcessExitedError as exited:
         partial.append(str(exited).splitlines()[0])
-    return Outcome(name, took, bound, compare(before, after, ledger), ledger, partial)
+    did = f"{did}, {ended - began:.1f} s"
+    verdict = compare(before, after, ledger)
+    outcome = Outcome(name, did, took, bound, verdict, ledger, partial, count)
+    outcome.seconds = time.monotonic() - started
+    return outcome
 
 
 async def _after(seconds: float, journey: Awaitable[None]) -> None:
@@ -171,21 +188,23 @@ def check_partial(answer: Answer, problems: list[str]) -> None:
         problems.append("sittings answered with records down")
 
 
-async def records_killed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> None:
+async def records_killed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> str:
     """SIGKILL records among the journeys' requests; ask for regions and sittings while it
     is down; start it again through devrun."""
     await asyncio.to_thread(stack.system.kill, "records")
     check_partial(await graphql(client, stack.url, PARTIAL), problems)
     await asyncio.sleep(2.0)
     await asyncio.to_thread(stack.system.restart, "records")
+    return "SIGKILL among requests in flight, down until started again"
 
 
-async def redis_flushed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> None:
+async def redis_flushed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> str:
     """Every key gone (queues, captchas, limits, kept answers' channel) and Redis restarted."""
-    await asyncio.to_thread(stack.redis.restart, flush=True)
+    await asyncio.to_thread(stack.redis.restart, flush=True, down_seconds=REDIS_DOWN)
+    return f"FLUSHALL, SHUTDOWN NOSAVE, down {REDIS_DOWN:g} s, started again"
 
 
-async def worker_killed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> None:
+async def worker_killed(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> str:
     """SIGKILL the documents worker once a render is under way (or after 60 s of waiting),
     then start it again."""
     connection = await asyncpg.connect(stack.database_url)
@@ -193,11 +212,13 @@ async def worker_killed(stack: Stack, client: httpx.AsyncClient, problems: list[
         until = time.monotonic() + 60
         while time.monotonic() < until and not await _rendering(connection):  # noqa: ASYNC110
             await asyncio.sleep(0.01)  # another process's rows: nothing here to wait on
+        rendering = await _rendering(connection)
     finally:
         await connection.close()
     await asyncio.to_thread(stack.system.kill, "worker")
     await asyncio.sleep(1.0)
     await asyncio.to_thread(stack.system.restart, "worker")
+    return "SIGKILL " + ("during a render" if rendering else "with no render seen under way")
 
 
 async def _rendering(connection: asyncpg.Connection) -> bool:
@@ -207,16 +228,18 @@ async def _rendering(connection: asyncpg.Connection) -> bool:
     return bool(found)
 
 
-async def postgres_restarted(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> None:
+async def postgres_restarted(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> str:
     """PostgreSQL restarted (fast shutdown: every connection cut) among the requests."""
     await asyncio.sleep(1.0)
     await asyncio.to_thread(stack.postgres.restart)
+    return "pg_ctl restart -m fast"
 
 
-async def gateway_restarted(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> None:
+async def gateway_restarted(stack: Stack, client: httpx.AsyncClient, problems: list[str]) -> str:
     """The gateway stopped (SIGTERM) and started again while requests flow."""
     await asyncio.sleep(1.0)
     await asyncio.to_thread(stack.system.restart, "gateway")
+    return "SIGTERM, started again"
 
 
 CHEAP: list[tuple[str, Inject, float]] = [
