@@ -47,15 +47,17 @@ END"""
 _FULL_WIDTH = "'[０-９Ａ-Ｚａ-ｚ]'"
 
 # The first reason a line is rejected for (NULL: the line is good). Order matters: a line's
-# shape before what it refers to, and what it refers to before its value.
+# shape before what it refers to, and what it refers to before its value. A ticket number or
+# course code that was found is well-shaped (candidate_ticket's and course's check constraints):
+# only one not found has its shape tested (two regular expressions less for each good line).
 _REASON = f"""
 CASE
   WHEN l.problem IS NOT NULL THEN l.problem
   WHEN l.ticket_number IS NULL THEN 'missing_ticket_number'
-  WHEN l.ticket_number !~ '^[0-9]{{12}}$' THEN
+  WHEN t.candidate_id IS NULL AND l.ticket_number !~ '^[0-9]{{12}}$' THEN
     CASE WHEN l.ticket_number ~ {_FULL_WIDTH} THEN 'full_width' ELSE 'bad_ticket_number' END
   WHEN l.course_code IS NULL THEN 'missing_course_code'
-  WHEN l.course_code !~ '^[0-9]{{5}}$' THEN
+  WHEN sc.course_code IS NULL AND l.course_code !~ '^[0-9]{{5}}$' THEN
     CASE WHEN l.course_code ~ {_FULL_WIDTH} THEN 'full_width' ELSE 'bad_course_code' END
   WHEN s.status IS NULL THEN 'bad_status'
   WHEN t.candidate_id IS NULL THEN 'unknown_ticket_number'
