@@ -66,6 +66,20 @@ async def search(target: Target) -> str:
     return f"200 CandidateSearchPage: {len(found)} found, all of 渝中区"
 
 
+async def search_by_birthplace(target: Target) -> str:
+    """A candidate of 万州区 whose ID number was issued in 渝中区: 渝中区's staff searching by
+    that number find nobody (the candidate's district decides, not the number's digits)."""
+    victim = await candidate(target, "districts-born-yuzhong", WANZHOU, born_in=YUZHONG)
+    response = await target.post(SEARCH, {"q": victim.id_number}, token=staff(target))
+    answer = (data(response) or {}).get("searchCandidates") or {}
+    check(answer.get("__typename") == "CandidateSearchPage", short(response))
+    check(not answer["items"], f"found {len(answer['items'])}")
+    province = target.token("staff-abuse-province", Role.STAFF)
+    control = await target.post(SEARCH, {"q": victim.id_number}, token=province)
+    check(victim.ticket_number in control.text, "control: provincial staff find nobody either")
+    return "200 CandidateSearchPage: nobody (provincial staff find them)"
+
+
 async def document_by_id(target: Target) -> str:
     victim = await wanzhou(target)
     document_id = await document(target, victim)
@@ -138,6 +152,7 @@ async def graduation_applications(target: Target) -> str:
 CASES = [
     Case("districts", "another district's candidate by ticket", by_ticket_number),
     Case("districts", "another district's candidate by search", search),
+    Case("districts", "another district's candidate born here", search_by_birthplace),
     Case("districts", "a payment for another district's candidate", payment_for_another_district),
     Case("districts", "another district's Document(id)", document_by_id),
     Case("districts", "another district's download", download),

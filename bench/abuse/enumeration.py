@@ -264,6 +264,20 @@ async def registration_limit_per_id_number(target: Target) -> str:
     return f"6th: {answers[5].get('__typename')} rate_limited"
 
 
+async def captcha_replayed(target: Target) -> str:
+    """One solved captcha kept for many guesses: it is spent by the first."""
+    victim = await candidate(target, "enumeration-captcha")
+    solved = await target.captcha()
+
+    async def guess() -> dict[str, Any]:
+        return {"login": victim.ticket_number, "password": "guess 1", "captcha": solved}
+
+    first, second = await _answers(target, LOG_IN, guess, 2)
+    check(first.get("code") == "invalid_credentials", f"setup: {first}")
+    check(second.get("code") == "captcha_expired", f"the second guess: {second}")
+    return f"the second: {second.get('__typename')} captcha_expired"
+
+
 def _aliased(field: str, arguments: str, count: int) -> str:
     body = " ".join(f"a{n}: {field}({arguments}) {{ __typename }}" for n in range(count))
     return f"mutation Guess($c: CaptchaInput!) {{ {body} }}"
@@ -379,6 +393,7 @@ CASES = [
     Case("enumeration", "log-in backoff per account", log_in_backoff_per_account),
     Case("enumeration", "security answer guessing", security_answer_guessing),
     Case("enumeration", "registration limit per ID number", registration_limit_per_id_number),
+    Case("enumeration", "a solved captcha replayed", captcha_replayed),
     Case("enumeration", "log-in limit over aliases", log_in_limit_over_aliases),
     Case("enumeration", "recovery limit over aliases", recovery_limit_over_aliases),
     Case("enumeration", "log-in limit over fragments", log_in_limit_over_fragments),

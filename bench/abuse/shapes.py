@@ -39,6 +39,19 @@ async def five_megabytes(target: Target) -> str:
     return refusal(response, 413, "body_too_large")
 
 
+async def deep_json_variables(target: Target) -> str:
+    """Variables nested 10,000 levels (a parser's recursion), under the body limit."""
+    body = (
+        '{"query": "query Regions { regions { code } }", "variables": {"v": '
+        + ("[" * 10_000 + "]" * 10_000)
+        + "}}"
+    )
+    response = await target.client.post(
+        target.main.url, content=body.encode(), headers={"content-type": "application/json"}
+    )
+    return refusal(response, 400, "too_deep")
+
+
 async def depth_fifty(target: Target) -> str:
     """Fifty levels down introspection's one cycle (a type's ofType's ofType …)."""
     inner = "name"
@@ -83,6 +96,7 @@ CASES = [
     Case("shapes", "11 root fields", wide_root),
     Case("shapes", "a 5 MB body", five_megabytes),
     Case("shapes", "depth 50", depth_fifty),
+    Case("shapes", "JSON variables 10,000 deep", deep_json_variables),
     Case("shapes", "fragments multiplied to 2^40", fragments_multiplied),
     Case("shapes", "a fragment cycle", fragment_cycle),
     Case("shapes", "a batch while batching is off", batch_when_off),

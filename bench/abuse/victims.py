@@ -91,9 +91,12 @@ def registration(id_number: str, region: str, captcha: dict[str, str]) -> dict[s
     }
 
 
-async def register(target: Target, region: str = YUZHONG) -> tuple[str, str]:
-    """A new candidate registered through the gateway: (their ticket number, ID number)."""
-    number = a_fresh_id_number(region)
+async def register(
+    target: Target, region: str = YUZHONG, born_in: str | None = None
+) -> tuple[str, str]:
+    """A new candidate of `region` registered through the gateway, their ID number issued in
+    `born_in` (the same district unless said): (their ticket number, ID number)."""
+    number = a_fresh_id_number(born_in or region)
     form = registration(number, region, await target.captcha())
     body = (await target.post(REGISTER, {"input": form})).json()
     done = _data(body, "registerCandidate")["registerCandidate"]
@@ -102,11 +105,13 @@ async def register(target: Target, region: str = YUZHONG) -> tuple[str, str]:
     return done["ticketNumber"], number
 
 
-async def candidate(target: Target, key: str, region: str = YUZHONG) -> Candidate:
+async def candidate(
+    target: Target, key: str, region: str = YUZHONG, born_in: str | None = None
+) -> Candidate:
     """The candidate named `key` of this target (registered and logged in on first use)."""
     async with target.lock:
         if key not in target.built:
-            ticket, number = await register(target, region)
+            ticket, number = await register(target, region, born_in)
             login = {"login": ticket, "password": PASSWORD, "captcha": await target.captcha()}
             logged = _data((await target.post(LOG_IN, login)).json(), "logIn")["logIn"]
             if logged["__typename"] != "LoggedIn":
