@@ -16,12 +16,12 @@ from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from zikao_documents import fonts
 from zikao_documents.fonts import SERIF
 from zikao_documents.layouts import Column, Sheet, Table, local
+from zikao_documents.pen import Pen
 from zikao_documents.render import (
     FOOTER_HEIGHT,
     MARGIN,
     MUTED,
     PAGE_HEIGHT,
-    Pen,
     draw_fields,
     draw_heading,
     draw_section_title,
