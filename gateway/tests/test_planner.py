@@ -139,6 +139,23 @@ def test_mutation_root_fields_run_in_order(supergraph: Supergraph) -> None:
     ]
 
 
+def test_a_mutation_stops_at_a_denied_non_null_field(supergraph: Supergraph) -> None:
+    """The denied field's null nulls the whole answer; fields run in order, so those after it
+    are not run (graphql-js stops there too), and those before it are."""
+    query = """mutation {
+      a: addReview(isbn: "978-0001", stars: 3) { __typename }
+      b: addBook(title: "x") { __typename }
+      c: addReview(isbn: "978-0002", stars: 4) { __typename }
+    }"""
+    planner = Planner(supergraph, derive_api_schema(supergraph.document))
+    operation, fragments = select_operation(parse(query), None)
+    denied = frozenset({id(operation.selection_set.selections[1])})
+    result = planner.plan(operation, fragments, {}, denied)
+    assert shape(result) == [(0, "REVIEWS", [], "mutation")]
+    assert "addBook" not in result.fetches[0].operation
+    assert result.denials
+
+
 def test_skip_and_include_are_decided_per_condition(supergraph: Supergraph) -> None:
     query = "query($s: Boolean!) { books { title stock @include(if: $s) } }"
     assert len(plan(supergraph, query, {"s": True}).fetches) == 2

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import FieldNode, OperationDefinitionNode, build_schema, parse
+
+from zikao_gateway.operation import normalize
+from zikao_gateway.shaping import Shaper
 from zikao_gateway.testing import Ask, InProcessSubgraphs
 
 
@@ -109,3 +113,93 @@ async def test_an_object_with_a_null_key_is_not_asked_for(
     assert outcome.errors == [null_error("Book.isbn", ["lowStock", 0, "isbn"])]
     (catalog,) = [body for name, body in subgraphs.requests if name == "catalog"]
     assert None not in [r["isbn"] for r in catalog["variables"]["representations0"]]  # type: ignore[index]
+
+
+# A field the caller may not see (`authorization`): a field error wherever it is reached.
+DENIALS_SCHEMA = build_schema(
+    """
+    type Query { hello: String me: String! exam: Exam exams: [Exam!] sittings: [Exam]! }
+    type Exam { code: String! room: String }
+    """
+)
+EXAMS = [{"code": "00015", "room": "A1"}, {"code": "00018", "room": "B2"}]
+
+
+def shape_denied(query: str, denied: set[str], data: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """``query``'s answer over ``data`` where the fields named in ``denied`` are denied, and
+    its errors as (message, path, code)."""
+    operation = parse(query).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    nodes: set[int] = set()
+    stack = list(operation.selection_set.selections)
+    while stack:
+        node = stack.pop()
+        assert isinstance(node, FieldNode)
+        if node.name.value in denied:
+            nodes.add(id(node))
+        stack.extend(node.selection_set.selections if node.selection_set else ())
+    shaper = Shaper(DENIALS_SCHEMA, lambda _, path: {"path": path}, denials=True)
+    selections = normalize(operation.selection_set, {}, {}, nodes)
+    assert DENIALS_SCHEMA.query_type is not None
+    shaped = shaper.shape_root(DENIALS_SCHEMA.query_type, selections, data)
+    errors = shaper.response_errors([])
+    return shaped, [(e["message"], e["path"], e["extensions"]["code"]) for e in errors]
+
+
+def unauthorized(path: list[str | int]) -> tuple[str, list[str | int], str]:
+    return ("Unauthorized field or type", path, "UNAUTHORIZED_FIELD_OR_TYPE")
+
+
+def test_a_denied_non_null_field_nulls_its_nullable_parent() -> None:
+    data = {"hello": "你好", "exam": {"room": "A1"}}
+    assert shape_denied("{ hello exam { code room } }", {"code"}, data) == (
+        {"hello": "你好", "exam": None},
+        [unauthorized(["exam", "code"])],
+    )
+
+
+def test_a_denied_non_null_field_in_a_non_null_item_nulls_the_list() -> None:
+    """The first item's null reaches the (nullable) list: one error, at that item."""
+    data = {"hello": "你好", "exams": [{"room": "A1"}, {"room": "B2"}]}
+    assert shape_denied("{ exams { code room } hello }", {"code"}, data) == (
+        {"exams": None, "hello": "你好"},
+        [unauthorized(["exams", 0, "code"])],
+    )
+
+
+def test_a_denied_non_null_field_in_a_nullable_item_nulls_each_item() -> None:
+    data = {"sittings": [{"room": "A1"}, None, {"room": "B2"}]}
+    assert shape_denied("{ sittings { code room } }", {"code"}, data) == (
+        {"sittings": [None, None, None]},
+        [unauthorized(["sittings", 0, "code"]), unauthorized(["sittings", 2, "code"])],
+    )
+
+
+def test_a_denied_non_null_root_field_nulls_the_answer() -> None:
+    """The root fields after it are not reached: their errors go too."""
+    assert shape_denied("{ hello me }", {"me"}, {"hello": "你好"}) == (
+        None,
+        [unauthorized(["me"])],
+    )
+    data = {"exams": [{"room": "A1"}]}
+    assert shape_denied("{ me exams { code room } }", {"me", "code"}, data) == (
+        None,
+        [unauthorized(["me"])],
+    )
+
+
+def test_a_denied_nullable_field_is_an_error_in_each_item() -> None:
+    data = {"exams": [{"code": e["code"]} for e in EXAMS]}
+    assert shape_denied("{ exams { code room } }", {"room"}, data) == (
+        {"exams": [{"code": "00015", "room": None}, {"code": "00018", "room": None}]},
+        [unauthorized(["exams", 0, "room"]), unauthorized(["exams", 1, "room"])],
+    )
+
+
+def test_a_denied_field_under_a_null_is_not_reached() -> None:
+    assert shape_denied(
+        "{ exam { code } exams { code } }", {"code"}, {"exam": None, "exams": []}
+    ) == (
+        {"exam": None, "exams": []},
+        [],
+    )

@@ -12,11 +12,13 @@ gateway as Hive Gateway's generic-auth plugin enforces them (``mode: protect-gra
   checked against the type it is selected on, not the type it answers). Introspection and
   `__typename` are never checked.
 - A denied selection is not planned (no subgraph sees it, a denied mutation field does not
-  run); the client gets null at its key in each object it applies to, and one error per
-  selection, `Unauthorized field or type` coded `UNAUTHORIZED_FIELD_OR_TYPE`, whose path is the
-  response keys from the root without list positions (one error for every item of a list).
-  The null does not propagate, not even a non-null field's (Hive's answer, against the
-  GraphQL spec's null propagation).
+  run, nor do the mutation fields after a denied non-null one). It is a field error wherever
+  the answer reaches it, as the GraphQL spec handles field errors: in each object it applies
+  to, one error `Unauthorized field or type` coded `UNAUTHORIZED_FIELD_OR_TYPE` at its path
+  (list positions included) and a null, which a non-null field propagates to the nearest
+  nullable parent (`shaping`). Hive Gateway leaves that null in the non-null position, and
+  reports one error per selection whose path has no list positions; strictly typed clients
+  cannot read that answer, so ours is the spec's.
 - Scopes: the token's `scope` claim (space separated, the OAuth convention) and those of the
   caller's role (`ROLE_SCOPES`: each role grants the scope of its name, an admin staff's too).
   Policies: `POLICIES`, named predicates of the verified principal.
@@ -27,7 +29,7 @@ Which selections a document holds that carry a requirement is worked out once pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -253,7 +255,7 @@ class Guards:
         return frozenset(id(self.guards[i].node) for i in denied)
 
 
-def unauthorized_error(path: tuple[str, ...], node: FieldNode | None) -> dict[str, Any]:
+def unauthorized_error(path: Sequence[str | int], node: FieldNode | None) -> dict[str, Any]:
     error: dict[str, Any] = {"message": UNAUTHORIZED_MESSAGE}
     location = node.loc.source.get_location(node.loc.start) if node and node.loc else None
     if location is not None:

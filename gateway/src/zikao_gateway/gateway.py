@@ -233,12 +233,12 @@ class Gateway:
             self.schema,
             lambda subgraph, path: unavailable_error(subgraph, path, request.request_id),
             (error.get("path") for error in execution.errors),
-            denials=bool(plan.unauthorized),
+            denials=plan.denials,
         )
         root = self.schema.get_root_type(OperationType(plan.operation_type))
         assert isinstance(root, GraphQLObjectType)
         data = shaper.shape_root(root, plan.selections, execution.data)
-        return Outcome(data, shaper.response_errors(execution.errors, plan.unauthorized))
+        return Outcome(data, shaper.response_errors(execution.errors))
 
     async def _forward(self, forward: Forward, request: Request, *, keepable: bool) -> Outcome:
         """The subgraph's answer to the whole operation, its errors decorated; a query's

@@ -4,7 +4,8 @@ Fragment spreads become inline fragments, `@skip`/`@include` are decided with th
 variables (so a plan is cached per document, operation and the values of those conditions),
 and fields keep their arguments as written (variables stay variables). A field selection the
 caller may not see (`authorization`) stays, marked ``denied`` and without its sub-selections:
-the shaper answers it null, and the planner plans `permitted` selections only.
+the shaper answers it null with an error wherever it is reached, and the planner plans
+`permitted` selections only.
 """
 
 from __future__ import annotations
@@ -173,24 +174,11 @@ def permitted(selections: tuple[Selection, ...]) -> tuple[Selection, ...]:
     return tuple(result)
 
 
-def denied_fields(
-    selections: tuple[Selection, ...], path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], Field]]:
-    """Each denied field with its path of response keys (no list positions), in the order of
-    the operation; a field selected twice at one path (a fragment spread twice) once."""
-    seen: set[tuple[tuple[str, ...], int]] = set()
-    stack = [(path, s) for s in reversed(selections)]
-    while stack:
-        where, selection = stack.pop()
-        if isinstance(selection, Fragment):
-            stack.extend((where, s) for s in reversed(selection.selections))
-        elif selection.denied:
-            if (where, id(selection.node)) not in seen:
-                seen.add((where, id(selection.node)))
-                yield (*where, selection.key), selection
-        else:
-            below = (*where, selection.key)
-            stack.extend((below, s) for s in reversed(selection.selections))
+def holds_denied(selections: tuple[Selection, ...]) -> bool:
+    """Whether ``selections`` hold a field the caller may not see, at any depth."""
+    return any(
+        (isinstance(s, Field) and s.denied) or holds_denied(s.selections) for s in selections
+    )
 
 
 def _variables(arguments: tuple[ArgumentNode, ...]) -> set[str]:

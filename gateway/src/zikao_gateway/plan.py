@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from zikao_gateway.operation import Selection
 
@@ -158,5 +157,5 @@ class Plan:
     fetches: list[Fetch]
     forward: Forward | None = None
     introspection: str | None = None
-    # An error for each selection the caller may not see (`authorization`), after the rest.
-    unauthorized: tuple[dict[str, Any], ...] = ()
+    # Whether the selections hold fields the caller may not see (`authorization`).
+    denials: bool = False

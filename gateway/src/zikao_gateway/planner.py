@@ -30,17 +30,17 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     is_leaf_type,
+    is_non_null_type,
     parse,
     print_ast,
 )
 
-from zikao_gateway.authorization import unauthorized_error
 from zikao_gateway.operation import (
     INTROSPECTION_ROOT_FIELDS,
     Field,
     Selection,
     collect_fields,
-    denied_fields,
+    holds_denied,
     normalize,
     permitted,
     sub_selections,
@@ -89,23 +89,40 @@ class Planner:
         denied: Collection[int] = frozenset(),
     ) -> Plan:
         """The plan of ``operation``; the field nodes whose `id` is in ``denied`` (those the
-        caller may not see) are answered null with an error each, and planned for no one."""
+        caller may not see) are planned for no one (the shaper answers them null), nor are a
+        mutation's root fields after a denied non-null one (`_unreached`)."""
         selections = normalize(operation.selection_set, fragments, conditions, denied)
-        unauthorized = tuple(
-            unauthorized_error(path, field.node) for path, field in denied_fields(selections)
-        )
+        denials = holds_denied(selections)
         kind = operation.operation.value
         builder = _PlanBuilder(self, kind)
-        builder.plan_root(permitted(selections) if unauthorized else selections)
-        plan = Plan(kind, selections, builder.fetches, unauthorized=unauthorized)
+        if denials:
+            builder.plan_root(permitted(selections), self._unreached(kind, selections))
+        else:
+            builder.plan_root(selections)
+        plan = Plan(kind, selections, builder.fetches, denials=denials)
         return finish_plan(
             self.supergraph,
             plan,
             operation,
             fragments,
             builder.introspection,
-            forwardable=builder.forwardable and not unauthorized,
+            forwardable=builder.forwardable and not denials,
         )
+
+    def _unreached(self, kind: str, selections: tuple[Selection, ...]) -> frozenset[str]:
+        """A mutation's root fields after a denied non-null one: that one's null nulls the
+        whole answer, and mutation fields run in order, so the later ones are not run (as
+        graphql-js stops a serial execution at a null that reaches the root)."""
+        root = self.schema.mutation_type
+        if kind != "mutation" or root is None:
+            return frozenset()
+        keys = list(collect_fields(self.schema, selections, root.name).items())
+        for position, (_, same) in enumerate(keys):
+            definition = root.fields.get(same[0].name)
+            denied = any(f.denied for f in same)
+            if denied and definition is not None and is_non_null_type(definition.type):
+                return frozenset(key for key, _ in keys[position + 1 :])
+        return frozenset()
 
     def field_set(self, text: str) -> tuple[Selection, ...]:
         """A `@key`/`@requires`/`@provides` field set as selections."""
@@ -131,7 +148,7 @@ class _PlanBuilder:
         self.forwardable = True
         self._entity_fetches: dict[tuple[str, frozenset[int]], EntityFetch] = {}
 
-    def plan_root(self, selections: tuple[Selection, ...]) -> None:
+    def plan_root(self, selections: tuple[Selection, ...], unreached: Collection[str] = ()) -> None:
         root_name = self.supergraph.root_types.get(self.kind)
         if root_name is None:
             raise PlanningError(f"the {self.kind} cannot be planned: the supergraph has no root")
@@ -140,7 +157,7 @@ class _PlanBuilder:
         previous: RootFetch | None = None
         for key, same in collect_fields(self.schema, selections, root_name).items():
             name = same[0].name
-            if name == "__typename":
+            if name == "__typename" or key in unreached:
                 continue
             if name in INTROSPECTION_ROOT_FIELDS:
                 self.introspection = True

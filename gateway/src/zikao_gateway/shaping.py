@@ -9,8 +9,10 @@ the client gets one error at that path. One null makes one error: a null that co
 already reported below it (or by the subgraph at or below its path) adds none. When the null
 reaches the root, the walk stops there, and so do the errors: those of root fields after the one
 that nulled the response go, subgraphs' errors included (Hive Gateway's answer, field by field).
-A field the caller may not see (``denied``) is null, and that null propagates nowhere (Hive
-Gateway's answer; its error comes with the plan).
+A field the caller may not see (``denied``) is a field error wherever the walk reaches it: one
+`UNAUTHORIZED_FIELD_OR_TYPE` error at its path (list positions included: one for each item it is
+answered in), and a null that propagates as any other (Hive Gateway leaves a non-null field's
+null in place and reports one error without positions; the spec's answer is kept here).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from graphql import (
     is_leaf_type,
 )
 
+from zikao_gateway.authorization import unauthorized_error
 from zikao_gateway.executor import Failed, Json, ResponsePath
 from zikao_gateway.operation import INTROSPECTION_ROOT_FIELDS, Field, Selection, collect_fields
 from zikao_gateway.plan import typed_alias
@@ -76,11 +79,10 @@ class Shaper:
         fields = collect_fields(self.schema, selections, root.name)
         return self._object(root, fields, data, [], local=INTROSPECTION_ROOT_FIELDS)
 
-    def response_errors(self, earlier: list[Json], later: Iterable[Json] = ()) -> list[Json]:
-        """``earlier`` (the subgraphs' errors), the shaper's and ``later``, but none of the
-        root fields the walk did not reach (after a non-null root field that nulled the
-        response)."""
-        errors = [*earlier, *self.errors, *later]
+    def response_errors(self, earlier: list[Json]) -> list[Json]:
+        """``earlier`` (the subgraphs' errors) and the shaper's, but none of the root fields
+        the walk did not reach (after a non-null root field that nulled the response)."""
+        errors = [*earlier, *self.errors]
         return [e for e in errors if (e.get("path") or [None])[0] not in self._unwalked]
 
     def _object(
@@ -100,13 +102,13 @@ class Shaper:
             if name in local:
                 result[key] = data.get(key)
                 continue
-            if self.denials and any(f.denied for f in fields):
-                result[key] = None  # not propagated, even where non-null (Hive's answer)
-                continue
             definition = object_type.fields[name]
-            where = f"{object_type.name}.{name}"
-            raw = data[key] if key in data else data.get(typed_alias(object_type.name, key))
-            value = self._value(definition.type, raw, fields, [*path, key], where)
+            if self.denials and any(f.denied for f in fields):
+                value = self._denied(definition.type, fields, [*path, key])
+            else:
+                where = f"{object_type.name}.{name}"
+                raw = data[key] if key in data else data.get(typed_alias(object_type.name, key))
+                value = self._value(definition.type, raw, fields, [*path, key], where)
             if value is INVALID:
                 if not path:
                     keys = list(collected)
@@ -156,6 +158,13 @@ class Shaper:
                 return None
         assert isinstance(object_type, GraphQLObjectType)
         return self._object(object_type, self._fields(fields, object_type.name), raw, path)
+
+    def _denied(self, type_: GraphQLOutputType, fields: list[Field], path: ResponsePath) -> Any:
+        """A field the caller may not see: its error, and a null on its way up where the
+        field is non-null."""
+        node = next(f.node for f in fields if f.denied)
+        self.errors.append(unauthorized_error(path, node))
+        return INVALID if isinstance(type_, GraphQLNonNull) else None
 
     def _explained(self, path: ResponsePath) -> bool:
         size = len(path)
