@@ -1,7 +1,10 @@
 """Enumerating ticket and ID numbers through recovery, log-in, registration and password
 reset: an existing number and an unknown one must be answered alike (the same body, times
 within noise), and the limits must hold however the attempts are spread (aliases in one
-operation, a batch, a new X-Forwarded-For each time from a peer that is no trusted proxy)."""
+operation, a batch, a new X-Forwarded-For each time from a peer that is no trusted proxy).
+
+All attempts come from the one ATTACKER address, which identity allows 50 failed log-ins and
+50 registrations an hour: the whole suite stays under both (about 40 and 36)."""
 
 from __future__ import annotations
 
@@ -29,8 +32,8 @@ from .victims import (
 )
 
 TRIES = 4
-"""Attempts on each side: under identity's five free failures per account, so its backoff
-answers neither side differently."""
+"""Timed attempts on each side, after one untimed: five, identity's free failures per account,
+so its backoff answers neither side differently."""
 RECOVER = """mutation RecoverTicketNumber($name: String!, $idNumber: String!,
                                         $captcha: CaptchaInput!) {
   recoverTicketNumber(name: $name, idNumber: $idNumber, captcha: $captcha) { __typename
@@ -64,21 +67,28 @@ async def _timed(target: Target, query: str, variables: dict[str, Any]) -> tuple
 
 
 async def alike(target: Target, query: str, known: Variables, unknown: Variables) -> str:
-    """Sends `query` TRIES times with each side's variables, alternating; checks every answer
-    is the same and the median times differ by no more than noise."""
+    """Sends `query` 1 + TRIES times with each side's variables, alternating (the first pair
+    untimed: connections and caches warm); checks every answer is the same and the times
+    differ by no more than noise: the median of the pairs' differences (each pair sent under
+    the same load) within 30 ms or a third of the slower side's median."""
     answers: dict[str, set[str]] = {"known": set(), "unknown": set()}
     times: dict[str, list[float]] = {"known": [], "unknown": []}
-    for _ in range(TRIES):
+    for attempt in range(1 + TRIES):
         for side, variables in (("known", known), ("unknown", unknown)):
             answer, elapsed = await _timed(target, query, await variables())
             answers[side].add(answer)
-            times[side].append(elapsed)
+            if attempt:
+                times[side].append(elapsed)
     every = answers["known"] | answers["unknown"]
     check(len(every) == 1, "answers differ: " + " | ".join(sorted(a[:70] for a in every)))
     medians = {side: statistics.median(t) for side, t in times.items()}
-    gap = abs(medians["known"] - medians["unknown"])
-    noise = max(0.025, 0.3 * max(medians.values()))
-    timing = f"medians {medians['known'] * 1000:.0f}/{medians['unknown'] * 1000:.0f} ms"
+    pairs = zip(times["known"], times["unknown"], strict=True)
+    gap = abs(statistics.median(k - u for k, u in pairs))
+    noise = max(0.030, max(medians.values()) / 3)
+    timing = (
+        f"medians {medians['known'] * 1000:.0f}/{medians['unknown'] * 1000:.0f} ms,"
+        f" paired gap {gap * 1000:.0f}"
+    )
     check(gap <= noise, f"same answers, but {timing}")
     code = json.loads(every.pop())
     problem = next(iter((code.get("data") or {}).values()), None) or {}
