@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from zikao_documents import service
-from zikao_documents.jobs import enqueue_render
+from zikao_documents.jobs import enqueue_render, enqueue_renders, render_chunk_job_id
 from zikao_documents.models import DocumentKind, DocumentRequest, DocumentStatus
 from zikao_documents.testing import ticket_content
 from zikao_kit.auth import Principal, Role
@@ -111,6 +111,8 @@ async def _flush(redis: ArqRedis, queue_name: str, document_ids: list[uuid.UUID]
     keys = [queue_name, f"{queue_name}:health-check"]
     for document_id in document_ids:
         keys += [key async for key in redis.scan_iter(match=f"arq:*:render:{document_id}:*")]
+    chunk = render_chunk_job_id([(document_id, 0) for document_id in document_ids])
+    keys += [key async for key in redis.scan_iter(match=f"arq:*:{chunk}")]
     keys += [key async for key in redis.scan_iter(match=f"arq:*:cron:*:{queue_name}:*")]
     return int(await redis.delete(*keys))
 
@@ -158,26 +160,36 @@ async def _remove(committed: Sessionmaker, ids: list[uuid.UUID]) -> None:
 
 # Redis lost: only the sweeper's lease rule brings the documents back. Redis kept: the dead
 # jobs' keys are still there (arq's in-progress keys among them), and must not hold them up.
-@pytest.mark.parametrize("redis_lost", [True, False], ids=["redis-flushed", "redis-kept"])
+# Chunked: all of them woken in one job (as a sitting's batch wakes them), all interrupted.
+@pytest.mark.parametrize(
+    ("redis_lost", "chunked"),
+    [(True, False), (False, False), (True, True)],
+    ids=["redis-flushed", "redis-kept", "chunk-redis-flushed"],
+)
 async def test_a_killed_workers_documents_are_ready_once_within_a_minute(
     committed: Sessionmaker, queue: ArqRedis, queue_name: str, worker_env: dict[str, str],
-    workers: list[WorkerProcess], tmp_path: Path, redis_lost: bool,
+    workers: list[WorkerProcess], tmp_path: Path, redis_lost: bool, chunked: bool,
 ) -> None:  # fmt: skip
     ids: list[uuid.UUID] = []
     try:
         for _ in range(REQUESTED):
             document = await _request(committed)  # committed, then woken: never the reverse
             ids.append(document.id)
-            assert await enqueue_render(queue, document.id, attempts=0, queue_name=queue_name)
+            if not chunked:
+                assert await enqueue_render(queue, document.id, attempts=0, queue_name=queue_name)
+        if chunked:
+            woken = [(i, 0) for i in ids]
+            assert await enqueue_renders(queue, woken, queue_name=queue_name) == 1
         stalled = WorkerProcess(STALLED, worker_env, tmp_path / "stalled.log")
         workers.append(stalled)
-        await _wait_for(committed, ids, DocumentStatus.RENDERING, 2, within=60)
-        await asyncio.sleep(0.5)  # both are inside their render, rows locked
+        busy = REQUESTED if chunked else 2
+        await _wait_for(committed, ids, DocumentStatus.RENDERING, busy, within=60)
+        await asyncio.sleep(0.5)  # all inside their render, under their leases
         stalled.kill()
         killed_at = time.monotonic()
         at_kill = {d.id: d for d in await _states(committed, ids)}
         interrupted = {i for i, d in at_kill.items() if d.status is DocumentStatus.RENDERING}
-        assert len(interrupted) == 2, stalled.problems()
+        assert len(interrupted) == busy, stalled.problems()
         if redis_lost:
             assert await _flush(queue, queue_name, ids) > 0  # the queue and its jobs are gone
 

@@ -4,10 +4,12 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import cast
 
 import pypdf
 import pytest
 from PIL import Image
+from pypdf.generic import DictionaryObject
 
 from zikao_documents.content import AdmissionTicketContent, ResultsContent
 from zikao_documents.layouts import admission_ticket, exam_row, results_sheet
@@ -59,18 +61,22 @@ def test_a_jpeg_photo_goes_into_the_pdf_as_it_is() -> None:
         "data_base64": base64.b64encode(jpeg).decode(),
     }
     pdf = _render(DocumentKind.ADMISSION_TICKET, content)
-    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
-    (image,) = [x.get_object() for x in page["/Resources"]["/XObject"].values()]
+    (image,) = [x.get_object() for x in _resources(pdf, "/XObject").values()]
     assert "/DCTDecode" in image["/Filter"]
     assert image.get_data() == jpeg  # not decoded and encoded again
     assert (image["/Width"], image["/Height"]) == (150, 200)
 
 
+def _resources(pdf: bytes, kind: str) -> DictionaryObject:
+    """The first page's resources of one kind (`/Font`, `/XObject`)."""
+    resources = cast(DictionaryObject, pypdf.PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"])
+    return cast(DictionaryObject, resources[kind])
+
+
 def _font_programs(pdf: bytes) -> dict[str, bytes]:
     """Each embedded font subset's program by its name."""
-    fonts = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
     programs = {}
-    for reference in fonts.values():
+    for reference in _resources(pdf, "/Font").values():
         font = reference.get_object()
         program = font["/FontDescriptor"]["/FontFile2"].get_object().get_data()
         programs[str(font["/BaseFont"])] = program

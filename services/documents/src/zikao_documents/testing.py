@@ -115,8 +115,8 @@ def results_content(count: int = 3) -> dict[str, Any]:
 
 
 class StalledStorage(LocalStorage):
-    """A disk whose writes never finish: a render reaching it stays mid-render (row locked,
-    transaction open) until its worker is killed."""
+    """A disk whose writes never finish: a render reaching it stays mid-render (RENDERING,
+    under its lease) until its worker is killed."""
 
     async def write(self, key: str, data: bytes) -> None:
         await asyncio.Event().wait()
