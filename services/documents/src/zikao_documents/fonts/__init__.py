@@ -178,8 +178,9 @@ _reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
 
 
 class KeptWidths(pdfdoc.PDFArray):  # type: ignore[misc]
-    """A subset's glyph widths, written once per distinct subset: 256 numbers each, the
-    largest part of writing a ticket's file before its first subset was the same each time."""
+    """A subset's glyph widths (up to 256 numbers), formatted once per distinct subset: with
+    the first subset the same in every ticket (`reserve`), formatting them anew was the largest
+    part of writing a ticket's file."""
 
     def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 (reportlab's)
         return _formatted_widths(tuple(self.sequence))
