@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +17,9 @@ from zikao_records.service import payments
 from zikao_records.settings import records_settings
 
 logger = logging.getLogger("zikao.records.payments")
+RETRY_AFTER = "5"
+_NOT_AN_OUTAGE = (IntegrityError, DataError, ProgrammingError)
+"""Database errors that a retry would meet again: not answered as unavailable."""
 
 
 async def payment_notification(request: Request) -> Response:
@@ -41,6 +45,15 @@ async def payment_notification(request: Request) -> Response:
             )
     except DomainError as error:
         return JSONResponse({"code": error.code}, status_code=404)
+    except (DBAPIError, OSError) as error:
+        if isinstance(error, DBAPIError) and isinstance(error, _NOT_AN_OUTAGE):
+            raise
+        # PostgreSQL away (restarting, unreachable): nothing was recorded, and the provider
+        # sends the notification again after a non-2xx answer.
+        logger.warning("payment notification while the database is unavailable")
+        return JSONResponse(
+            {"code": "unavailable"}, status_code=503, headers={"Retry-After": RETRY_AFTER}
+        )
     payment = outcome.payment
     logger.info(
         "payment notification",

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from zikao_devrun import free_port_numbers
 from zikao_kit.auth import Principal, Role
 from zikao_kit.db import Sessionmaker, utc_now
 from zikao_records import models
@@ -217,3 +218,35 @@ def test_production_refuses_the_development_notify_key() -> None:
         RecordsSettings(**production)  # type: ignore[arg-type]
     settings = RecordsSettings(**production, payment_notify_key="k" * 32)  # type: ignore[arg-type]
     assert settings.is_production
+
+
+async def test_the_route_answers_unavailable_while_postgresql_is_away(
+    settings: RecordsSettings,
+) -> None:
+    """A closed port stands for PostgreSQL restarting: a typed 503 the provider retries on,
+    not a bare 500."""
+    (closed,) = free_port_numbers(1)
+    away = settings.model_copy(
+        update={"database_url": f"postgresql://postgres@127.0.0.1:{closed}/records"}
+    )
+    app = create_app(away)
+    body = json.dumps(
+        {
+            "transactionId": "wx-away-1",
+            "candidateId": str(uuid.uuid4()),
+            "sitting": "2026-10",
+            "courseCodes": ["03708"],
+            "amountYuan": 40,
+        }
+    ).encode()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://records") as client:
+            answer = await client.post(
+                "/payments/notify",
+                content=body,
+                headers={"x-signature": payments.sign(away.payment_notify_key, body)},
+            )
+    assert answer.status_code == 503
+    assert answer.json() == {"code": "unavailable"}
+    assert answer.headers["retry-after"] == "5"
