@@ -107,6 +107,8 @@ class Journey:
         self.id_number = an_id_number(next(_sequence) % 1000, born=_a_birthday(), region="500103")
         self.candidate_id = ""
         self.token = ""
+        self.problem = ""
+        """The code of the last problem a step was answered with (says why a step stuck)."""
 
     async def run(self) -> None:
         """Every step in order; a step not acknowledged in time leaves the journey stuck."""
@@ -132,7 +134,7 @@ class Journey:
             if done is not None:
                 return done
             if time.monotonic() > self.deadline:
-                raise StuckError(what)
+                raise StuckError(f"{what} ({self.problem or 'no problem answered'})")
             await asyncio.sleep(RETRY_PAUSE)
 
     async def _ask(self, operation: str, what: str, **variables: Any) -> dict[str, Any] | None:
@@ -166,6 +168,7 @@ class Journey:
         answer = None if done is None else done["registerCandidate"]
         if answer is None:
             return None
+        self.problem = str(answer.get("code", ""))
         # An earlier attempt committed though its answer was lost: the ID number is taken.
         return (
             answer["__typename"] == "CandidateRegistered"
@@ -252,7 +255,7 @@ class Journey:
             self.ledger.failures["connection"] = self.ledger.failures.get("connection", 0) + 1
             return False
         if response.status_code != 200:
-            self.ledger.count(Answer(status=response.status_code, failure="untyped"), "payment")
+            self.ledger.count(_route_failure(response), "payment")
             return False
         return bool(response.json().get("status") == "APPLIED")
 
@@ -304,6 +307,16 @@ class Journey:
             return None
         self.ledger.documents.add(asked["requestTranscript"]["document"]["id"])
         return True
+
+
+def _route_failure(response: httpx.Response) -> Answer:
+    """A refused notification: typed when its JSON body names a code, as records' are."""
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        code = None
+    failure = None if isinstance(code, str) and code else "untyped"
+    return Answer(status=response.status_code, failure=failure)
 
 
 async def results_recorded(session: AsyncSession, candidate: uuid.UUID) -> bool:
