@@ -4,12 +4,13 @@ precise refusal. `make abuse` starts a system of its own and runs them all
 
 from __future__ import annotations
 
-from . import csrf, districts, enumeration, payments, reading, shapes, tokens, trusted
+from . import csrf, districts, enumeration, limits, payments, reading, shapes, tokens, trusted
 from .case import Case, Outcome, run
 from .target import Target
 
 CASES: list[Case] = [
     *enumeration.CASES,
+    *limits.CASES,
     *reading.CASES,
     *districts.CASES,
     *tokens.CASES,

@@ -103,19 +103,15 @@ async def expired(target: Target) -> str:
     return await _refused(target, token.token)
 
 
-def _signed(target: Target, claims: dict[str, Any]) -> str:
-    return target.sign(claims)
-
-
 async def wrong_audience(target: Target) -> str:
     victim = await candidate(target, "tokens")
-    return await _refused(target, _signed(target, _claims(target, victim.id, aud="zikao-staff")))
+    return await _refused(target, target.sign(_claims(target, victim.id, aud="zikao-staff")))
 
 
 async def wrong_issuer(target: Target) -> str:
     victim = await candidate(target, "tokens")
     claims = _claims(target, victim.id, iss="https://attacker.example")
-    return await _refused(target, _signed(target, claims))
+    return await _refused(target, target.sign(claims))
 
 
 async def candidate_claims_staff(target: Target) -> str:
