@@ -83,7 +83,8 @@ async def introspection_over_get(target: Target) -> str:
 
 
 def _manifest(name: str) -> str:
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    """The documentId of the contract's operation `name`."""
+    manifest: dict[str, str] = json.loads(MANIFEST.read_text(encoding="utf-8"))
     return next(i for i, text in manifest.items() if text.split("(")[0].split()[1] == name)
 
 
