@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlmodel import col
 
+from zikao_devrun import free_port_numbers
 from zikao_identity import models
 from zikao_identity.deps import IdentityDeps
 from zikao_identity.schema import schema
@@ -21,7 +22,7 @@ from zikao_identity.testing import (
     registration,
 )
 from zikao_kit.auth import Principal, Role
-from zikao_kit.db import Sessionmaker
+from zikao_kit.db import Sessionmaker, create_engine, create_sessionmaker
 from zikao_kit.logging import JsonFormatter
 from zikao_kit.testing import make_context
 
@@ -190,3 +191,31 @@ async def test_a_failed_insert_logs_no_personal_value(
     assert any("uq_candidate_ticket_number" in line for line in lines), "the fault was logged"
     secrets = [number, number[-8:], *personal.values(), "a secret for the logs", "$argon2"]
     assert [s for s in secrets if any(s in line for line in lines)] == []
+
+
+async def test_attempts_that_failed_with_the_database_away_do_not_count(
+    db: Sessionmaker, redis: Redis, strict: IdentityDeps
+) -> None:
+    """PostgreSQL restarting (a closed port stands for it): each attempt fails on our side and
+    is taken back from the limits, so the candidate's retries do not lock them out for an
+    hour; once it is back, the number registers."""
+    (closed,) = free_port_numbers(1)
+    away_url = f"postgresql://postgres@127.0.0.1:{closed}/identity"
+    away_engine = create_engine(away_url, schema="identity", pool_size=1)
+    number, peer = an_id_number(271), "203.0.113.41"
+    try:
+        away = create_sessionmaker(away_engine)
+        for _ in range(3):
+            context = make_context(away, redis, strict.settings, extras={"deps": strict})
+            context.request = http_request(peer)
+            captcha = await schema.execute(NEW_CAPTCHA, context_value=context)
+            assert captcha.data is not None
+            form = registration(number, captcha.data["newCaptcha"]["id"], "TEST")
+            failed = await schema.execute(
+                REGISTER, variable_values={"input": form}, context_value=context
+            )
+            assert failed.errors is not None
+    finally:
+        await away_engine.dispose()
+    registered = await _register_from(db, redis, strict, peer, number)
+    assert registered["__typename"] == "CandidateRegistered"

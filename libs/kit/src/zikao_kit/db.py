@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, func
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,3 +64,14 @@ def utc_now() -> datetime:
 def utc_column(*, nullable: bool = False) -> Column[datetime]:
     """A `timestamptz` column that the database fills with now() when left out."""
     return Column(DateTime(timezone=True), nullable=nullable, server_default=func.now())
+
+
+_NOT_AN_OUTAGE = (IntegrityError, DataError, ProgrammingError)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL is away (restarting, unreachable, the connection cut)
+    rather than that the statement was wrong: the same request may succeed when it is back."""
+    if isinstance(error, DBAPIError):
+        return not isinstance(error, _NOT_AN_OUTAGE)
+    return isinstance(error, OSError)

@@ -90,6 +90,12 @@ class Limits:
         if int(count) > limit:
             raise RateLimitedError(max(int(ttl), 1))
 
+    async def refund(self, bucket: str, key: str) -> None:
+        """Takes one attempt counted by `hit` back (one that failed on our side)."""
+        name = f"{self._prefix}{bucket}:{key}"
+        if int(await self._redis.decr(name)) < 0:
+            await self._redis.delete(name)
+
     async def reserve(self, *attempts: tuple[str, Backoff]) -> Reservation:
         """Counts an attempt at a secret on each key (an account, a client) before it is
         checked; `RateLimitedError` without counting while any of them is backed off."""

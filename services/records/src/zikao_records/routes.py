@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from zikao_kit.db import utc_now
+from zikao_kit.db import database_unavailable, utc_now
 from zikao_kit.errors import DomainError
 from zikao_kit.subgraph import ServiceState
 from zikao_records.models import PaymentSource
@@ -18,8 +17,6 @@ from zikao_records.settings import records_settings
 
 logger = logging.getLogger("zikao.records.payments")
 RETRY_AFTER = "5"
-_NOT_AN_OUTAGE = (IntegrityError, DataError, ProgrammingError)
-"""Database errors that a retry would meet again: not answered as unavailable."""
 
 
 async def payment_notification(request: Request) -> Response:
@@ -45,8 +42,8 @@ async def payment_notification(request: Request) -> Response:
             )
     except DomainError as error:
         return JSONResponse({"code": error.code}, status_code=404)
-    except (DBAPIError, OSError) as error:
-        if isinstance(error, DBAPIError) and isinstance(error, _NOT_AN_OUTAGE):
+    except Exception as error:
+        if not database_unavailable(error):
             raise
         # PostgreSQL away (restarting, unreachable): nothing was recorded, and the provider
         # sends the notification again after a non-2xx answer.

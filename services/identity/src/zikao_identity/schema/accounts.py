@@ -21,7 +21,7 @@ from zikao_identity.schema.common import (
 )
 from zikao_identity.service import login, recovery, sessions
 from zikao_kit.context import Context
-from zikao_kit.db import utc_now
+from zikao_kit.db import database_unavailable, utc_now
 
 
 @strawberry.type(description="An image captcha for one form; it can be answered once.")
@@ -103,11 +103,17 @@ async def _register(info: Info[Context, None], data: RegisterCandidateInput) -> 
     # The fields first, so that a typo does not use the captcha up nor count as an attempt.
     new = service.validate_new_candidate(_new_candidate(data), today(), found.blocklist)
     await check_captcha(info, data.captcha)
-    await service.count_registration(found, new.id_number, info.context.client_address())
-    async with info.context.db.begin() as session:
-        candidate = await service.create_candidate(
-            session, found.vault, new, today=today(), blocklist=found.blocklist
-        )
+    client = info.context.client_address()
+    await service.count_registration(found, new.id_number, client)
+    try:
+        async with info.context.db.begin() as session:
+            candidate = await service.create_candidate(
+                session, found.vault, new, today=today(), blocklist=found.blocklist
+            )
+    except Exception as error:
+        if database_unavailable(error):
+            await service.refund_registration(found, new.id_number, client)
+        raise
     view = service.view_of(found.vault, candidate, has_photo=False)
     return CandidateRegistered(
         ticket_number=candidate.ticket_number, candidate=Candidate.from_view(view)

@@ -143,6 +143,14 @@ async def count_registration(deps: IdentityDeps, id_number: str, client: str) ->
     )
 
 
+async def refund_registration(deps: IdentityDeps, id_number: str, client: str) -> None:
+    """Takes back the attempt `count_registration` counted when it failed on our side (the
+    database away): it told nothing, and the candidate's retries must not lock them out."""
+    index = deps.vault.blind_index(id_number, ID_PURPOSE).hex()[:32]
+    await deps.limits.refund("register-id", index)
+    await deps.limits.refund("register-client", client)
+
+
 async def create_candidate(
     session: AsyncSession,
     vault: Vault,
