@@ -57,3 +57,17 @@ def test_a_file_in_any_accepted_encoding_reads_back_its_cells(
     assert read == [tuple(cell or None for cell in row) for row in kept]
     if encoding != "gb18030" or text.isascii():
         assert score_file.encoding in {encoding, "utf-8"}
+
+
+def test_short_blank_and_nul_lines_read_as_before() -> None:
+    """Each way a line can be cut: all cells there, the status cell missing, a required cell
+    missing, a blank line (spaces of any width), a NUL."""
+    body = HEADER + "500126100001 ,03706, 80,正常\r\n500126100001,03707,60\r\n"
+    body += "500126100001,03708\r\n\u3000, ,\r\n500126100001,0\x0037,5,\r\n"
+    lines = list(open_score_file(io.BytesIO(body.encode())).lines)
+    assert [tuple(line) for line in lines] == [
+        (2, "500126100001", "03706", "80", "正常", None),
+        (3, "500126100001", "03707", "60", None, None),
+        (4, "500126100001", "03708", None, None, "missing_cells"),
+        (6, None, None, None, None, "nul_character"),
+    ]
