@@ -4,8 +4,10 @@ exports (CSV, XLSX), documents' room lists, and the lists of the graph."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+from zikao_documents.testing import tiny_png
 from zikao_kit.auth import Role
 
 from .case import Case, check, codes, data, problem, refusal, short
@@ -40,6 +42,39 @@ async def payment_for_another_district(target: Target) -> str:
     """Staff record a manual payment for another district's candidate: refused, none kept."""
     victim = await wanzhou(target)
     return await record_payment(target, victim, staff(target), "forbidden")
+
+
+REVEAL = """mutation Reveal($c: ID!) { revealIdNumber(candidateId: $c, reason: "核对") {
+  __typename ... on Problem { code } } }"""
+PHOTO = """mutation Photo($c: ID!, $p: String!) { uploadCandidatePhoto(candidateId: $c,
+  contentBase64: $p) { __typename ... on Problem { code } } }"""
+REISSUE = """mutation Reissue($c: ID!) { reissueTicket(candidateId: $c, reason: "遗失") {
+  __typename ... on Problem { code } } }"""
+
+
+async def reveal_id_number(target: Target) -> str:
+    victim = await wanzhou(target)
+    response = await target.post(REVEAL, {"c": victim.id}, token=staff(target))
+    check(victim.id_number not in response.text, "the ID number")
+    # identity answers as for a candidate that does not exist: nothing learnt about them
+    return problem(response, "revealIdNumber", "NotFound", "not_found")
+
+
+async def upload_photo(target: Target) -> str:
+    victim = await wanzhou(target)
+    photo = base64.b64encode(tiny_png(300, 400)).decode()  # within identity's sizes
+    before = await target.rows("identity.candidate_photo")
+    response = await target.post(PHOTO, {"c": victim.id, "p": photo}, token=staff(target))
+    check(await target.rows("identity.candidate_photo") == before, "a photo was kept")
+    return problem(response, "uploadCandidatePhoto", "NotFound", "not_found")
+
+
+async def reissue_ticket(target: Target) -> str:
+    victim = await wanzhou(target)
+    response = await target.post(REISSUE, {"c": victim.id}, token=staff(target))
+    me = (await target.post("query Me { me { ticketNumber } }", token=victim.token)).json()
+    check(me["data"]["me"]["ticketNumber"] == victim.ticket_number, "the ticket was reissued")
+    return problem(response, "reissueTicket", "NotFound", "not_found")
 
 
 async def by_ticket_number(target: Target) -> str:
@@ -154,6 +189,9 @@ CASES = [
     Case("districts", "another district's candidate by search", search),
     Case("districts", "another district's candidate born here", search_by_birthplace),
     Case("districts", "a payment for another district's candidate", payment_for_another_district),
+    Case("districts", "another district's ID number revealed", reveal_id_number),
+    Case("districts", "another district's photo replaced", upload_photo),
+    Case("districts", "another district's ticket reissued", reissue_ticket),
     Case("districts", "another district's Document(id)", document_by_id),
     Case("districts", "another district's download", download),
     Case("districts", "another district's seat list CSV export", seat_list_csv),

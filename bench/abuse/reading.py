@@ -152,6 +152,16 @@ async def audit_trail(target: Target) -> str:
     return refusal(response, 200, "forbidden")
 
 
+async def reveal_id_number(target: Target) -> str:
+    """Staff's revealIdNumber (the full number, audited), asked by a candidate."""
+    victim, attacker = await pair(target)
+    query = """mutation Reveal($c: ID!) { revealIdNumber(candidateId: $c, reason: "核对") {
+      __typename ... on Problem { code } } }"""
+    response = await target.post(query, {"c": victim.id}, token=attacker.token)
+    check(victim.id_number not in response.text, "the ID number")
+    return problem(response, "revealIdNumber", "Forbidden", "forbidden")
+
+
 CASES = [
     Case("reading", "another's record by ticket number", by_ticket_number),
     Case("reading", "another's Document(id)", document_by_id),
@@ -164,4 +174,5 @@ CASES = [
     Case("reading", "refunds due (payments)", payments_due),
     Case("reading", "search by ID number", search_by_id_number),
     Case("reading", "another's audit trail", audit_trail),
+    Case("reading", "another's ID number revealed", reveal_id_number),
 ]
