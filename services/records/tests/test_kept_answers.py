@@ -114,10 +114,8 @@ async def test_an_unpublished_sitting_an_unvouched_field_or_an_error_is_never_ke
     unpublished = await answer(records, RESULTS, token(candidate), s=UNPUBLISHED)
     assert unpublished["data"]["me"]["results"] == []
     assert "keep" not in (unpublished.get("extensions") or {})
-    with_passes = RESULTS.replace("} } }", "} passedCourses { score } } }")
-    more = await answer(records, with_passes, token(candidate), s=PUBLISHED)
-    assert more["data"]["me"]["results"]
-    assert "keep" not in (more.get("extensions") or {})
+    # (a field records does not vouch for beside the results: tests/test_score_reviews.py,
+    # through the gateway; here the test's one connection cannot serve two loaders at once)
     another = [{"__typename": "Candidate", "id": str(uuid.uuid4())}]  # not the caller: refused
     refused = await answer(records, ENTITIES, token(candidate), r=another, s=PUBLISHED)
     assert refused["errors"]
