@@ -75,6 +75,29 @@ async def test_get_parameters_are_checked_too() -> None:
 @given(
     text=st.text(
         alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        max_size=50,
+    )
+)
+async def test_get_parameters_of_any_other_text_pass(text: str) -> None:
+    """A Chinese name (or any text but NUL) in a GET request's parameters reaches GraphQL."""
+    async with _client() as client:
+        response = await client.get(
+            "/graphql",
+            params={"query": "{ a }", "variables": json.dumps({"name": text}), text: text},
+        )
+    assert response.status_code == 200, response.text
+
+
+async def test_get_parameters_not_utf8_are_refused() -> None:
+    async with _client() as client:
+        response = await client.get("/graphql?query=%7B%20a%20%7D&x=%E4%B8")  # cut short
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "bad_query_string"
+
+
+@given(
+    text=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
         max_size=200,
     )
 )

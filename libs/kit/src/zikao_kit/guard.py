@@ -101,14 +101,20 @@ def check_json_body(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 def check_query_string(query_string: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     """The same checks on a GET request's parameters (`variables` and `extensions` are JSON)."""
     try:
-        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError) as error:
+        # Each byte (raw or %-escaped) one latin-1 character, then the whole as strict UTF-8:
+        # a Chinese name passes, a broken sequence is refused.
+        pairs = [
+            (key.encode("latin-1").decode("utf-8"), value.encode("latin-1").decode("utf-8"))
+            for key, value in parse_qsl(
+                query_string.decode("latin-1"),
+                keep_blank_values=True,
+                encoding="latin-1",
+                errors="strict",
+            )
+        ]
+    except (UnicodeError, ValueError) as error:
         raise RequestRefusedError("bad_query_string", "请求参数编码有误") from error
-    for key, value in pairs:
-        try:
-            text = value.encode("latin-1").decode("utf-8")
-        except UnicodeError as error:
-            raise RequestRefusedError("bad_query_string", "请求参数编码有误") from error
+    for key, text in pairs:
         check_text(key)
         if key in ("variables", "extensions") and text:
             check_json_body(text.encode(), max_depth=max_depth)
