@@ -35,8 +35,9 @@ class Answer:
     data: dict[str, Any] | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None
-    """``connection`` (nothing answered) or ``untyped`` (an answer that is not a GraphQL
-    response, or an error without ``extensions.code``)."""
+    """``refused`` (no connection: nothing was sent), ``cut`` (the connection broke with the
+    request sent, no answer) or ``untyped`` (an answer that is not a GraphQL response, or an
+    error without ``extensions.code``)."""
 
     @property
     def ok(self) -> bool:
@@ -62,8 +63,10 @@ async def graphql(
         response = await client.post(
             url, json={"query": query, "variables": variables or {}}, headers=headers
         )
+    except httpx.ConnectError:
+        return Answer(status=0, failure="refused")
     except httpx.HTTPError:
-        return Answer(status=0, failure="connection")
+        return Answer(status=0, failure="cut")
     return parse_answer(response)
 
 

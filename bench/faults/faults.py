@@ -1,9 +1,10 @@
 """Each fault, injected while journeys run, and what is asked of the system under it.
 
 A fault is survived when: every answer that failed was a typed GraphQL error (or, while a
-process was down, a refused connection), and a query for regions and sittings kept the
-regions while records was down; the system answered normally again within the fault's bound
-with no manual step (the probe below, then every journey finished); and no write was lost or
+process was down, a refused or cut connection; none cut by a graceful restart), and a query
+for regions and sittings kept the regions while records was down; no process of the system
+exited; the system answered normally again within the fault's bound with no manual step (the
+probe below, then every journey finished, every document READY); and no write was lost or
 doubled (``ledger_check``)."""
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ async def run_fault(
     except ProcessExitedError as exited:
         partial.append(str(exited).splitlines()[0])
     did = f"{did}, {ended - began:.1f} s"
+    if name in GRACEFUL and ledger.failures.get("cut"):
+        partial.append(f"{ledger.failures['cut']} requests cut off by a graceful restart")
     verdict = compare(before, after, ledger)
     outcome = Outcome(name, did, took, bound, verdict, ledger, partial, count)
     outcome.seconds = time.monotonic() - started
@@ -247,6 +250,8 @@ CHEAP: list[tuple[str, Inject, float]] = [
     ("redis flushed and restarted", redis_flushed, RECOVERY_BOUND),
     ("worker killed mid-job", worker_killed, RECOVERY_BOUND),
 ]
+GRACEFUL = {"gateway restarted under load"}
+"""Faults that stop a process with SIGTERM: a request it had taken must be answered, not cut."""
 EXPENSIVE: list[tuple[str, Inject, float]] = [
     ("postgresql restarted", postgres_restarted, RECOVERY_BOUND),
     ("gateway restarted under load", gateway_restarted, RECOVERY_BOUND),

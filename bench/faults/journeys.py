@@ -68,7 +68,7 @@ class Ledger:
     reads: int = 0
     """regions-and-sittings queries sent beside the journeys (the load)."""
     failures: dict[str, int] = field(default_factory=dict)
-    """how requests failed: ``typed``, ``connection``, ``untyped`` → count."""
+    """how requests failed: ``typed``, ``refused``, ``cut``, ``untyped`` → count."""
     untyped: list[str] = field(default_factory=list)
     journeys_done: int = 0
     journeys_stuck: list[str] = field(default_factory=list)
@@ -251,8 +251,9 @@ class Journey:
         headers["content-type"] = "application/json"
         try:
             response = await self.client.post(self.stack.notify_url, content=body, headers=headers)
-        except httpx.HTTPError:
-            self.ledger.failures["connection"] = self.ledger.failures.get("connection", 0) + 1
+        except httpx.HTTPError as error:
+            kind = "refused" if isinstance(error, httpx.ConnectError) else "cut"
+            self.ledger.count(Answer(status=0, failure=kind), "payment")
             return False
         if response.status_code != 200:
             self.ledger.count(_route_failure(response), "payment")
