@@ -114,6 +114,12 @@ async def test_an_unpublished_sitting_an_unvouched_field_or_an_error_is_never_ke
     unpublished = await answer(records, RESULTS, token(candidate), s=UNPUBLISHED)
     assert unpublished["data"]["me"]["results"] == []
     assert "keep" not in (unpublished.get("extensions") or {})
+    # each request's word is its own: the refusal above does not reach the next request
+    published = await answer(records, RESULTS, token(candidate), s=PUBLISHED)
+    assert published["extensions"]["keep"]["tags"] == [
+        f"results:{PUBLISHED}:{candidate}",
+        f"sitting:{PUBLISHED}",
+    ]
     # (a field records does not vouch for beside the results: tests/test_score_reviews.py,
     # through the gateway; here the test's one connection cannot serve two loaders at once)
     another = [{"__typename": "Candidate", "id": str(uuid.uuid4())}]  # not the caller: refused

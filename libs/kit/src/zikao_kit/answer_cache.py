@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -36,9 +36,11 @@ from graphql import (
 from redis.asyncio import Redis
 from strawberry.extensions import SchemaExtension
 
+if TYPE_CHECKING:
+    from zikao_kit.context import Context
+
 CHANNEL = "zikao:answer-cache:invalidate"
 KEEP = "keep"
-HINTS_KEY = "zikao.answer_cache"
 
 Keepable = Mapping[str, "Keepable"]
 """Field names a keepable answer may select, each with those allowed below it ({} for a leaf)."""
@@ -60,11 +62,12 @@ class Hints:
         self.refused = True
 
 
-def hints(extras: dict[str, Any]) -> Hints:
-    """The request's hints (in its context's `extras`), made on first use."""
-    found = extras.get(HINTS_KEY)
+def hints(context: Context) -> Hints:
+    """The request's hints (on its context, `zikao_kit.context.Context.answer_hints`), made on
+    first use."""
+    found = context.answer_hints
     if found is None:
-        found = extras[HINTS_KEY] = Hints()
+        found = context.answer_hints = Hints()
     return found
 
 
@@ -125,8 +128,7 @@ def answer_cache_extension(keepable: Keepable) -> type[SchemaExtension]:
     class AnswerCache(SchemaExtension):
         def get_results(self) -> dict[str, Any]:
             execution = self.execution_context
-            extras = getattr(execution.context, "extras", None)
-            said = extras.get(HINTS_KEY) if isinstance(extras, dict) else None
+            said = getattr(execution.context, "answer_hints", None)
             result = execution.result
             if (
                 not isinstance(said, Hints)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from zikao_kit.answer_cache import Hints
 from zikao_kit.auth import Principal, Role
 from zikao_kit.errors import ForbiddenError, UnauthenticatedError
 from zikao_kit.network import FORWARDED_FOR, UNKNOWN, client_address
@@ -36,6 +37,9 @@ class Context:
     principal: Principal | None = None
     auth_error: UnauthenticatedError | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    # What this request's resolvers said about keeping its answer (`zikao_kit.answer_cache`);
+    # `extras` is the app's, shared by every request.
+    answer_hints: Hints | None = None
 
     def require_principal(self, *roles: Role) -> Principal:
         """The caller, who must be signed in (and hold one of `roles`, when given)."""

@@ -188,7 +188,7 @@ def _vouch_for_results(
     """Tells the gateway it may keep the answer (`zikao_kit.answer_cache`) while nothing
     changes: results of published sittings only (until a correction, which invalidates their
     tag), and never past the caller's token."""
-    hints = answer_cache.hints(context.extras)
+    hints = answer_cache.hints(context)
     principal = context.principal
     if principal is None or any(key not in found for key in keys):
         hints.never()  # a sitting not published yet: its empty answer must not be kept
