@@ -25,6 +25,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,8 @@ async def run(plan: dict[str, Any]) -> None:
             sys.stdout.flush()
 
 
-def main() -> int:
+def run_plan(run: Callable[[dict[str, Any]], Awaitable[None]]) -> int:
+    """Runs `run` over the plan read from standard input (on uvloop when installed)."""
     plan = json.load(sys.stdin)
     try:
         import uvloop
@@ -234,6 +236,10 @@ def main() -> int:
     else:
         uvloop.run(run(plan))
     return 0
+
+
+def main() -> int:
+    return run_plan(run)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway_load import Failure, read_answer  # noqa: E402
+from gateway_load import Failure, read_answer, run_plan  # noqa: E402
 
 ANSWER_TIMEOUT_SECONDS = 10.0
 IDLE_SECONDS = 3.0
@@ -194,14 +194,7 @@ async def run(plan: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    plan = json.load(sys.stdin)
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(run(plan))
-    else:
-        uvloop.run(run(plan))
-    return 0
+    return run_plan(run)
 
 
 if __name__ == "__main__":
