@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -35,9 +35,6 @@ from graphql import (
 )
 from redis.asyncio import Redis
 from strawberry.extensions import SchemaExtension
-
-if TYPE_CHECKING:
-    from zikao_kit.context import Context
 
 CHANNEL = "zikao:answer-cache:invalidate"
 KEEP = "keep"
@@ -62,7 +59,13 @@ class Hints:
         self.refused = True
 
 
-def hints(context: Context) -> Hints:
+class Hinted(Protocol):
+    """What holds a request's hints (`zikao_kit.context.Context`)."""
+
+    answer_hints: Hints | None
+
+
+def hints(context: Hinted) -> Hints:
     """The request's hints (on its context, `zikao_kit.context.Context.answer_hints`), made on
     first use."""
     found = context.answer_hints
