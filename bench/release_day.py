@@ -39,7 +39,7 @@ from typing import Any
 import asyncpg
 from graphql import print_ast
 
-from zikao_devrun import Infra, System, free_ports, gateway_url
+from zikao_devrun import Infra, Ports, System, free_port_numbers, gateway_url
 from zikao_devrun.zikao import (
     DEMO_CAPTCHA_ANSWER,
     gateway_spec,
@@ -138,12 +138,14 @@ async def seed(database_url: str, candidates: int) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def system_of(work: Path, database_url: str, redis_url: str, key: Path) -> tuple[System, Any]:
+def system_of(
+    work: Path, database_url: str, redis_url: str, key: Path
+) -> tuple[System, tuple[str, str]]:
     """The system with our gateway, and Hive Gateway on a port of its own over the same
-    services."""
-    ports = free_ports()
-    hive_port = free_ports().gateway
-    hive_ports = dataclasses.replace(ports, gateway=hive_port)
+    services; the two gateways' URLs."""
+    identity, records, documents, gateway, hive = free_port_numbers(5)
+    ports = Ports(identity=identity, records=records, documents=documents, gateway=gateway)
+    hive_ports = dataclasses.replace(ports, gateway=hive)
     specs = [*zikao_specs(ports), gateway_spec(hive_ports, "hive", name="hive-gateway")]
     env = process_env(
         Infra(database_url, redis_url),

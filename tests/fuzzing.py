@@ -171,14 +171,14 @@ def variables_for(operation: OperationDefinitionNode) -> st.SearchStrategy[dict[
     return st.fixed_dictionaries(required, optional=optional)
 
 
-def callers(zikao: Any) -> list[str | None]:
-    """Anonymous, a candidate (nobody's record), district staff, an admin."""
-    return [
-        None,
-        zikao.token(str(uuid.UUID(int=0xF022)), Role.CANDIDATE, region="0103"),
-        zikao.token("fuzz-staff-0103", Role.STAFF, region="0103"),
-        zikao.token("fuzz-admin", Role.ADMIN),
-    ]
+def callers(zikao: Any) -> dict[str, str | None]:
+    """Tokens by caller: anonymous, a candidate (nobody's record), district staff, an admin."""
+    return {
+        "anonymous": None,
+        "candidate": zikao.token(str(uuid.UUID(int=0xF022)), Role.CANDIDATE, region="0103"),
+        "staff": zikao.token("fuzz-staff-0103", Role.STAFF, region="0103"),
+        "admin": zikao.token("fuzz-admin", Role.ADMIN),
+    }
 
 
 def _with_typenames(document: DocumentNode) -> str:
