@@ -152,3 +152,11 @@ faults: install
 .PHONY: abuse
 abuse: install
 	$(UV) run --no-sync zikao-run exec -- python -m bench.abuse
+
+# Ten minutes of mixed load on a whole system of its own (bench/soak, issue 16): sign-ups,
+# payments, admission tickets and result reads; every process's memory, descriptors and
+# connections sampled each minute, then the queues drained and the ledger checked. One line a
+# process (start → end), last `soak: 600 s, N operations (errors E); … lost L`.
+.PHONY: bench-soak
+bench-soak: install
+	$(UV) run --no-sync python -m bench.soak

@@ -3,7 +3,7 @@ and a venue (set up by an admin through the gateway), and a sitting whose scores
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -23,8 +23,12 @@ SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntry
 VENUE = {"name": "重庆市第二十九中学考点", "address": "重庆市渝中区中山二路", "regionCode": "0103"}
 
 
-async def set_up_sittings(stack: Stack) -> None:
-    """Both sittings; raises when the system refuses them."""
+async def set_up_sittings(
+    stack: Stack, *, printing_opens: datetime | None = None, rooms: int = 2, seats: int = 30
+) -> None:
+    """Both sittings; raises when the system refuses them. Admission tickets print from
+    ``printing_opens`` (default: a week before the first exam); the venue has ``rooms`` of
+    ``seats`` seats."""
     await _published_sitting(stack.database_url)
     now = utc_now()
     morning = now + timedelta(days=40)
@@ -41,9 +45,10 @@ async def set_up_sittings(stack: Stack) -> None:
         "name": "2040年4月",
         "registrationOpensAt": (now - timedelta(days=1)).isoformat(),
         "registrationClosesAt": (now + timedelta(days=10)).isoformat(),
-        "ticketPrintingOpensAt": (morning - timedelta(days=7)).isoformat(),
+        "ticketPrintingOpensAt": (printing_opens or morning - timedelta(days=7)).isoformat(),
     }
-    variables = {"s": sitting, "code": OPEN_SITTING, "e": entries, "v": {**VENUE, "rooms": 2}}
+    venue = {**VENUE, "rooms": rooms, "seats": seats}
+    variables = {"s": sitting, "code": OPEN_SITTING, "e": entries, "v": venue}
     admin = stack.token("admin-faults", Role.ADMIN)
     async with httpx.AsyncClient(timeout=60) as client:
         answer = await graphql(client, stack.url, SETUP, variables, admin)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from zikao_kit.scratch import scratch_database
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 180.0
 """Seconds a process may take to be ready on a loaded 2-core machine."""
+LABEL = "faults"
+"""The system's queues and Redis keys carry it (``isolated_env``)."""
 
 
 @dataclass
@@ -50,9 +52,12 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(keep_logs: Path | None = None) -> Iterator[Stack]:
+def running_stack(
+    keep_logs: Path | None = None, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Stack]:
     """Start everything in a directory of its own; stop and remove everything after (the
-    processes' logs copied to ``keep_logs`` first when given)."""
+    processes' logs copied to ``keep_logs`` first when given; ``extra_env`` added to the
+    processes' settings, e.g. a limit a longer run would reach)."""
     work = Path(tempfile.mkdtemp(prefix="zkfaults-"))
     postgres = EmbeddedPostgres(work / "pgdata")
     redis = EmbeddedRedis(work / "redis")
@@ -60,7 +65,7 @@ def running_stack(keep_logs: Path | None = None) -> Iterator[Stack]:
         postgres.start()
         redis.start()
         with scratch_database(postgres.url(), "zikao_faults") as database_url:
-            yield from _system(work, postgres, redis, database_url)
+            yield from _system(work, postgres, redis, database_url, extra_env or {})
     finally:
         if keep_logs is not None and (work / "logs").is_dir():
             shutil.copytree(work / "logs", keep_logs, dirs_exist_ok=True)
@@ -70,7 +75,11 @@ def running_stack(keep_logs: Path | None = None) -> Iterator[Stack]:
 
 
 def _system(
-    work: Path, postgres: EmbeddedPostgres, redis: EmbeddedRedis, database_url: str
+    work: Path,
+    postgres: EmbeddedPostgres,
+    redis: EmbeddedRedis,
+    database_url: str,
+    extra_env: Mapping[str, str],
 ) -> Iterator[Stack]:
     key = work / "jwt.pem"
     write_private_key(key)
@@ -80,7 +89,7 @@ def _system(
         ports,
         root=ROOT,
         log_dir=work / "logs",
-        extra_env=isolated_env(work, "faults", key),
+        extra_env={**isolated_env(work, LABEL, key), **extra_env},
         start_timeout=START_TIMEOUT,
     )
     signer = TokenSigner.load(key, issuer="zikao-identity", audience="zikao")
