@@ -25,7 +25,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,15 +111,30 @@ def cpu_seconds(group: int | None) -> float:
     """User and system CPU time of the processes of ``group`` (Linux's /proc; 0 elsewhere)."""
     if group is None:
         return 0.0
-    total = 0
+    return cpu_by_group({"it": group}).get("it", 0.0)
+
+
+def cpu_by_group(groups: dict[str, int], names: Collection[str] = ()) -> dict[str, float]:
+    """User and system CPU seconds of the processes of each of ``groups`` (by label: a process
+    group) and of every process whose command is one of ``names`` (`postgres`, say), read once
+    from Linux's /proc (nothing elsewhere)."""
+    labels = {group: label for label, group in groups.items()}
+    total = dict.fromkeys([*groups, *names], 0.0)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            head, _, tail = stat.read_text().rpartition(")")
+            fields = tail.split()
+        except OSError:
             continue  # gone meanwhile
-        if int(fields[2]) == group:  # pgrp; then utime and stime at 11 and 12
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        spent = int(fields[11]) + int(fields[12])  # utime, stime
+        label = labels.get(int(fields[2]))  # pgrp
+        if label is not None:
+            total[label] += spent
+        command = head.partition("(")[2]
+        if command in total and command in names:
+            total[command] += spent
+    tick = os.sysconf("SC_CLK_TCK")
+    return {label: spent / tick for label, spent in total.items()}
 
 
 class Counts:

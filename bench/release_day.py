@@ -184,6 +184,13 @@ def report(label: str, steps: list[dict[str, Any]]) -> None:
             f" p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms,"
             f" errors {s['errors']}" + (f" (e.g. {s['example_error']})" if s["errors"] else "")
         )
+        windows = ", ".join(f"{ms:.0f}" for ms in s["p99_ms_by_window"])
+        say(f"{label} {s['rate']:>5}/s: p99 ms by 10 s of the step: {windows}")
+        spent = {k: v for k, v in s["cpu_ms_per_operation"].items() if v >= 0.005}
+        say(
+            f"{label} {s['rate']:>5}/s: CPU ms per operation {sum(spent.values()):.2f}: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]))
+        )
 
 
 def measure(work: Path, database_url: str, redis_url: str, arguments: argparse.Namespace) -> None:
@@ -213,6 +220,8 @@ def measure(work: Path, database_url: str, redis_url: str, arguments: argparse.N
         "mix": {name: float(weight) for name, weight in mix.items()},
     }
     with system:
+        plan["cpu_groups"] = system.pids
+        plan["cpu_names"] = ["postgres", "redis-server"]
         ours_steps = drive({**plan, "url": ours})
         report("ours", ours_steps)
         hive_steps = drive({**plan, "url": hive}) if arguments.hive_too else []

@@ -29,9 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway_load import Failure, read_answer, run_plan  # noqa: E402
+from gateway_load import Failure, cpu_by_group, read_answer, run_plan  # noqa: E402
 
 ANSWER_TIMEOUT_SECONDS = 10.0
+WINDOW_SECONDS = 10
+"""The p99 of each such part of a step is reported too (where in the step the slow ones were)."""
 IDLE_SECONDS = 3.0
 """A connection idle longer is closed rather than reused (uvicorn and Node close theirs at 5 s)."""
 
@@ -43,6 +45,17 @@ class Step:
     errors: int = 0
     example: str = ""
     by_operation: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU time each process (or kind of process) spent during the step, by label."""
+
+    started: float = 0.0
+    by_window: dict[int, list[float]] = field(default_factory=dict)
+    """Latencies by the WINDOW_SECONDS of the step their operation was scheduled in."""
+
+    def timed(self, scheduled: float, latency: float) -> None:
+        self.latencies.append(latency)
+        window = int((scheduled - self.started) // WINDOW_SECONDS)
+        self.by_window.setdefault(window, []).append(latency)
 
     def failed(self, why: str) -> None:
         self.errors += 1
@@ -94,6 +107,8 @@ class Release:
         self.names: tuple[str, ...] = names
         self.weights: tuple[float, ...] = weights
         self.rng = random.Random(2026)
+        self.cpu_groups: dict[str, int] = plan.get("cpu_groups", {})
+        self.cpu_names: list[str] = plan.get("cpu_names", [])
         self.reads = {
             name: [self._raw(self.documents[name], self._variables(name), t) for t in self.readers]
             for name in ("MyResults", "MyPassedCourses")
@@ -123,7 +138,7 @@ class Release:
             body = await self.connections.request(self.rng.choice(self.reads[name]))
             if b'"errors"' in body:
                 raise Failure(body[:300].decode(errors="replace"))
-            step.latencies.append(time.perf_counter() - scheduled)
+            step.timed(scheduled, time.perf_counter() - scheduled)
         except (Failure, OSError, asyncio.IncompleteReadError, TimeoutError) as error:
             step.failed(f"{name}: {error!r}")
 
@@ -133,7 +148,7 @@ class Release:
         if not isinstance(issued, dict):
             raise Failure(captcha[:300].decode(errors="replace"))
         captcha_id = issued["id"]
-        step.latencies.append(time.perf_counter() - scheduled)
+        step.timed(scheduled, time.perf_counter() - scheduled)
         started = time.perf_counter()
         variables = {
             "login": self.rng.choice(self.logins),
@@ -143,13 +158,13 @@ class Release:
         answer = await self.connections.request(self._raw(self.documents["LogIn"], variables, None))
         if b'"LoggedIn"' not in answer:
             raise Failure(answer[:300].decode(errors="replace"))
-        step.latencies.append(time.perf_counter() - started)
+        step.timed(scheduled, time.perf_counter() - started)
 
     async def step(self, rate: int, seconds: float) -> Step:
         step = Step(rate)
         count = int(rate * seconds)
         choices = self.rng.choices(self.names, self.weights, k=count)
-        started = time.perf_counter() + 0.05
+        started = step.started = time.perf_counter() + 0.05
         tasks = []
         for index, name in enumerate(choices):
             moment = started + index / rate
@@ -158,6 +173,17 @@ class Release:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(self.one(name, moment, step)))
         await asyncio.gather(*tasks)
+        return step
+
+    async def measured_step(self, rate: int, seconds: float) -> Step:
+        """A step, with the CPU time spent meanwhile by each of the plan's process groups, by
+        PostgreSQL's and Redis's processes and by this load process."""
+        before = cpu_by_group(self.cpu_groups, self.cpu_names)
+        own = time.process_time()
+        step = await self.step(rate, seconds)
+        after = cpu_by_group(self.cpu_groups, self.cpu_names)
+        step.cpu_seconds = {label: after[label] - before[label] for label in after}
+        step.cpu_seconds["load"] = time.process_time() - own
         return step
 
 
@@ -179,6 +205,14 @@ def summary(step: Step, seconds: float) -> dict[str, Any]:
         "p95_ms": percentile(0.95),
         "p99_ms": percentile(0.99),
         "by_operation": step.by_operation,
+        "p99_ms_by_window": [
+            1000 * sorted(found)[min(len(found) - 1, int(0.99 * len(found)))]
+            for _, found in sorted(step.by_window.items())
+        ],
+        "cpu_ms_per_operation": {
+            label: 1000 * spent / len(latencies) if latencies else float("nan")
+            for label, spent in step.cpu_seconds.items()
+        },
     }
 
 
@@ -186,7 +220,7 @@ async def run(plan: dict[str, Any]) -> None:
     release = Release(plan)
     await release.step(min(plan["steps"]), plan.get("warm_up_seconds", 5.0))  # untimed
     for rate in plan["steps"]:
-        result = summary(await release.step(rate, plan["seconds"]), plan["seconds"])
+        result = summary(await release.measured_step(rate, plan["seconds"]), plan["seconds"])
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
         if result["errors"] or result["p99_ms"] > plan["p99_ms"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from graphql import parse
 from redis.asyncio import Redis
 
+from zikao_kit import clock
 from zikao_kit.answer_cache import CHANNEL, selects_only
 from zikao_kit.auth import StaticKeySource, TokenVerifier
 from zikao_kit.context import Context
-from zikao_kit.db import Sessionmaker
+from zikao_kit.db import Sessionmaker, utc_now
 from zikao_kit.settings import ServiceSettings
 from zikao_records.app import create_app
 from zikao_records.schema import KEEPABLE
@@ -31,6 +33,8 @@ KID = "kept-answers"
 PUBLISHED, UNPUBLISHED = "2044-04", "2044-10"
 RESULTS = """query ($s: String!) { me { results(sitting: $s) {
   course { code name kind } score grade passed status } } }"""
+PASSES = """query { me { passedCourses {
+  course { code name credits kind } score grade source sitting expiresOn } } }"""
 ENTITIES = """query ($r: [_Any!]!, $s: String!) { _entities(representations: $r) {
   ... on Candidate { results(sitting: $s) { course { code } score passed } } } }"""
 
@@ -40,11 +44,11 @@ def verifier(settings: ServiceSettings) -> TokenVerifier:
     return TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 
-def token(subject: uuid.UUID, seconds: int = 300) -> str:
+def token(subject: uuid.UUID, seconds: int = 300, role: str = "candidate") -> str:
     now = int(time.time())
     claims = {
         "sub": str(subject),
-        "role": "candidate",
+        "role": role,
         "iss": "zikao-identity",
         "aud": "zikao",
         "iat": now,
@@ -133,9 +137,11 @@ def test_only_the_keepable_tree_passes() -> None:
     assert selects_only(parse(ENTITIES), None, KEEPABLE)
     fragment = 'query { me { ...R } } fragment R on Candidate { results(sitting: "x") { score } }'
     assert selects_only(parse(fragment), None, KEEPABLE)
+    assert selects_only(parse(PASSES), None, KEEPABLE)
     for refused in (
         "query { me { name } }",
-        'query { me { results(sitting: "x") { score } passedCourses { score } } }',
+        'query { me { results(sitting: "x") { score } exams(sitting: "x") { status } } }',
+        "query { me { passedCourses { score } exemptions { status } } }",
         "query { me { ...R } } fragment R on Candidate { scoreReviews { status } }",
         'query { me @include(if: true) { results(sitting: "x") { score } } }',
         'mutation { requestScoreReview(sitting: "x", courseCode: "y") { __typename } }',
@@ -166,4 +172,48 @@ async def test_a_correction_publishes_the_results_tag(
         message = await pubsub.get_message(timeout=2.0)
         assert message is not None
         assert message["data"].decode() == f"results:{PUBLISHED}:{candidate}"
+    await redis.aclose()
+
+
+async def test_passes_are_vouched_for_until_the_next_beijing_midnight(
+    records: httpx.AsyncClient, candidate: uuid.UUID
+) -> None:
+    body = await answer(records, PASSES, token(candidate))
+    assert "keep" in body["extensions"], body
+    keep = body["extensions"]["keep"]
+    assert keep["tags"] == ["passes", f"passes:{candidate}"]
+    midnight = clock.next_beijing_midnight(utc_now())
+    assert 0 < keep["maxAge"] <= min(60, (midnight - utc_now()).total_seconds() + 1)
+
+
+async def test_passes_are_never_kept_past_a_scheduled_publication(
+    records: httpx.AsyncClient, candidate: uuid.UUID, db: Sessionmaker
+) -> None:
+    """A scheduled publication changes the passes counted with no event to announce it."""
+    async with db.begin() as session:
+        session.add(a_sitting("2045-04", scores=utc_now() + timedelta(seconds=20)))
+    body = await answer(records, PASSES, token(candidate))
+    assert 0 < body["extensions"]["keep"]["maxAge"] <= 20
+
+
+@pytest.mark.parametrize("role", ["candidate", "staff"])
+async def test_every_mutation_drops_the_passes_it_may_have_changed(
+    records: httpx.AsyncClient, candidate: uuid.UUID, redis_url: str, role: str
+) -> None:
+    """A candidate's own mutation (whatever its outcome) the candidate's kept passes; anyone
+    else's every candidate's: exemptions, transfers, merges and corrections change passes."""
+    redis = Redis.from_url(redis_url)
+    async with redis.pubsub() as pubsub:
+        await pubsub.subscribe(CHANNEL)
+        await pubsub.get_message(timeout=1.0)  # the subscription's confirmation
+        mutation = 'mutation { requestScoreReview(sitting: "2044-04", courseCode: "00000") {'
+        if role == "staff":
+            mutation = 'mutation { publishScores(sitting: "2099-10") {'
+        await answer(records, mutation + " __typename } }", token(candidate, role=role))
+        message = await pubsub.get_message(timeout=2.0)
+        assert message is not None
+        expected = f"passes:{candidate}" if role == "candidate" else "passes"
+        assert message["data"].decode() == expected
+        await answer(records, PASSES, token(candidate))  # a query publishes nothing
+        assert await pubsub.get_message(timeout=0.5) is None
     await redis.aclose()

@@ -19,7 +19,8 @@ A subgraph marks an answer only when all of these hold, checked here once for ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,7 +35,11 @@ from graphql import (
     SelectionSetNode,
 )
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+
+logger = logging.getLogger("zikao.answer_cache")
 
 CHANNEL = "zikao:answer-cache:invalidate"
 KEEP = "keep"
@@ -148,6 +153,34 @@ def answer_cache_extension(keepable: Keepable) -> type[SchemaExtension]:
             return {KEEP: {"maxAge": said.max_age, "tags": sorted(said.tags)}}
 
     return AnswerCache
+
+
+def invalidation_after_mutations(tags_of: Callable[[Any], Iterable[str]]) -> type[SchemaExtension]:
+    """A schema extension that, once a mutation operation has run (its resolvers commit before
+    they return), publishes the tags `tags_of(context)` names: for what a resolver vouched for
+    whose every writer cannot be named one by one (a candidate's passes change with results,
+    exemptions, transfers, merges, a major chosen…), every mutation drops the answers it may
+    have changed, whatever its outcome. Redis unreachable: logged, the mutation's answer stands
+    (the gateways keep nothing while their subscription is down)."""
+
+    class InvalidateAfterMutations(SchemaExtension):
+        async def on_execute(self) -> AsyncIterator[None]:
+            yield
+            execution = self.execution_context
+            try:
+                if execution.operation_type is not StrawberryOperationType.MUTATION:
+                    return
+            except RuntimeError:
+                return  # no document or no such operation: nothing ran
+            redis = getattr(execution.context, "redis", None)
+            if redis is None:
+                return
+            try:
+                await invalidate(redis, tags_of(execution.context))
+            except (RedisError, OSError):
+                logger.warning("answer invalidation not published: Redis unreachable")
+
+    return InvalidateAfterMutations
 
 
 async def invalidate(redis: Redis, tags: Iterable[str]) -> None:

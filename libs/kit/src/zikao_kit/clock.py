@@ -22,6 +22,12 @@ def in_beijing(moment: datetime) -> datetime:
     return aware.astimezone(BEIJING)
 
 
+def next_beijing_midnight(moment: datetime) -> datetime:
+    """The first midnight in Beijing after `moment` (when a Beijing date changes)."""
+    local = in_beijing(moment)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
 def serialize(value: object) -> str:
     if not isinstance(value, datetime):
         raise TypeError(f"DateTime cannot represent {type(value).__name__}")

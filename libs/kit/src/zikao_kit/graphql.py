@@ -18,7 +18,7 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 from strawberry.types import ExecutionContext
 
 from zikao_kit import clock
-from zikao_kit.answer_cache import Keepable, answer_cache_extension
+from zikao_kit.answer_cache import Keepable, answer_cache_extension, invalidation_after_mutations
 from zikao_kit.auth import TokenVerifier, bearer_token
 from zikao_kit.context import Context
 from zikao_kit.errors import DomainError, UnauthenticatedError
@@ -105,10 +105,12 @@ def build_schema(
     mutation: type | None = None,
     types: Iterable[type] = (),
     keepable: Keepable | None = None,
+    invalidated_by_mutations: Callable[[Context], Iterable[str]] | None = None,
 ) -> SubgraphSchema:
     """A federation-2.9 subgraph schema with parse/validation caches, metrics and error codes;
     with `keepable`, answers of those fields only that the resolvers vouched for are marked for
-    the gateway to keep (`zikao_kit.answer_cache`)."""
+    the gateway to keep (`zikao_kit.answer_cache`), and with `invalidated_by_mutations` every
+    mutation operation publishes the tags it names of the caller's context afterwards."""
     metrics = type(f"{service.title()}Metrics", (OperationMetrics,), {"service": service})
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=1024),
@@ -118,6 +120,8 @@ def build_schema(
     ]
     if keepable is not None:
         extensions.append(answer_cache_extension(keepable))
+    if invalidated_by_mutations is not None:
+        extensions.append(invalidation_after_mutations(invalidated_by_mutations))
     return SubgraphSchema(
         query=query,
         mutation=mutation,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,6 +29,14 @@ class SittingRepository:
         if lock:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def next_publication(self, now: datetime) -> datetime | None:
+        """The earliest publication time of any sitting still to come after `now`."""
+        statement = select(func.min(col(Sitting.scores_published_at))).where(
+            col(Sitting.scores_published_at) > now
+        )
+        moment: datetime | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return moment
 
     async def all(self) -> Sequence[Sitting]:
         statement = select(Sitting).order_by(col(Sitting.code).desc())

@@ -25,6 +25,7 @@ from zikao_records.schema.seating import SeatingMutation, SeatingQuery
 from zikao_records.schema.signup import SignupMutation, SignupQuery
 from zikao_records.schema.sittings import Sitting, SittingsMutation, SittingsQuery
 from zikao_records.schema.violations import ViolationsMutation
+from zikao_records.service import results_cache
 
 
 @strawberry.type
@@ -64,8 +65,9 @@ class Mutation(
     pass
 
 
-# What the gateway may keep of an answer (when the results resolver vouches for it, see
-# zikao_kit.answer_cache): a candidate's results of a published sitting, and nothing else.
+# What the gateway may keep of an answer (when the resolvers vouch for it, see
+# zikao_kit.answer_cache): a candidate's results of a published sitting and passes, nothing else.
+# Every mutation drops the kept passes it may have changed (results_cache.tags_after_mutation).
 KEEPABLE_RESULTS: Keepable = {
     "results": {
         "course": {"code": {}, "name": {}, "kind": {}, "credits": {}},
@@ -76,7 +78,18 @@ KEEPABLE_RESULTS: Keepable = {
     },
     "id": {},
 }
-KEEPABLE: Keepable = {"me": KEEPABLE_RESULTS, "_entities": KEEPABLE_RESULTS}
+KEEPABLE_FIELDS: Keepable = {
+    **KEEPABLE_RESULTS,
+    "passedCourses": {
+        "course": {"code": {}, "name": {}, "kind": {}, "credits": {}},
+        "score": {},
+        "grade": {},
+        "source": {},
+        "sitting": {},
+        "expiresOn": {},
+    },
+}
+KEEPABLE: Keepable = {"me": KEEPABLE_FIELDS, "_entities": KEEPABLE_FIELDS}
 
 schema = build_schema(
     "records",
@@ -84,6 +97,7 @@ schema = build_schema(
     mutation=Mutation,
     types=[Candidate, Course, Sitting],
     keepable=KEEPABLE,
+    invalidated_by_mutations=results_cache.tags_after_mutation,
 )
 
 __all__ = ["schema"]

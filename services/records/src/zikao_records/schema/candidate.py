@@ -15,7 +15,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from zikao_kit import access, answer_cache
+from zikao_kit import access, answer_cache, clock
 from zikao_kit.auth import Role
 from zikao_kit.context import Context
 from zikao_kit.db import utc_now
@@ -39,6 +39,7 @@ from zikao_records.service import (
     scope,
     scores,
     signup,
+    sittings,
     violations,
 )
 from zikao_records.settings import records_settings
@@ -209,14 +210,41 @@ async def _passes(
     context: Context, session: AsyncSession, ids: list[uuid.UUID]
 ) -> Mapping[uuid.UUID, list[PassedCourse]]:
     settings = records_settings(context.settings)
+    now = utc_now()
     found = await scores.passed_courses(
         session,
         ids,
-        now=utc_now(),
+        now=now,
         validity_years=settings.pass_validity_years,
         transfers=exemptions.transfer_rule(settings),
     )
+    await _vouch_for_passes(context, session, ids, now)
     return {key: [PassedCourse.from_view(v) for v in views] for key, views in found.items()}
+
+
+async def _vouch_for_passes(
+    context: Context, session: AsyncSession, ids: list[uuid.UUID], now: datetime
+) -> None:
+    """Tells the gateway it may keep the answer while the passes cannot have changed: every
+    records mutation drops it (`results_cache.tags_after_mutation`), and it is never kept past
+    what changes them unannounced: Beijing's next midnight (a pass's validity runs out on a
+    day), the next scheduled publication of any sitting, the caller's token."""
+    principal = context.principal
+    if principal is None:
+        return
+    publication = await sittings.next_publication(session, now)
+    seconds = min(
+        records_settings(context.settings).answer_keep_seconds,
+        int(principal.expires_at - now.timestamp()),
+        int((clock.next_beijing_midnight(now) - now).total_seconds()),
+        int((publication - now).total_seconds()) if publication is not None else 1 << 30,
+    )
+    hints = answer_cache.hints(context)
+    if seconds <= 0:
+        hints.never()
+        return
+    tags = [results_cache.passes_tag(candidate_id) for candidate_id in ids]
+    hints.keep([*tags, results_cache.PASSES_TAG], seconds)
 
 
 async def _reviews(

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zikao_kit import answer_cache
+from zikao_kit.auth import Role
 from zikao_kit.context import Context
 from zikao_records.import_settings import ImportSettings, import_settings
 from zikao_records.models import CourseKind, ResultStatus
@@ -185,6 +186,25 @@ def results_tag(candidate_id: uuid.UUID, sitting_code: str) -> str:
 def sitting_tag(sitting_code: str) -> str:
     """The tag of answers read from a sitting's publication."""
     return f"sitting:{sitting_code}"
+
+
+PASSES_TAG = "passes"
+"""The tag of every answer read from candidates' passes (a staff change may touch any)."""
+
+
+def passes_tag(candidate_id: uuid.UUID) -> str:
+    """The tag of answers read from a candidate's passes."""
+    return f"passes:{candidate_id}"
+
+
+def tags_after_mutation(context: Context) -> list[str]:
+    """What any mutation of records may have changed of the answers gateways keep: a candidate's
+    own mutation (a major chosen, say) only that candidate's passes; anyone else's (staff
+    recording an exemption, a transfer, a merge, a correction, a publication) anyone's."""
+    principal = context.principal
+    if principal is not None and principal.role is Role.CANDIDATE:
+        return [passes_tag(principal.candidate_id)]
+    return [PASSES_TAG]
 
 
 def _encode(lines: Lines, stamp: str) -> str:

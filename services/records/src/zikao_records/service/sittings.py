@@ -39,6 +39,11 @@ def published_by(moment: datetime | None, now: datetime) -> datetime | None:
     return moment if moment is not None and moment <= now else None
 
 
+async def next_publication(session: AsyncSession, now: datetime) -> datetime | None:
+    """When a scheduled publication comes next (the passes counted change then, unannounced)."""
+    return await SittingRepository(session).next_publication(now)
+
+
 @dataclass
 class SittingInput:
     """A sitting as staff save it (the graph's `SittingInput` is this class, described)."""
