@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from e2e import OPERATIONS, RunningSystem, ask, graphql, register_candidate
@@ -43,16 +45,22 @@ async def a_published_result(database_url: str, candidate_id: uuid.UUID) -> None
 
 
 async def reads_reaching_records(
-    client: httpx.AsyncClient, zikao: RunningSystem, query: str, token: str, reads: int
+    client: httpx.AsyncClient,
+    zikao: RunningSystem,
+    query: str,
+    token: str,
+    reads: int,
+    check: Callable[[dict[str, Any]], bool] | None = lambda me: me["results"][0]["score"] == 58,
 ) -> list[bool]:
     """Reads `query` `reads` times through the gateway, each with a request id of its own;
     for each, whether records saw it (its access line names the request id)."""
     ids = [uuid.uuid4().hex for _ in range(reads)]
+    variables = {"sitting": SITTING} if "$sitting" in query else {}
     for request_id in ids:
-        answer = await graphql(client, zikao.url, query, {"sitting": SITTING}, token, request_id)
+        answer = await graphql(client, zikao.url, query, variables, token, request_id)
         body = answer.json()
         assert "errors" not in body, body
-        assert [r["score"] for r in body["data"]["me"]["results"]] == [58]
+        assert check is None or check(body["data"]["me"]), body
     await asyncio.sleep(0.5)  # records writes its access line after answering
     log = zikao.log("records")
     return [request_id in log for request_id in ids]
@@ -75,9 +83,17 @@ async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_scor
         False,
         False,
     ]
-    with_passes = my_results.replace("me {", "me {\n    passedCourses { score }", 1)
-    assert with_passes != my_results
-    assert await reads_reaching_records(client, zikao, with_passes, token, 2) == [True, True]
+    with_reviews = my_results.replace("me {", "me {\n    scoreReviews { status }", 1)
+    assert with_reviews != my_results
+    assert await reads_reaching_records(client, zikao, with_reviews, token, 2) == [True, True]
+    # passes are kept alike (the failed 03706 is none of them), until any records mutation
+    passes = OPERATIONS["MyPassedCourses"]
+    assert await reads_reaching_records(client, zikao, passes, token, 2, check=None) == [
+        True,
+        False,
+    ]
+    before = await ask(client, zikao, passes, token)
+    assert "03706" not in [p["course"]["code"] for p in before["me"]["passedCourses"]]
 
     request = OPERATIONS["RequestScoreReview"]
     asked = await ask(client, zikao, request, token, sitting=SITTING, courseCode="03706")
@@ -109,3 +125,6 @@ async def test_a_candidate_asks_for_a_review_and_district_staff_correct_the_scor
     results = await ask(client, zikao, OPERATIONS["MyResults"], token, sitting=SITTING)
     [result] = results["me"]["results"]
     assert (result["score"], result["passed"]) == (61, True)
+    # and the passes kept before the correction are gone too: 03706 counts now
+    after = await ask(client, zikao, passes, token)
+    assert "03706" in [p["course"]["code"] for p in after["me"]["passedCourses"]]

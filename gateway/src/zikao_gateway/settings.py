@@ -139,7 +139,7 @@ class GatewaySettings(BaseSettings):
         " (a candidate's published results; a correction drops them at once); 0: none",
     )
     kept_answer_seconds: float = Field(
-        default=60.0,
+        default=300.0,
         gt=0,
         validation_alias="GATEWAY_KEPT_ANSWER_SECONDS",
         description="longest an answer is kept (the subgraph may say less)",

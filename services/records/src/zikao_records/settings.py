@@ -26,11 +26,11 @@ class RecordsSettings(ServiceSettings):
     )
     redis_url: str = Field(default=DEV_REDIS_URL, validation_alias=shared("REDIS_URL", "RECORDS_"))
     answer_keep_seconds: int = Field(
-        default=60,
+        default=300,
         ge=0,
         le=3600,
-        description="longest a gateway keeps a candidate's answer of published results (a"
-        " correction drops it at once; 0: never kept)",
+        description="longest a gateway keeps a candidate's answer of published results or of"
+        " passes (a correction or any records mutation drops it at once; 0: never kept)",
     )
     pass_validity_years: int | None = Field(
         default=None,
