@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,6 +18,11 @@ from zikao_records.models import (
     SittingCourse,
 )
 from zikao_records.repository.base import upsert as _upsert
+
+# Built once: read on every kept read of passes (release day's hot path).
+_NEXT_PUBLICATION = select(func.min(col(Sitting.scores_published_at))).where(
+    col(Sitting.scores_published_at) > bindparam("now")
+)
 
 
 class SittingRepository:
@@ -32,10 +37,8 @@ class SittingRepository:
 
     async def next_publication(self, now: datetime) -> datetime | None:
         """The earliest publication time of any sitting still to come after `now`."""
-        statement = select(func.min(col(Sitting.scores_published_at))).where(
-            col(Sitting.scores_published_at) > now
-        )
-        moment: datetime | None = (await self.session.execute(statement)).scalar_one_or_none()
+        found = await self.session.execute(_NEXT_PUBLICATION, {"now": now})
+        moment: datetime | None = found.scalar_one_or_none()
         return moment
 
     async def all(self) -> Sequence[Sitting]:
