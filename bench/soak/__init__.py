@@ -37,5 +37,6 @@ answer failed or a journey stuck, the queues did not drain within 300 s, anythin
 doubled, or a process exited.
 
 ``python -m bench.soak [--seconds 600] [--warm-up 30] [--concurrency 4] [--reads 20]
-[--every 60] [--logs DIR]``; ``make test`` runs 20 s of it (``tests/test_soak.py``).
+[--every 60] [--logs DIR]``; ``make test`` runs 20 s of it (``tests/test_soak.py``). The
+measured run, its lines and what they show: ``bench/soak/README.md``.
 """
