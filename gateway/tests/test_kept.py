@@ -114,3 +114,19 @@ async def test_an_unreachable_redis_keeps_nothing() -> None:
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)
     await redis.aclose()
+
+
+def test_answers_past_their_age_are_forgotten_without_waiting_for_the_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Answers nobody asks again do not stay until `entries` is reached (a few KiB each)."""
+    kept = listening(entries=100)
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    for n in range(5):
+        assert kept.keep(key(kept, token=f"Bearer {n}"), DATA, SAID, clock[0])
+    assert len(kept._kept) == 5
+    clock[0] += 61
+    assert kept.keep(key(kept, token="Bearer late"), DATA, SAID, clock[0])
+    assert list(kept._kept) == [key(kept, token="Bearer late")]
+    assert set(kept._by_tag) == set(SAID["tags"])  # the tags' index follows

@@ -118,11 +118,24 @@ class KeptAnswers:
             self._drop(key)
         while len(self._kept) >= self.entries:
             self._drop(next(iter(self._kept)))  # the oldest
-        expires = time.monotonic() + min(float(age), self.longest)
+        now = time.monotonic()
+        self._forget_expired(now)
+        expires = now + min(float(age), self.longest)
         self._kept[key] = Kept(blob, expires, tuple(tags))
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)
         return True
+
+    def _forget_expired(self, now: float) -> None:
+        """Drops the oldest answers while they are past their age, so that answers nobody asks
+        again do not stay until the count is reached (a few KiB each). Kept in the order they
+        were kept, an answer of a shorter age behind the first live one waits for its turn
+        (at most `longest`)."""
+        while self._kept:
+            key, oldest = next(iter(self._kept.items()))
+            if oldest.expires > now:
+                return
+            self._drop(key)
 
     def invalidate(self, tags: Iterable[str]) -> None:
         """Forgets every answer read from `tags`, and refuses those asked before now."""

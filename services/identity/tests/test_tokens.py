@@ -114,3 +114,21 @@ async def test_a_verified_token_is_remembered_until_it_expires() -> None:
     assert keys.asked == asked
     await verifier.verify(token)
     assert keys.asked == asked + 1
+
+
+async def test_tokens_past_their_minute_are_forgotten_without_waiting_for_the_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A busy hour's tokens do not stay in memory through the quiet hour after it."""
+    signer = TokenSigner.load(None, issuer="zikao-identity", audience="zikao")
+    keys = CountingKeys({signer.kid: signer.public_key})
+    verifier = TokenVerifier(keys, issuer="zikao-identity", audience="zikao", remember=100)
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    busy = [signer.issue(subject=f"s{n}", role=Role.CANDIDATE, minutes=30).token for n in range(5)]
+    for token in busy:
+        await verifier.verify(token)
+    assert len(verifier._verified) == 5
+    clock[0] += 61
+    await verifier.verify(signer.issue(subject="late", role=Role.CANDIDATE, minutes=30).token)
+    assert len(verifier._verified) == 1

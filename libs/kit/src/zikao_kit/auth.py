@@ -133,9 +133,14 @@ class TokenVerifier:
             del self._verified[token]
         principal = await self._verify(token)
         if self._remember:
-            self._verified[token] = (principal, time.monotonic() + VERIFIED_TOKEN_SECONDS)
+            now = time.monotonic()
+            self._verified[token] = (principal, now + VERIFIED_TOKEN_SECONDS)
             if len(self._verified) > self._remember:
                 self._verified.popitem(last=False)  # the oldest
+            # and those past their minute (the oldest first: each is kept the same minute), so
+            # that a quiet hour after a busy one does not hold the busy hour's tokens
+            while next(iter(self._verified.values()))[1] <= now:
+                self._verified.popitem(last=False)
         return principal
 
     async def _verify(self, token: str) -> Principal:
