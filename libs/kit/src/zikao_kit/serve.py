@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import uvicorn
 
@@ -16,6 +16,7 @@ from zikao_kit.network import TrustedProxies
 from zikao_kit.settings import ServiceSettings
 
 DEFAULT_PROXIES_ENV = "ZIKAO_TRUSTED_PROXIES"
+MOST_WORKERS = 64
 
 
 def trusted_proxies(env_name: str, environ: dict[str, str] | None = None) -> TrustedProxies:
@@ -40,9 +41,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         factory=True,
         host=args.host,
         port=args.port,
+        workers=workers(args.app),
         proxy_headers=bool(proxies.networks),
         forwarded_allow_ips=proxies.uvicorn_value or None,
     )
+
+
+def workers(app: str, environ: Mapping[str, str] | None = None) -> int:
+    """How many server processes share the port: `<SERVICE>_WORKERS` of the app's package
+    (`RECORDS_WORKERS` for `zikao_records.app:create_app`), 1 when unset. More than one lets a
+    service that is the bottleneck on release day (records' first reads) use every core; each
+    process keeps its own caches and its own `/metrics`."""
+    environ = os.environ if environ is None else environ
+    service = app.split(".", 1)[0].split(":", 1)[0].removeprefix("zikao_").upper()
+    name = f"{service}_WORKERS"
+    raw = environ.get(name, "1")
+    try:
+        count = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number from 1 to {MOST_WORKERS}") from None
+    if not 1 <= count <= MOST_WORKERS:
+        raise SystemExit(f"{name} must be a whole number from 1 to {MOST_WORKERS}")
+    return count
 
 
 if __name__ == "__main__":
