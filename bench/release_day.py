@@ -6,19 +6,23 @@ registered through identity's service, the rest copied from it by SQL with their
 ticket numbers and ID-number index: hashing 100,000 passwords with argon2id would take an
 hour), a sitting published an hour ago with four results each, and an earlier one with four
 more (so that `MyPassedCourses` has passes from two sittings). Then it starts the whole system
-(services, workers, our gateway and Hive Gateway over the same subgraphs) and, from a separate
+(services, records with RECORDS_WORKERS server processes, workers, our gateway and Hive Gateway
+over the same subgraphs) and, from a separate
 load process (bench/release_load.py: open loop, loopback only, bounded by the steps), sends at
 each rate of STEPS for SECONDS the mix MIX of the contract's operations: `MyResults` and
 `MyPassedCourses` with the tokens of READERS signed-in candidates, and log-ins (`NewCaptcha` +
 `LogIn` by ticket number, each request an operation) of any candidate.
 
-Each step prints its rate, what was done, p50/p95/p99 and errors; steps stop at the first
+Each step prints its rate, what was done, p50/p95/p99 and errors, the p99 of each 10 s of it
+and the CPU time each process spent per operation; steps stop at the first
 whose p99 passes 200 ms or that has an error. The last line is the figure, for our gateway:
     release-day operations/s: N at p99 <= 200 ms (errors 0)
 N: the highest rate sustained for SECONDS within that bound (0 if none was). The line before
 gives Hive Gateway's over the same system, measured after ours (`--hive-too`, on by default).
 
     make bench-release-day   # or: zikao-run exec -- python bench/release_day.py [--seconds 60]
+
+Measured figures, where the time goes and what a second machine would add: bench/release_day.md.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,20 @@ STAFF_SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [Timetabl
   setTimetable(sitting: $code, entries: $e) { __typename ... on Problem { code message } }
   addVenue(input: $v) { __typename ... on Problem { code message } }
 }"""
+
+
+def run_bench(module: str, *arguments: str, timeout: float) -> tuple[list[str], int, str]:
+    """`python -m module arguments` from the repository (a bench that starts a system of its
+    own): its output's lines, its exit code and the end of its standard error."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return done.stdout.splitlines(), done.returncode, done.stderr[-3000:]
 
 
 @dataclass

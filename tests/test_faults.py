@@ -5,24 +5,13 @@ restarted or flushed). Every fault must be survived with nothing lost or doubled
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from e2e import ROOT
+from e2e import run_bench
 
 BOUND_SECONDS = 600
 
 
 def test_the_cheap_faults_are_survived_with_nothing_lost() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.faults", "--cheap"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BOUND_SECONDS,
-        check=False,
-    )
-    lines = done.stdout.splitlines()
-    assert lines, done.stderr[-3000:]
-    assert lines[-1] == "faults survived: 3/3 (lost 0)", "\n".join(lines) + done.stderr[-3000:]
-    assert done.returncode == 0
+    lines, code, errors = run_bench("bench.faults", "--cheap", timeout=BOUND_SECONDS)
+    assert lines, errors
+    assert lines[-1] == "faults survived: 3/3 (lost 0)", "\n".join(lines) + errors
+    assert code == 0

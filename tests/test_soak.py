@@ -5,10 +5,8 @@ that prove memory, descriptors and connections flat are `make bench-soak`'s."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
-from e2e import ROOT
+from e2e import run_bench
 
 BOUND_SECONDS = 300
 TINY = ["--seconds", "20", "--warm-up", "10", "--concurrency", "1", "--reads", "5"]
@@ -19,17 +17,9 @@ LAST = re.compile(
 
 
 def test_a_short_soak_stays_flat_loses_nothing_and_drains() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.soak", *TINY, "--every", "10"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BOUND_SECONDS,
-        check=False,
-    )
-    lines = done.stdout.splitlines()
-    assert lines, done.stderr[-3000:]
-    assert LAST.fullmatch(lines[-1]), "\n".join(lines) + done.stderr[-3000:]
+    lines, code, errors = run_bench("bench.soak", *TINY, "--every", "10", timeout=BOUND_SECONDS)
+    assert lines, errors
+    assert LAST.fullmatch(lines[-1]), "\n".join(lines) + errors
     for process in ("gateway", "identity", "records", "documents", "worker", "postgresql"):
         assert any(line.startswith(f"{process}") and "→" in line for line in lines), process
-    assert done.returncode == 0, "\n".join(lines)
+    assert code == 0, "\n".join(lines)

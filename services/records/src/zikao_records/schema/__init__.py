@@ -68,20 +68,12 @@ class Mutation(
 # What the gateway may keep of an answer (when the resolvers vouch for it, see
 # zikao_kit.answer_cache): a candidate's results of a published sitting and passes, nothing else.
 # Every mutation drops the kept passes it may have changed (results_cache.tags_after_mutation).
-KEEPABLE_RESULTS: Keepable = {
-    "results": {
-        "course": {"code": {}, "name": {}, "kind": {}, "credits": {}},
-        "score": {},
-        "grade": {},
-        "passed": {},
-        "status": {},
-    },
-    "id": {},
-}
+_COURSE: Keepable = {"code": {}, "name": {}, "kind": {}, "credits": {}}
 KEEPABLE_FIELDS: Keepable = {
-    **KEEPABLE_RESULTS,
+    "id": {},
+    "results": {"course": _COURSE, "score": {}, "grade": {}, "passed": {}, "status": {}},
     "passedCourses": {
-        "course": {"code": {}, "name": {}, "kind": {}, "credits": {}},
+        "course": _COURSE,
         "score": {},
         "grade": {},
         "source": {},
