@@ -11,7 +11,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from zikao_gateway.kept import KeptAnswers, Key
+from zikao_gateway.kept import SPREAD, KeptAnswers, Key
 from zikao_kit.answer_cache import CHANNEL
 
 DATA = {"me": {"results": [{"score": 58}]}}
@@ -71,6 +71,17 @@ def test_age_and_size_are_bounded() -> None:
     assert kept.get(keys[2]) == DATA
     time.sleep(0.06)
     assert kept.get(keys[2]) is None  # past the longest age (less than the subgraph's)
+
+
+def test_ages_are_spread_so_that_answers_kept_together_do_not_end_together() -> None:
+    kept = listening(entries=1000, longest=100.0)
+    asked = time.monotonic()
+    keys = [key(kept, token=f"Bearer {n}") for n in range(200)]
+    for k in keys:
+        assert kept.keep(k, DATA, {"maxAge": 100, "tags": ["t"]}, asked)
+    ages = [kept._kept[k].expires - asked for k in keys]
+    assert all(100 * (1 - SPREAD) - 1 <= age <= 100 + 1 for age in ages)
+    assert max(ages) - min(ages) > 100 * SPREAD / 2  # spread, not one moment
 
 
 @pytest.fixture

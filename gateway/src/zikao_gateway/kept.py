@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -38,6 +39,10 @@ Key = tuple[str, str, bytes, str | None, str]
 """The subgraph, the document, the variables (JSON, sorted keys), the operation's name and
 the caller's Authorization header."""
 RECONNECT_SECONDS = 1.0
+SPREAD = 0.25
+"""Each answer is kept for its age less up to this part of it, at random: the answers kept in
+the minutes after a publication (every candidate reads at once) do not all run out together
+five minutes later and send every reader to the subgraph again in the same minute."""
 INVALIDATIONS_KEPT_SECONDS = 600.0
 """How long an invalidation's time is remembered (longer than any subgraph call may take)."""
 
@@ -120,7 +125,7 @@ class KeptAnswers:
             self._drop(next(iter(self._kept)))  # the oldest
         now = time.monotonic()
         self._forget_expired(now)
-        expires = now + min(float(age), self.longest)
+        expires = now + min(float(age), self.longest) * (1.0 - SPREAD * random.random())
         self._kept[key] = Kept(blob, expires, tuple(tags))
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)
