@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bench.faults.setup import timetable
 from zikao_documents import service as documents
 from zikao_documents.models import DocumentKind
 from zikao_documents.settings import DocumentsSettings
@@ -146,14 +147,7 @@ async def _open_sitting(target: Target) -> Sitting:
     code = f"20{random.randint(50, 89)}-{random.choice(('04', '10'))}"
     now = utc_now()
     morning = now + timedelta(days=40)
-    entries = [
-        {
-            "courseCode": course,
-            "startsAt": (morning + timedelta(hours=5 * n)).isoformat(),
-            "endsAt": (morning + timedelta(hours=5 * n, minutes=150)).isoformat(),
-        }
-        for n, course in enumerate(COURSES)
-    ]
+    entries = timetable(COURSES, morning)
     form = {
         "code": code,
         "name": f"{code[:4]}年{int(code[5:])}月",

@@ -3,6 +3,7 @@ and a venue (set up by an admin through the gateway), and a sitting whose scores
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import httpx
@@ -23,6 +24,19 @@ SETUP = """mutation Setup($s: SittingInput!, $code: String!, $e: [TimetableEntry
 VENUE = {"name": "重庆市第二十九中学考点", "address": "重庆市渝中区中山二路", "regionCode": "0103"}
 
 
+def timetable(courses: Sequence[str], morning: datetime) -> list[dict[str, str]]:
+    """`setTimetable` entries: the courses' exams of 150 minutes, five hours apart from
+    `morning` (no two share a slot)."""
+    return [
+        {
+            "courseCode": course,
+            "startsAt": (morning + timedelta(hours=5 * n)).isoformat(),
+            "endsAt": (morning + timedelta(hours=5 * n, minutes=150)).isoformat(),
+        }
+        for n, course in enumerate(courses)
+    ]
+
+
 async def set_up_sittings(
     stack: Stack, *, printing_opens: datetime | None = None, rooms: int = 2, seats: int = 30
 ) -> None:
@@ -32,14 +46,7 @@ async def set_up_sittings(
     await _published_sitting(stack.database_url)
     now = utc_now()
     morning = now + timedelta(days=40)
-    entries = [
-        {
-            "courseCode": course,
-            "startsAt": (morning + timedelta(hours=5 * i)).isoformat(),
-            "endsAt": (morning + timedelta(hours=5 * i, minutes=150)).isoformat(),
-        }
-        for i, course in enumerate(COURSES)
-    ]
+    entries = timetable(COURSES, morning)
     sitting = {
         "code": OPEN_SITTING,
         "name": "2040年4月",

@@ -55,11 +55,10 @@ def workers(app: str, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     service = app.split(".", 1)[0].split(":", 1)[0].removeprefix("zikao_").upper()
     name = f"{service}_WORKERS"
-    raw = environ.get(name, "1")
     try:
-        count = int(raw)
+        count = int(environ.get(name, "1"))
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number from 1 to {MOST_WORKERS}") from None
+        count = 0  # refused below, as any count out of range
     if not 1 <= count <= MOST_WORKERS:
         raise SystemExit(f"{name} must be a whole number from 1 to {MOST_WORKERS}")
     return count

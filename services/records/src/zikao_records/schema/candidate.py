@@ -189,21 +189,13 @@ def _vouch_for_results(
     """Tells the gateway it may keep the answer (`zikao_kit.answer_cache`) while nothing
     changes: results of published sittings only (until a correction, which invalidates their
     tag), and never past the caller's token."""
-    hints = answer_cache.hints(context)
-    principal = context.principal
-    if principal is None or any(key not in found for key in keys):
-        hints.never()  # a sitting not published yet: its empty answer must not be kept
-        return
-    seconds = min(
-        records_settings(context.settings).answer_keep_seconds,
-        int(principal.expires_at - now.timestamp()),
-    )
-    if seconds <= 0:
-        hints.never()
+    if any(key not in found for key in keys):
+        # a sitting not published yet: its empty answer must not be kept
+        answer_cache.hints(context).never()
         return
     tags = [results_cache.results_tag(c, s) for c, s in keys]
     tags += [results_cache.sitting_tag(s) for s in {s for _, s in keys}]
-    hints.keep(tags, seconds)
+    _vouch(context, tags, now)
 
 
 async def _passes(
@@ -229,22 +221,34 @@ async def _vouch_for_passes(
     records mutation drops it (`results_cache.tags_after_mutation`), and it is never kept past
     what changes them unannounced: Beijing's next midnight (a pass's validity runs out on a
     day), the next scheduled publication of any sitting, the caller's token."""
+    publication = await sittings.next_publication(session, now)
+    tags = [results_cache.passes_tag(candidate_id) for candidate_id in ids]
+    _vouch(
+        context,
+        [*tags, results_cache.PASSES_TAG],
+        now,
+        clock.next_beijing_midnight(now),
+        publication,
+    )
+
+
+def _vouch(context: Context, tags: list[str], now: datetime, *until: datetime | None) -> None:
+    """Lets the gateway keep the answer under `tags` for `RECORDS_ANSWER_KEEP_SECONDS` at most,
+    never past the caller's token nor any moment of `until` (None: no such moment)."""
+    hints = answer_cache.hints(context)
     principal = context.principal
     if principal is None:
+        hints.never()
         return
-    publication = await sittings.next_publication(session, now)
     seconds = min(
         records_settings(context.settings).answer_keep_seconds,
         int(principal.expires_at - now.timestamp()),
-        int((clock.next_beijing_midnight(now) - now).total_seconds()),
-        int((publication - now).total_seconds()) if publication is not None else 1 << 30,
+        *(int((moment - now).total_seconds()) for moment in until if moment is not None),
     )
-    hints = answer_cache.hints(context)
     if seconds <= 0:
         hints.never()
         return
-    tags = [results_cache.passes_tag(candidate_id) for candidate_id in ids]
-    hints.keep([*tags, results_cache.PASSES_TAG], seconds)
+    hints.keep(tags, seconds)
 
 
 async def _reviews(
